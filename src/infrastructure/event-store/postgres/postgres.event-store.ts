@@ -1,0 +1,262 @@
+import pg from 'pg';
+import { InvalidAppendError, WrongExpectedRevisionError } from '../event-store.errors.js';
+import {
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type JsonObject,
+  type LogFilter,
+  type LogSubscription,
+  MAX_READ_COUNT,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+} from '../event-store.port.js';
+import { type Position, START } from '../position.js';
+import { PolledLogSubscription } from '../polled-log-subscription.js';
+import { WakeSignal } from '../wake-signal.js';
+import { isDuplicateEventId, mapPostgresError } from './postgres-errors.js';
+
+const NOTIFY_CHANNEL = 'ledger_events';
+
+interface EventRow {
+  commit_position: string;
+  seq: string;
+  event_id: string;
+  stream_id: string;
+  revision: string;
+  type: string;
+  data: JsonObject;
+  metadata: JsonObject;
+  created_at: Date;
+}
+
+// Not aliased `tx_id`: ORDER BY tx_id would then sort by the text alias ('1000' < '999').
+const EVENT_COLUMNS =
+  'tx_id::text AS commit_position, seq, event_id, stream_id, revision, type, data, metadata, created_at';
+
+/** Only rows of transactions older than every running one: see migration 001. */
+const HORIZON = 'tx_id < pg_snapshot_xmin(pg_current_snapshot())';
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    type: row.type,
+    streamId: row.stream_id,
+    revision: BigInt(row.revision),
+    position: { commit: BigInt(row.commit_position), prepare: BigInt(row.seq) },
+    data: row.data,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+  };
+}
+
+function boundedCount(maxCount: number | undefined): number {
+  return Math.max(1, Math.min(maxCount ?? MAX_READ_COUNT, MAX_READ_COUNT));
+}
+
+function expectedArgs(expected: ExpectedRevision): [string, string | null] {
+  return typeof expected === 'bigint' ? ['exact', expected.toString()] : [expected, null];
+}
+
+export interface PostgresEventStoreOptions {
+  /** How long a caught-up subscriber waits for a notification before it looks anyway. */
+  readonly idleRecheckMs?: number;
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly appended = new WakeSignal();
+  private listener: pg.Client | undefined;
+  private listening: Promise<void> | undefined;
+  private notifyInFlight = false;
+  private notifyPending = false;
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresEventStoreOptions = {},
+  ) {}
+
+  async appendToStream(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new InvalidAppendError(`Empty append to ${streamId}`);
+    const [kind, revision] = expectedArgs(options.expectedRevision);
+    try {
+      const { rows } = await this.pool.query<{ last_revision: string; tx_id: string; seq: string }>(
+        'SELECT last_revision, tx_id, seq FROM ledger_append($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+        [
+          streamId,
+          kind,
+          revision,
+          events.map((e) => e.id),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+        ],
+      );
+      const row = rows[0]!;
+      this.announceAppend();
+      return {
+        nextExpectedRevision: BigInt(row.last_revision),
+        position: { commit: BigInt(row.tx_id), prepare: BigInt(row.seq) },
+      };
+    } catch (error) {
+      const mapped = mapPostgresError(error, { streamId, expected: options.expectedRevision });
+      if (mapped instanceof WrongExpectedRevisionError || isDuplicateEventId(error)) {
+        const earlier = await this.findEarlierAppend(streamId, events);
+        if (earlier) return earlier;
+      }
+      throw mapped;
+    }
+  }
+
+  /** A retried append: the same event ids already in this stream. */
+  private async findEarlierAppend(
+    streamId: string,
+    events: readonly EventToAppend[],
+  ): Promise<AppendResult | undefined> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ledger_events WHERE event_id = ANY($1::uuid[]) ORDER BY revision`,
+      [events.map((e) => e.id)],
+    );
+    if (rows.length === 0) return undefined;
+    const found = rows.map(toRecorded);
+    if (found.length !== events.length || found.some((e) => e.streamId !== streamId)) {
+      throw new InvalidAppendError(
+        `Some event ids of this append to ${streamId} are already used elsewhere`,
+      );
+    }
+    const last = found[found.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const from = options.fromRevision ?? (backwards ? null : 0n);
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ledger_events
+       WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision ${backwards ? '<=' : '>='} $2)
+       ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
+      [streamId, from?.toString() ?? null, boundedCount(options.maxCount)],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = options.after ?? START;
+    const filter: LogFilter = options.filter ?? {};
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ledger_events
+       WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}
+         AND ($3::text[] IS NULL OR type = ANY($3))
+         AND ($4::text[] IS NULL OR stream_id ^@ ANY($4))
+       ORDER BY tx_id, seq LIMIT $5`,
+      [
+        after.commit.toString(),
+        after.prepare.toString(),
+        filter.eventTypes ? [...filter.eventTypes] : null,
+        filter.streamPrefixes ? [...filter.streamPrefixes] : null,
+        boundedCount(options.maxCount),
+      ],
+    );
+    return rows.map(toRecorded);
+  }
+
+  /**
+   * True when committed events exist past `after` that the horizon still hides because
+   * an older transaction (possibly not ours) is running: the follower should look again
+   * soon rather than wait for the next notification.
+   */
+  async hasEventsBeyondHorizon(after: Position): Promise<boolean> {
+    const { rows } = await this.pool.query<{ blocked: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ledger_events
+         WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS blocked`,
+      [after.commit.toString(), after.prepare.toString()],
+    );
+    return rows[0]!.blocked;
+  }
+
+  subscribeToAll(options: SubscribeOptions = {}): LogSubscription {
+    void this.ensureListening();
+    return new PolledLogSubscription(
+      {
+        readPage: (after, maxCount) => this.readAll({ after, maxCount }),
+        isHeldBack: (after) => this.hasEventsBeyondHorizon(after),
+        signal: this.appended,
+        idleRecheckMs: this.options.idleRecheckMs ?? 1_000,
+      },
+      options,
+    );
+  }
+
+  async headPosition(): Promise<Position> {
+    const { rows } = await this.pool.query<{ commit_position: string; seq: string }>(
+      `SELECT tx_id::text AS commit_position, seq FROM ledger_events WHERE ${HORIZON}
+       ORDER BY tx_id DESC, seq DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    return row ? { commit: BigInt(row.commit_position), prepare: BigInt(row.seq) } : START;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.appended.wake();
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * Wakes followers in this process at once and in other processes by NOTIFY. The
+   * NOTIFY is sent after the append's commit, never inside it: a notifying commit takes
+   * a cluster-wide lock and would serialise every writer. At most one is in flight;
+   * appends meanwhile coalesce into the next.
+   */
+  private announceAppend(): void {
+    this.appended.wake();
+    if (this.notifyInFlight) {
+      this.notifyPending = true;
+      return;
+    }
+    this.notifyInFlight = true;
+    this.pool
+      .query(`NOTIFY ${NOTIFY_CHANNEL}`)
+      .catch(() => undefined)
+      .finally(() => {
+        this.notifyInFlight = false;
+        if (this.notifyPending && !this.closed) {
+          this.notifyPending = false;
+          this.announceAppend();
+        }
+      });
+  }
+
+  private ensureListening(): Promise<void> {
+    this.listening ??= this.listen().catch(() => {
+      // Followers still recheck on their idle timer; try LISTEN again on the next subscription.
+      this.listening = undefined;
+    });
+    return this.listening;
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client(this.pool.options);
+    client.on('notification', () => this.appended.wake());
+    client.on('error', () => {
+      this.listener = undefined;
+      this.listening = undefined;
+    });
+    await client.connect();
+    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    if (this.closed) {
+      await client.end();
+      return;
+    }
+    this.listener = client;
+  }
+}

@@ -1,0 +1,54 @@
+import { status, type ServerWritableStream } from '@grpc/grpc-js';
+import { ReadReq, type ReadResp } from './protos.js';
+import { type EventLog } from './event-log.js';
+import { eventFilter, type EventFilter } from './event-filter.js';
+import { callSignal, writeMessage } from './call-writer.js';
+import { readAllOnce, readStreamOnce } from './read-once.js';
+import { serveSubscription } from './subscription.js';
+
+type ReadCall = ServerWritableStream<InstanceType<typeof ReadReq>, ReadResp>;
+
+const { UUIDOption } = ReadReq.Options;
+
+/** Streams.Read: one-shot reads of a stream or $all, and catch-up subscriptions to either. */
+export function readHandler(log: EventLog, stopping: AbortSignal): (call: ReadCall) => void {
+  return (call) => {
+    serveRead(log, call, stopping).catch((error: unknown) => {
+      call.emit('error', {
+        code: status.INTERNAL,
+        details: error instanceof Error ? error.message : String(error),
+      });
+    });
+  };
+}
+
+async function serveRead(log: EventLog, call: ReadCall, stopping: AbortSignal): Promise<void> {
+  const options = call.request.getOptions();
+  if (!options || (!options.hasStream() && !options.hasAll())) {
+    call.emit('error', { code: status.INVALID_ARGUMENT, details: 'Read needs stream or all options' });
+    return;
+  }
+  let filter: EventFilter | undefined;
+  try {
+    filter = eventFilter(options);
+  } catch (error) {
+    call.emit('error', {
+      code: status.INVALID_ARGUMENT,
+      details: `invalid filter: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    return;
+  }
+  const signal = callSignal(call, stopping);
+  const send = (message: ReadResp): Promise<boolean> => writeMessage(call, signal, message);
+  const structuredUuid =
+    options.getUuidOption()?.getContentCase() === UUIDOption.ContentCase.STRUCTURED;
+
+  if (options.hasSubscription()) {
+    // Runs until the client cancels or the emulator stops; neither needs a status.
+    await serveSubscription(log, options, filter, send, structuredUuid, signal);
+    return;
+  }
+  if (options.hasStream()) await readStreamOnce(log, options, send, structuredUuid);
+  else await readAllOnce(log, options, filter, send, structuredUuid);
+  if (!signal.aborted) call.end();
+}
