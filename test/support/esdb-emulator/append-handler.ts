@@ -29,7 +29,8 @@ export function appendHandler(
       if (failure) return;
       if (!options) {
         options = request.getOptions();
-        if (!options) failure = { code: status.INVALID_ARGUMENT, details: 'options must come first' };
+        if (!options)
+          failure = { code: status.INVALID_ARGUMENT, details: 'options must come first' };
         return;
       }
       const message = request.getProposedMessage();

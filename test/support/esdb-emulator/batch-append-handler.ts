@@ -11,7 +11,12 @@ import {
   WrongExpectedVersion,
   type UUID,
 } from './protos.js';
-import { type AppendOutcome, type EventLog, type ExpectedState, type ProposedEvent } from './event-log.js';
+import {
+  type AppendOutcome,
+  type EventLog,
+  type ExpectedState,
+  type ProposedEvent,
+} from './event-log.js';
 import { isCallError, toProposedEvent } from './proposed-events.js';
 import { callSignal, writeMessage } from './call-writer.js';
 import { streamIdentifier, streamName, uint64 } from './wire.js';
@@ -36,7 +41,10 @@ interface PendingWrite {
  * the options; it commits on the request marked final. Failures travel as a
  * google.rpc.Status with the detail packed in an Any, as the server sends them.
  */
-export function batchAppendHandler(log: EventLog, stopping: AbortSignal): (call: BatchCall) => void {
+export function batchAppendHandler(
+  log: EventLog,
+  stopping: AbortSignal,
+): (call: BatchCall) => void {
   return (call) => {
     const signal = callSignal(call, stopping);
     const pending = new Map<string, PendingWrite>();
@@ -91,7 +99,11 @@ function correlationKey(uuid: UUID): string {
 
 function response(write: PendingWrite, outcome: AppendOutcome): BatchResponse {
   if (outcome.kind === 'wrong_expected_version') {
-    return failure(write.correlationId, write.streamName, wrongExpectedVersion(write.options, outcome.current));
+    return failure(
+      write.correlationId,
+      write.streamName,
+      wrongExpectedVersion(write.options, outcome.current),
+    );
   }
   const success = new BatchAppendResp.Success();
   if (outcome.currentRevision === 'no_stream') success.setNoStream(new ProtobufEmpty());

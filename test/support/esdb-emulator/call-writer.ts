@@ -16,11 +16,9 @@ export function callSignal(call: EventEmitter, stopping: AbortSignal): AbortSign
   call.once('close', abort);
   if (stopping.aborted) abort();
   else stopping.addEventListener('abort', abort, { once: true });
-  controller.signal.addEventListener(
-    'abort',
-    () => stopping.removeEventListener('abort', abort),
-    { once: true },
-  );
+  controller.signal.addEventListener('abort', () => stopping.removeEventListener('abort', abort), {
+    once: true,
+  });
   return controller.signal;
 }
 

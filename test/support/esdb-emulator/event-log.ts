@@ -91,7 +91,11 @@ export class EventLog {
     });
   }
 
-  append(streamId: string, expected: ExpectedState, events: readonly ProposedEvent[]): AppendOutcome {
+  append(
+    streamId: string,
+    expected: ExpectedState,
+    events: readonly ProposedEvent[],
+  ): AppendOutcome {
     const stream = this.streams.get(streamId);
     const current: CurrentRevision = stream?.length ? BigInt(stream.length - 1) : 'no_stream';
 

@@ -3,7 +3,7 @@ import { ServerFeaturesService, StreamsService, type IStreamsServer } from './pr
 import { EventLog } from './event-log.js';
 import { appendHandler } from './append-handler.js';
 import { batchAppendHandler } from './batch-append-handler.js';
-import { readHandler } from './read-handler.js';
+import { readHandler, type ReadCounters } from './read-handler.js';
 import { serverFeaturesHandler } from './server-features.js';
 
 export interface EsdbEmulatorOptions {
@@ -17,6 +17,10 @@ export interface EsdbEmulatorOptions {
 export interface EsdbEmulator {
   /** For EventStoreDBClient.connectionString: single node, insecure, no gossip. */
   readonly connectionString: string;
+  /** Calls received per RPC method name (e.g. `BatchAppend`), to pin which code path a client took. */
+  calls(method: string): number;
+  /** Events written so far to Read calls (reads and subscriptions). */
+  eventsSent(): number;
   stop(): Promise<void>;
 }
 
@@ -35,18 +39,30 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
 
   const unimplemented = (_call: unknown, callback: sendUnaryData<never>): void =>
     callback({ code: status.UNIMPLEMENTED, details: 'not implemented by the emulator' });
+  const calls = new Map<string, number>();
+  const counters: ReadCounters = { eventsSent: 0 };
+  const counted = <Args extends unknown[]>(method: string, handler: (...args: Args) => void) => {
+    return (...args: Args): void => {
+      calls.set(method, (calls.get(method) ?? 0) + 1);
+      handler(...args);
+    };
+  };
   const streams: IStreamsServer = {
-    read: readHandler(log, stopping.signal),
-    append: appendHandler(log),
-    batchAppend: batchAppend
-      ? batchAppendHandler(log, stopping.signal)
-      : (call) => call.emit('error', { code: status.UNIMPLEMENTED, details: 'BatchAppend is off' }),
-    delete: unimplemented,
-    tombstone: unimplemented,
+    read: counted('Read', readHandler(log, stopping.signal, counters)),
+    append: counted('Append', appendHandler(log)),
+    batchAppend: counted(
+      'BatchAppend',
+      batchAppend
+        ? batchAppendHandler(log, stopping.signal)
+        : (call) =>
+            call.emit('error', { code: status.UNIMPLEMENTED, details: 'BatchAppend is off' }),
+    ),
+    delete: counted('Delete', unimplemented),
+    tombstone: counted('Tombstone', unimplemented),
   };
   server.addService(StreamsService, streams);
   server.addService(ServerFeaturesService, {
-    getSupportedMethods: serverFeaturesHandler(batchAppend),
+    getSupportedMethods: counted('GetSupportedMethods', serverFeaturesHandler(batchAppend)),
   });
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -57,6 +73,8 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
 
   return {
     connectionString: `esdb://127.0.0.1:${port}?tls=false`,
+    calls: (method) => calls.get(method) ?? 0,
+    eventsSent: () => counters.eventsSent,
     stop: async () => {
       stopping.abort();
       server.forceShutdown();

@@ -27,9 +27,16 @@ export type BatchAppendReq = InstanceType<typeof streamsPb.BatchAppendReq>;
 export type BatchAppendResp = InstanceType<typeof streamsPb.BatchAppendResp>;
 export type FilterOptions = InstanceType<typeof streamsPb.ReadReq.Options.FilterOptions>;
 
-export const { UUID, Empty, StreamIdentifier, AllStreamPosition, WrongExpectedVersion, BadRequest } =
-  sharedPb;
+export const {
+  UUID,
+  Empty,
+  StreamIdentifier,
+  AllStreamPosition,
+  WrongExpectedVersion,
+  BadRequest,
+} = sharedPb;
 export type UUID = InstanceType<typeof sharedPb.UUID>;
+export type Empty = InstanceType<typeof sharedPb.Empty>;
 export type StreamIdentifier = InstanceType<typeof sharedPb.StreamIdentifier>;
 
 export const { Status } = statusPb;

@@ -10,10 +10,19 @@ type ReadCall = ServerWritableStream<InstanceType<typeof ReadReq>, ReadResp>;
 
 const { UUIDOption } = ReadReq.Options;
 
+/** Counts events written to readers, so tests can see flow control hold the emulator back. */
+export interface ReadCounters {
+  eventsSent: number;
+}
+
 /** Streams.Read: one-shot reads of a stream or $all, and catch-up subscriptions to either. */
-export function readHandler(log: EventLog, stopping: AbortSignal): (call: ReadCall) => void {
+export function readHandler(
+  log: EventLog,
+  stopping: AbortSignal,
+  counters: ReadCounters,
+): (call: ReadCall) => void {
   return (call) => {
-    serveRead(log, call, stopping).catch((error: unknown) => {
+    serveRead(log, call, stopping, counters).catch((error: unknown) => {
       call.emit('error', {
         code: status.INTERNAL,
         details: error instanceof Error ? error.message : String(error),
@@ -22,10 +31,18 @@ export function readHandler(log: EventLog, stopping: AbortSignal): (call: ReadCa
   };
 }
 
-async function serveRead(log: EventLog, call: ReadCall, stopping: AbortSignal): Promise<void> {
+async function serveRead(
+  log: EventLog,
+  call: ReadCall,
+  stopping: AbortSignal,
+  counters: ReadCounters,
+): Promise<void> {
   const options = call.request.getOptions();
   if (!options || (!options.hasStream() && !options.hasAll())) {
-    call.emit('error', { code: status.INVALID_ARGUMENT, details: 'Read needs stream or all options' });
+    call.emit('error', {
+      code: status.INVALID_ARGUMENT,
+      details: 'Read needs stream or all options',
+    });
     return;
   }
   let filter: EventFilter | undefined;
@@ -39,7 +56,10 @@ async function serveRead(log: EventLog, call: ReadCall, stopping: AbortSignal): 
     return;
   }
   const signal = callSignal(call, stopping);
-  const send = (message: ReadResp): Promise<boolean> => writeMessage(call, signal, message);
+  const send = (message: ReadResp): Promise<boolean> => {
+    if (message.hasEvent()) counters.eventsSent++;
+    return writeMessage(call, signal, message);
+  };
   const structuredUuid =
     options.getUuidOption()?.getContentCase() === UUIDOption.ContentCase.STRUCTURED;
 

@@ -57,8 +57,7 @@ export async function readStreamOnce(
   const count = uint64(options.getCount());
   const backwards = options.getReadDirection() === BACKWARDS;
   const case_ = stream.getRevisionOptionCase();
-  const revision =
-    case_ === RevisionOptionCase.REVISION ? uint64(stream.getRevision()) : undefined;
+  const revision = case_ === RevisionOptionCase.REVISION ? uint64(stream.getRevision()) : undefined;
   let sent = 0n;
   if (backwards) {
     let index = end - 1;

@@ -1,7 +1,5 @@
 import { type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { SupportedMethod, SupportedMethods } from './protos.js';
-
-type Empty = InstanceType<typeof import('./protos.js').Empty>;
+import { SupportedMethod, SupportedMethods, type Empty } from './protos.js';
 
 const STREAMS = 'event_store.client.streams.streams';
 
@@ -22,7 +20,10 @@ export function supportedMethods(batchAppend: boolean): SupportedMethods {
 
 export function serverFeaturesHandler(
   batchAppend: boolean,
-): (call: ServerUnaryCall<Empty, SupportedMethods>, callback: sendUnaryData<SupportedMethods>) => void {
+): (
+  call: ServerUnaryCall<Empty, SupportedMethods>,
+  callback: sendUnaryData<SupportedMethods>,
+) => void {
   const answer = supportedMethods(batchAppend);
   return (_call, callback) => callback(null, answer);
 }

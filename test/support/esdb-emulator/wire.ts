@@ -1,4 +1,8 @@
-import { StreamIdentifier, UUID, type StreamIdentifier as StreamIdentifierMessage } from './protos.js';
+import {
+  StreamIdentifier,
+  UUID,
+  type StreamIdentifier as StreamIdentifierMessage,
+} from './protos.js';
 
 /** The server answers ids in canonical lower-case form whatever the client sent. */
 export function parseUuid(uuid: UUID | undefined): string | undefined {

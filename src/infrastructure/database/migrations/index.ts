@@ -1,4 +1,5 @@
 import { type Migration } from '../migrator.js';
 import { eventStoreMigration } from './001-event-store.migration.js';
+import { commandResultsMigration } from './002-command-results.migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [eventStoreMigration];
+export const MIGRATIONS: readonly Migration[] = [eventStoreMigration, commandResultsMigration];

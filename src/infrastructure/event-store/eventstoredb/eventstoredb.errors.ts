@@ -8,11 +8,12 @@ import {
 } from '../event-store.errors.js';
 
 export interface ErrorContext {
+  readonly operation: 'append' | 'read' | 'subscribe';
   readonly streamId?: string;
   readonly expectedRevision?: ExpectedRevision;
 }
 
-/** Client errors that mean an append can never succeed as sent. */
+/** Client errors that, on an append, mean it can never succeed as sent. */
 const INVALID_APPEND: ReadonlySet<ErrorType> = new Set([
   ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED,
   ErrorType.MISSING_REQUIRED_METADATA_PROPERTY,
@@ -26,10 +27,11 @@ const INVALID_APPEND: ReadonlySet<ErrorType> = new Set([
  * client reports that is neither a concurrency conflict nor an invalid append —
  * unreachable node, deadline, dropped call, not-leader, access denied, unknown —
  * leaves the store unusable for this call, so it becomes StoreUnavailableError with
- * the client's error as cause. Errors that are not the client's (bugs in this
- * process) pass through unchanged so they stay visible.
+ * the client's error as cause. Errors that are not the client's, and invalid
+ * arguments to reads (bugs in the caller), pass through unchanged so they stay
+ * visible.
  */
-export function toEventStoreError(error: unknown, context: ErrorContext = {}): unknown {
+export function toEventStoreError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof EventStoreError || !(error instanceof Error)) return error;
   const converted = convertToCommandError(error);
   if (!isCommandError(converted)) return error;
@@ -42,9 +44,13 @@ export function toEventStoreError(error: unknown, context: ErrorContext = {}): u
   }
   const where = context.streamId === undefined ? '' : ` (stream ${context.streamId})`;
   if (INVALID_APPEND.has(converted.type)) {
-    return new InvalidAppendError(`EventStoreDB rejected the append${where}: ${converted.message}`, {
-      cause: converted,
-    });
+    if (context.operation !== 'append') return converted;
+    return new InvalidAppendError(
+      `EventStoreDB rejected the append${where}: ${converted.message}`,
+      {
+        cause: converted,
+      },
+    );
   }
   return new StoreUnavailableError(`EventStoreDB ${converted.type}${where}: ${converted.message}`, {
     cause: converted,

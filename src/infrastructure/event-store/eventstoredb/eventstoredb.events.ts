@@ -5,6 +5,7 @@ import {
   type LogFilter,
   type RecordedEvent,
 } from '../event-store.port.js';
+import { type Position } from '../position.js';
 
 /** The fields this adapter reads from the client's recorded events (JSON or binary). */
 export interface ClientRecordedEvent {
@@ -23,17 +24,21 @@ export function toEventData(event: EventToAppend): EventData {
   return jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata });
 }
 
-export function toRecordedEvent(event: ClientRecordedEvent): RecordedEvent {
+export function positionOf(event: ClientRecordedEvent): Position {
   if (!event.position) {
     // Servers from 20.6 on send positions with every event; older ones are unsupported.
     throw new Error(`EventStoreDB sent event ${event.id} of ${event.streamId} without a position`);
   }
+  return { commit: event.position.commit, prepare: event.position.prepare };
+}
+
+export function toRecordedEvent(event: ClientRecordedEvent): RecordedEvent {
   return {
     id: event.id,
     type: event.type,
     streamId: event.streamId,
     revision: event.revision,
-    position: { commit: event.position.commit, prepare: event.position.prepare },
+    position: positionOf(event),
     data: jsonObject(event.data, event, 'data'),
     // The client hands back undefined for an empty metadata payload.
     metadata: event.metadata === undefined ? {} : jsonObject(event.metadata, event, 'metadata'),
@@ -42,7 +47,12 @@ export function toRecordedEvent(event: ClientRecordedEvent): RecordedEvent {
 }
 
 function jsonObject(value: unknown, event: ClientRecordedEvent, field: string): JsonObject {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)) {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array)
+  ) {
     // The client parsed it from JSON text, so every value in it is JSON.
     return value as JsonObject;
   }
@@ -52,7 +62,10 @@ function jsonObject(value: unknown, event: ClientRecordedEvent, field: string): 
 }
 
 /** EventStoreDB's own events: `$`-prefixed types ($metadata, $>, $statsCollected...) or streams ($stats-..., $$...). */
-export function isSystemEvent(event: { readonly type: string; readonly streamId: string }): boolean {
+export function isSystemEvent(event: {
+  readonly type: string;
+  readonly streamId: string;
+}): boolean {
   return event.type.startsWith('$') || event.streamId.startsWith('$');
 }
 
@@ -69,6 +82,7 @@ export function matchesLogFilter(
   return true;
 }
 
-export function isEmptyFilter(filter: LogFilter | undefined): boolean {
+/** An empty list in a LogFilter admits nothing (as in the PostgreSQL adapter). */
+export function admitsNothing(filter: LogFilter | undefined): boolean {
   return filter?.eventTypes?.length === 0 || filter?.streamPrefixes?.length === 0;
 }

@@ -20,7 +20,9 @@ export function serverSideFilter(
   filter: LogFilter | undefined,
   checkpointReached: (position: Position) => Promise<void>,
 ): Filter {
-  const callback = { checkpointReached: (_: unknown, position: Position) => checkpointReached(position) };
+  const callback = {
+    checkpointReached: (_: unknown, position: Position) => checkpointReached(position),
+  };
   if (filter?.eventTypes?.length) {
     return eventTypeFilter({ regex: exactlyOneOf(filter.eventTypes), ...callback });
   }

@@ -63,7 +63,9 @@ export class EventStoreDbLogSubscription implements LogSubscription {
       { highWaterMark: this.capacity },
     );
     this.source.on('readable', () => this.pull());
-    this.source.on('error', (error) => this.fail(toEventStoreError(error)));
+    this.source.on('error', (error) =>
+      this.fail(toEventStoreError(error, { operation: 'subscribe' })),
+    );
     this.source.on('end', () =>
       this.fail(new StoreUnavailableError('EventStoreDB ended the $all subscription')),
     );
@@ -159,7 +161,8 @@ export class EventStoreDbLogSubscription implements LogSubscription {
   /** Consecutive checkpoints collapse into the latest, so they never grow the queue. */
   private queueCheckpoint(position: Position): void {
     const last = this.queue.length - 1;
-    if (this.queue[last]?.kind === 'checkpoint') this.queue[last] = { kind: 'checkpoint', position };
+    if (this.queue[last]?.kind === 'checkpoint')
+      this.queue[last] = { kind: 'checkpoint', position };
     else this.queue.push({ kind: 'checkpoint', position });
   }
 

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { type LedgerConfig } from './config/ledger-config.js';
+import { inputValidationPipe } from './infrastructure/graphql/validation.pipe.js';
+
+/** Largest request body accepted. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function createApp(
+  config: LedgerConfig,
+  options: { logger?: boolean } = {},
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    { logger: options.logger === false ? false : ['error', 'warn', 'log'] },
+  );
+  app.useGlobalPipes(inputValidationPipe());
+  app.enableShutdownHooks();
+  return app;
+}

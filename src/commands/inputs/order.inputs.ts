@@ -1,0 +1,67 @@
+import { Field, InputType, Int, registerEnumType } from '@nestjs/graphql';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { MAX_TIME_IN_FORCE_SECONDS } from '../../domain/order.decider.js';
+import { IsDecimalAmount, IsOptionalCommandId, IsServerId } from './input-rules.js';
+
+export enum OrderSideInput {
+  BUY = 'BUY',
+  SELL = 'SELL',
+}
+export enum OrderTypeInput {
+  MARKET = 'MARKET',
+  LIMIT = 'LIMIT',
+}
+registerEnumType(OrderSideInput, { name: 'OrderSide' });
+registerEnumType(OrderTypeInput, { name: 'OrderType' });
+
+const QUANTITY = /^[1-9]\d{0,8}$/;
+
+@InputType()
+export class PlaceOrderInput {
+  @Field(() => String, { nullable: true, description: 'Idempotency key' })
+  @IsOptionalCommandId()
+  commandId?: string | null;
+
+  @Field()
+  @IsServerId()
+  accountId!: string;
+
+  @Field(() => OrderSideInput)
+  @IsIn(Object.values(OrderSideInput))
+  side!: OrderSideInput;
+
+  @Field(() => OrderTypeInput)
+  @IsIn(Object.values(OrderTypeInput))
+  type!: OrderTypeInput;
+
+  @Field({ description: 'Instrument symbol, e.g. AAPL' })
+  @Matches(/^[A-Z][A-Z0-9.]{0,11}$/, { message: 'instrument must be a symbol such as AAPL' })
+  instrument!: string;
+
+  @Field({ description: 'Whole shares, as a decimal string' })
+  @Matches(QUANTITY, { message: 'quantity must be a whole number from 1 to 999999999' })
+  quantity!: string;
+
+  @Field(() => String, { nullable: true, description: 'Required for LIMIT orders' })
+  @IsOptional()
+  @IsDecimalAmount()
+  limitPrice?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'LIMIT orders only; default one day' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIME_IN_FORCE_SECONDS)
+  timeInForceSeconds?: number | null;
+}
+
+@InputType()
+export class CancelOrderInput {
+  @Field(() => String, { nullable: true, description: 'Idempotency key' })
+  @IsOptionalCommandId()
+  commandId?: string | null;
+
+  @Field()
+  @IsServerId()
+  orderId!: string;
+}

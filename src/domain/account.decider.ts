@@ -1,0 +1,306 @@
+import { type AccountEvent } from '../events/account.events.js';
+import { customerCash, transfer } from './ledger.js';
+import { type Currency } from './money.js';
+import { type OrderState, isTerminal } from './order.decider.js';
+import { type HoldingState } from './holding.decider.js';
+import { type Decider, type Decision, accept, alreadyDone, reject } from './rejection.js';
+
+export type AccountCommand =
+  | { type: 'OpenAccount'; accountId: string; customerId: string; name: string; currency: Currency }
+  | { type: 'DepositFunds'; paymentId: string; amountMinor: bigint; reference: string }
+  | { type: 'WithdrawFunds'; paymentId: string; amountMinor: bigint; reference: string }
+  | { type: 'OpenAccountOrder'; orderId: string; instrument: string }
+  | { type: 'CloseAccountOrder'; orderId: string }
+  | { type: 'ReserveCash'; orderId: string; amountMinor: bigint }
+  | { type: 'ReleaseCash'; orderId: string }
+  | { type: 'ChargeFee'; orderId: string; paymentId: string; amountMinor: bigint }
+  | { type: 'RefundFee'; orderId: string; paymentId: string }
+  | {
+      type: 'SettleTradeCash';
+      orderId: string;
+      fillId: string;
+      paymentId: string;
+      side: 'BUY' | 'SELL';
+      amountMinor: bigint;
+    }
+  | {
+      type: 'CloseAccount';
+      /** Current state of every order the account still lists as open. */
+      openOrders: readonly OrderState[];
+      /** Current state of every holding the account has traded. */
+      holdings: readonly HoldingState[];
+    };
+
+export interface AccountState {
+  readonly status: 'NONE' | 'OPEN' | 'CLOSED';
+  readonly accountId: string;
+  readonly customerId: string;
+  readonly currency: Currency;
+  readonly balanceMinor: bigint;
+  readonly reservedMinor: bigint;
+  /** Cash reserved per order. */
+  readonly reservations: ReadonlyMap<string, bigint>;
+  /** Fee charged per order (at most one). */
+  readonly feesCharged: ReadonlyMap<string, bigint>;
+  readonly feesRefunded: ReadonlySet<string>;
+  readonly settledFills: ReadonlySet<string>;
+  /** Orders placed on the account and not yet known to be finished, by instrument. */
+  readonly openOrders: ReadonlyMap<string, string>;
+  /** Every instrument ever ordered: the holdings to look at before closing. */
+  readonly instruments: ReadonlySet<string>;
+}
+
+export const initialAccountState: AccountState = {
+  status: 'NONE',
+  accountId: '',
+  customerId: '',
+  currency: 'USD',
+  balanceMinor: 0n,
+  reservedMinor: 0n,
+  reservations: new Map(),
+  feesCharged: new Map(),
+  feesRefunded: new Set(),
+  settledFills: new Set(),
+  openOrders: new Map(),
+  instruments: new Set(),
+};
+
+export function availableMinor(state: AccountState): bigint {
+  return state.balanceMinor - state.reservedMinor;
+}
+
+function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
+  return new Map(map).set(key, value);
+}
+
+function withoutEntry<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
+  const copy = new Map(map);
+  copy.delete(key);
+  return copy;
+}
+
+function withMember<T>(set: ReadonlySet<T>, value: T): Set<T> {
+  return new Set(set).add(value);
+}
+
+/** Commands other than OpenAccount need an open account. */
+function requireOpen(state: AccountState): Decision<AccountEvent> | undefined {
+  if (state.status === 'NONE') return reject('NOT_FOUND', 'Account not found');
+  if (state.status === 'CLOSED') return reject('ACCOUNT_CLOSED', 'Account is closed');
+  return undefined;
+}
+
+function insufficientFunds(state: AccountState, neededMinor: bigint): Decision<AccountEvent> {
+  return reject(
+    'INSUFFICIENT_FUNDS',
+    `Available cash ${availableMinor(state)} is less than ${neededMinor} (minor units)`,
+  );
+}
+
+export function decideAccount(command: AccountCommand, state: AccountState): Decision<AccountEvent> {
+  if (command.type === 'OpenAccount') {
+    const { accountId, customerId, name, currency } = command;
+    if (state.status !== 'NONE') {
+      // Account ids come from the command id: the same account again is a retried open.
+      const same = state.customerId === customerId && state.currency === currency;
+      return same ? alreadyDone() : reject('ALREADY_EXISTS', 'Account already exists');
+    }
+    return accept({ type: 'AccountOpened', data: { accountId, customerId, name, currency } });
+  }
+  const notOpen = requireOpen(state);
+  // A stale open-order entry may be cleared after the account closed.
+  if (notOpen && !(state.status === 'CLOSED' && command.type === 'CloseAccountOrder')) return notOpen;
+  const cash = customerCash(state.accountId);
+
+  switch (command.type) {
+    case 'DepositFunds': {
+      const { paymentId, amountMinor, reference } = command;
+      return accept({
+        type: 'FundsDeposited',
+        data: { paymentId, amountMinor, reference, postings: transfer('external-bank', cash, amountMinor) },
+      });
+    }
+    case 'WithdrawFunds': {
+      const { paymentId, amountMinor, reference } = command;
+      if (availableMinor(state) < amountMinor) return insufficientFunds(state, amountMinor);
+      return accept({
+        type: 'FundsWithdrawn',
+        data: { paymentId, amountMinor, reference, postings: transfer(cash, 'external-bank', amountMinor) },
+      });
+    }
+    case 'OpenAccountOrder':
+      if (state.openOrders.has(command.orderId)) return alreadyDone();
+      return accept({
+        type: 'AccountOrderOpened',
+        data: { orderId: command.orderId, instrument: command.instrument },
+      });
+    case 'CloseAccountOrder':
+      if (!state.openOrders.has(command.orderId)) return alreadyDone();
+      return accept({ type: 'AccountOrderClosed', data: { orderId: command.orderId } });
+    case 'ReserveCash': {
+      if (state.reservations.has(command.orderId)) return alreadyDone();
+      if (availableMinor(state) < command.amountMinor) return insufficientFunds(state, command.amountMinor);
+      return accept({
+        type: 'CashReserved',
+        data: { orderId: command.orderId, amountMinor: command.amountMinor },
+      });
+    }
+    case 'ReleaseCash': {
+      const reserved = state.reservations.get(command.orderId);
+      if (reserved === undefined || reserved === 0n) return alreadyDone();
+      return accept({
+        type: 'CashReservationReleased',
+        data: { orderId: command.orderId, amountMinor: reserved },
+      });
+    }
+    case 'ChargeFee': {
+      const { orderId, paymentId, amountMinor } = command;
+      if (state.feesCharged.has(orderId)) return alreadyDone();
+      const fromReservationMinor = minBigint(state.reservations.get(orderId) ?? 0n, amountMinor);
+      if (availableMinor(state) < amountMinor - fromReservationMinor) {
+        return insufficientFunds(state, amountMinor - fromReservationMinor);
+      }
+      return accept({
+        type: 'FeeCharged',
+        data: {
+          orderId,
+          paymentId,
+          amountMinor,
+          fromReservationMinor,
+          postings: transfer(cash, 'fee-income', amountMinor),
+        },
+      });
+    }
+    case 'RefundFee': {
+      const charged = state.feesCharged.get(command.orderId);
+      if (charged === undefined || state.feesRefunded.has(command.orderId)) return alreadyDone();
+      return accept({
+        type: 'FeeRefunded',
+        data: {
+          orderId: command.orderId,
+          paymentId: command.paymentId,
+          amountMinor: charged,
+          postings: transfer('fee-income', cash, charged),
+        },
+      });
+    }
+    case 'SettleTradeCash': {
+      const { orderId, fillId, paymentId, side, amountMinor } = command;
+      if (state.settledFills.has(fillId)) return alreadyDone();
+      if (side === 'SELL') {
+        return accept({
+          type: 'TradeCashSettled',
+          data: {
+            orderId,
+            fillId,
+            paymentId,
+            side,
+            amountMinor,
+            fromReservationMinor: 0n,
+            postings: transfer('market-settlement', cash, amountMinor),
+          },
+        });
+      }
+      const fromReservationMinor = minBigint(state.reservations.get(orderId) ?? 0n, amountMinor);
+      if (availableMinor(state) < amountMinor - fromReservationMinor) {
+        return insufficientFunds(state, amountMinor - fromReservationMinor);
+      }
+      return accept({
+        type: 'TradeCashSettled',
+        data: {
+          orderId,
+          fillId,
+          paymentId,
+          side,
+          amountMinor,
+          fromReservationMinor,
+          postings: transfer(cash, 'market-settlement', amountMinor),
+        },
+      });
+    }
+    case 'CloseAccount': {
+      if (command.openOrders.some((order) => !isTerminal(order))) {
+        return reject('ACCOUNT_HAS_OPEN_ORDERS', 'Account has open orders');
+      }
+      if (state.balanceMinor !== 0n || state.reservedMinor !== 0n) {
+        return reject('ACCOUNT_NOT_EMPTY', 'Account still holds cash');
+      }
+      if (command.holdings.some((holding) => holding.quantity !== 0n)) {
+        return reject('ACCOUNT_NOT_EMPTY', 'Account still holds instruments');
+      }
+      return accept({ type: 'AccountClosed', data: { accountId: state.accountId } });
+    }
+  }
+}
+
+function minBigint(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+function release(state: AccountState, orderId: string, amountMinor: bigint): AccountState {
+  if (amountMinor === 0n) return state;
+  const remaining = (state.reservations.get(orderId) ?? 0n) - amountMinor;
+  return {
+    ...state,
+    reservedMinor: state.reservedMinor - amountMinor,
+    reservations: remaining === 0n ? withoutEntry(state.reservations, orderId) : withEntry(state.reservations, orderId, remaining),
+  };
+}
+
+export function evolveAccount(state: AccountState, event: AccountEvent): AccountState {
+  switch (event.type) {
+    case 'AccountOpened':
+      return { ...initialAccountState, ...event.data, status: 'OPEN' };
+    case 'FundsDeposited':
+      return { ...state, balanceMinor: state.balanceMinor + event.data.amountMinor };
+    case 'FundsWithdrawn':
+      return { ...state, balanceMinor: state.balanceMinor - event.data.amountMinor };
+    case 'AccountOrderOpened':
+      return {
+        ...state,
+        openOrders: withEntry(state.openOrders, event.data.orderId, event.data.instrument),
+        instruments: withMember(state.instruments, event.data.instrument),
+      };
+    case 'AccountOrderClosed':
+      return { ...state, openOrders: withoutEntry(state.openOrders, event.data.orderId) };
+    case 'CashReserved':
+      return {
+        ...state,
+        reservedMinor: state.reservedMinor + event.data.amountMinor,
+        reservations: withEntry(state.reservations, event.data.orderId, event.data.amountMinor),
+      };
+    case 'CashReservationReleased':
+      return release(state, event.data.orderId, event.data.amountMinor);
+    case 'FeeCharged': {
+      const released = release(state, event.data.orderId, event.data.fromReservationMinor);
+      return {
+        ...released,
+        balanceMinor: released.balanceMinor - event.data.amountMinor,
+        feesCharged: withEntry(state.feesCharged, event.data.orderId, event.data.amountMinor),
+      };
+    }
+    case 'FeeRefunded':
+      return {
+        ...state,
+        balanceMinor: state.balanceMinor + event.data.amountMinor,
+        feesRefunded: withMember(state.feesRefunded, event.data.orderId),
+      };
+    case 'TradeCashSettled': {
+      const released = release(state, event.data.orderId, event.data.fromReservationMinor);
+      const delta = event.data.side === 'BUY' ? -event.data.amountMinor : event.data.amountMinor;
+      return {
+        ...released,
+        balanceMinor: released.balanceMinor + delta,
+        settledFills: withMember(state.settledFills, event.data.fillId),
+      };
+    }
+    case 'AccountClosed':
+      return { ...state, status: 'CLOSED' };
+  }
+}
+
+export const accountDecider: Decider<AccountCommand, AccountState, AccountEvent> = {
+  initialState: initialAccountState,
+  decide: decideAccount,
+  evolve: evolveAccount,
+};

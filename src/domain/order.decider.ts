@@ -1,0 +1,240 @@
+import { type OrderEvent, type OrderSide, type OrderType } from '../events/order.events.js';
+import { type Currency, MAX_QUANTITY } from './money.js';
+import { type Decider, type Decision, accept, alreadyDone, reject } from './rejection.js';
+
+export type OrderStatus =
+  | 'NONE'
+  | 'PLACED'
+  | 'ACCEPTED'
+  | 'PARTIALLY_FILLED'
+  | 'COMPLETED'
+  | 'REJECTED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'EXPIRED';
+
+const TERMINAL: ReadonlySet<OrderStatus> = new Set([
+  'COMPLETED',
+  'REJECTED',
+  'FAILED',
+  'CANCELLED',
+  'EXPIRED',
+]);
+
+export type OrderCommand =
+  | {
+      type: 'PlaceOrder';
+      orderId: string;
+      accountId: string;
+      side: OrderSide;
+      orderType: OrderType;
+      instrument: string;
+      quantity: bigint;
+      limitPriceMinor: bigint | null;
+      currency: Currency;
+      placedAt: string;
+      timeInForceSeconds: number | null;
+    }
+  | { type: 'AcceptOrder' }
+  | { type: 'RecordFill'; fillId: string; quantity: bigint; priceMinor: bigint }
+  | { type: 'CompleteOrder' }
+  | { type: 'RejectOrder'; reason: string }
+  | { type: 'FailOrder'; reason: string }
+  | { type: 'CancelOrder'; reason: string }
+  | { type: 'ConfirmCancellation' }
+  | { type: 'ExpireOrder'; now: string };
+
+export interface OrderState {
+  readonly status: OrderStatus;
+  readonly orderId: string;
+  readonly accountId: string;
+  readonly side: OrderSide;
+  readonly orderType: OrderType;
+  readonly instrument: string;
+  readonly currency: Currency;
+  readonly quantity: bigint;
+  readonly limitPriceMinor: bigint | null;
+  readonly filledQuantity: bigint;
+  /** Sum of price x quantity over fills: averagePrice = filledNotionalMinor / filledQuantity. */
+  readonly filledNotionalMinor: bigint;
+  readonly fills: ReadonlySet<string>;
+  readonly cancellationRequested: boolean;
+  readonly expiresAt: string | null;
+  readonly reason: string | null;
+}
+
+export const initialOrderState: OrderState = {
+  status: 'NONE',
+  orderId: '',
+  accountId: '',
+  side: 'BUY',
+  orderType: 'MARKET',
+  instrument: '',
+  currency: 'USD',
+  quantity: 0n,
+  limitPriceMinor: null,
+  filledQuantity: 0n,
+  filledNotionalMinor: 0n,
+  fills: new Set(),
+  cancellationRequested: false,
+  expiresAt: null,
+  reason: null,
+};
+
+/** Limit orders without an explicit time in force live this long. */
+export const DEFAULT_TIME_IN_FORCE_SECONDS = 86_400;
+export const MAX_TIME_IN_FORCE_SECONDS = 90 * 86_400;
+
+export function isTerminal(state: OrderState): boolean {
+  return TERMINAL.has(state.status);
+}
+
+function isAtMarket(state: OrderState): boolean {
+  return state.status === 'ACCEPTED' || state.status === 'PARTIALLY_FILLED';
+}
+
+function decidePlacement(
+  command: Extract<OrderCommand, { type: 'PlaceOrder' }>,
+  state: OrderState,
+): Decision<OrderEvent> {
+  if (state.status !== 'NONE') {
+    // Order ids come from the command id: the same order again is a retried placement.
+    return state.accountId === command.accountId
+      ? alreadyDone()
+      : reject('ALREADY_EXISTS', 'Order already exists');
+  }
+  if (command.quantity <= 0n || command.quantity > MAX_QUANTITY) {
+    return reject('VALIDATION_FAILED', `must be a whole number from 1 to ${MAX_QUANTITY}`, 'quantity');
+  }
+  const isLimit = command.orderType === 'LIMIT';
+  if (isLimit && (command.limitPriceMinor === null || command.limitPriceMinor <= 0n)) {
+    return reject('VALIDATION_FAILED', 'is required for a LIMIT order', 'limitPrice');
+  }
+  if (!isLimit && command.limitPriceMinor !== null) {
+    return reject('VALIDATION_FAILED', 'must be empty for a MARKET order', 'limitPrice');
+  }
+  if (!isLimit && command.timeInForceSeconds !== null) {
+    return reject('VALIDATION_FAILED', 'applies only to LIMIT orders', 'timeInForceSeconds');
+  }
+  const seconds = command.timeInForceSeconds ?? DEFAULT_TIME_IN_FORCE_SECONDS;
+  if (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_TIME_IN_FORCE_SECONDS) {
+    return reject(
+      'VALIDATION_FAILED',
+      `must be a whole number of seconds from 1 to ${MAX_TIME_IN_FORCE_SECONDS}`,
+      'timeInForceSeconds',
+    );
+  }
+  const expiresAt = isLimit
+    ? new Date(Date.parse(command.placedAt) + seconds * 1000).toISOString()
+    : null;
+  return accept({
+    type: 'OrderPlaced',
+    data: {
+      orderId: command.orderId,
+      accountId: command.accountId,
+      side: command.side,
+      orderType: command.orderType,
+      instrument: command.instrument,
+      quantity: command.quantity,
+      limitPriceMinor: command.limitPriceMinor,
+      currency: command.currency,
+      placedAt: command.placedAt,
+      expiresAt,
+    },
+  });
+}
+
+export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
+  if (command.type === 'PlaceOrder') return decidePlacement(command, state);
+  if (state.status === 'NONE') return reject('NOT_FOUND', 'Order not found');
+  const orderId = state.orderId;
+  const finished = isTerminal(state)
+    ? reject<OrderEvent>('ORDER_NOT_ACTIVE', `Order is already ${state.status}`)
+    : undefined;
+
+  switch (command.type) {
+    case 'AcceptOrder':
+      if (isAtMarket(state)) return alreadyDone();
+      return finished ?? accept({ type: 'OrderAccepted', data: { orderId } });
+    case 'RecordFill': {
+      if (state.fills.has(command.fillId)) return alreadyDone();
+      if (finished) return finished;
+      if (!isAtMarket(state)) return reject('INVALID_FILL', 'Order is not at the market');
+      if (command.quantity <= 0n || command.quantity > state.quantity - state.filledQuantity) {
+        return reject('INVALID_FILL', 'Fill quantity exceeds what remains of the order');
+      }
+      if (command.priceMinor <= 0n) return reject('INVALID_FILL', 'Fill price must be positive');
+      const { fillId, quantity, priceMinor } = command;
+      return accept({ type: 'OrderFilled', data: { orderId, fillId, quantity, priceMinor } });
+    }
+    case 'CompleteOrder':
+      if (state.status === 'COMPLETED') return alreadyDone();
+      if (finished) return finished;
+      if (state.filledQuantity !== state.quantity) {
+        return reject('INVALID_FILL', 'Order is not completely filled');
+      }
+      return accept({ type: 'OrderCompleted', data: { orderId } });
+    case 'RejectOrder':
+      if (state.status === 'REJECTED') return alreadyDone();
+      if (finished) return finished;
+      if (state.status !== 'PLACED') return reject('ORDER_NOT_ACTIVE', 'Order already reached the market');
+      return accept({ type: 'OrderRejected', data: { orderId, reason: command.reason } });
+    case 'FailOrder':
+      if (state.status === 'FAILED') return alreadyDone();
+      return finished ?? accept({ type: 'OrderFailed', data: { orderId, reason: command.reason } });
+    case 'CancelOrder':
+      if (finished) return finished;
+      if (state.status === 'PLACED') {
+        return accept({ type: 'OrderCancelled', data: { orderId, reason: command.reason } });
+      }
+      if (state.cancellationRequested) return alreadyDone();
+      // At the market: the saga cancels it there and settles any fills first.
+      return accept({ type: 'OrderCancellationRequested', data: { orderId } });
+    case 'ConfirmCancellation':
+      if (state.status === 'CANCELLED') return alreadyDone();
+      if (finished) return finished;
+      return accept({ type: 'OrderCancelled', data: { orderId, reason: 'cancelled by customer' } });
+    case 'ExpireOrder':
+      if (state.status === 'EXPIRED') return alreadyDone();
+      if (finished) return finished;
+      if (state.expiresAt === null || Date.parse(command.now) < Date.parse(state.expiresAt)) {
+        return reject('ORDER_NOT_ACTIVE', 'Order has not reached its expiry');
+      }
+      return accept({ type: 'OrderExpired', data: { orderId } });
+  }
+}
+
+export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
+  switch (event.type) {
+    case 'OrderPlaced':
+      return { ...initialOrderState, ...event.data, status: 'PLACED' };
+    case 'OrderAccepted':
+      return { ...state, status: 'ACCEPTED' };
+    case 'OrderFilled':
+      return {
+        ...state,
+        status: 'PARTIALLY_FILLED',
+        filledQuantity: state.filledQuantity + event.data.quantity,
+        filledNotionalMinor: state.filledNotionalMinor + event.data.quantity * event.data.priceMinor,
+        fills: new Set(state.fills).add(event.data.fillId),
+      };
+    case 'OrderCompleted':
+      return { ...state, status: 'COMPLETED' };
+    case 'OrderRejected':
+      return { ...state, status: 'REJECTED', reason: event.data.reason };
+    case 'OrderFailed':
+      return { ...state, status: 'FAILED', reason: event.data.reason };
+    case 'OrderCancellationRequested':
+      return { ...state, cancellationRequested: true };
+    case 'OrderCancelled':
+      return { ...state, status: 'CANCELLED', reason: event.data.reason };
+    case 'OrderExpired':
+      return { ...state, status: 'EXPIRED', reason: 'time in force elapsed' };
+  }
+}
+
+export const orderDecider: Decider<OrderCommand, OrderState, OrderEvent> = {
+  initialState: initialOrderState,
+  decide: decideOrder,
+  evolve: evolveOrder,
+};

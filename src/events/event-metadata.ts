@@ -1,0 +1,33 @@
+import { type JsonObject } from '../infrastructure/event-store/event-store.port.js';
+
+/** Recorded with every event. */
+export interface EventMetadata {
+  /** The first command or request of a chain of work. */
+  readonly correlationId: string;
+  /** The command or event that directly caused this event. */
+  readonly causationId: string;
+  /** The idempotency key the command carried (generated when the client gave none). */
+  readonly commandId: string;
+  /** The acting user: a customer id, an admin, or `system:<process>`. */
+  readonly userId: string;
+  /** ISO time the command was handled. */
+  readonly occurredAt: string;
+}
+
+export function toJson(metadata: EventMetadata): JsonObject {
+  return { ...metadata };
+}
+
+export function fromJson(json: JsonObject): EventMetadata {
+  const text = (key: keyof EventMetadata): string => {
+    const value = json[key];
+    return typeof value === 'string' ? value : '';
+  };
+  return {
+    correlationId: text('correlationId'),
+    causationId: text('causationId'),
+    commandId: text('commandId'),
+    userId: text('userId'),
+    occurredAt: text('occurredAt'),
+  };
+}

@@ -1,0 +1,53 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { DATABASE_POOL } from './database.tokens.js';
+import { EmbeddedPostgresServer } from './embedded-postgres.server.js';
+import { migrate } from './migrator.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+const EMBEDDED_SERVER = Symbol('EMBEDDED_SERVER');
+
+/** Bounded waits on the database: no request hangs on a stuck connection or query. */
+const CONNECTION_TIMEOUT_MS = 10_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: EMBEDDED_SERVER,
+      inject: [LEDGER_CONFIG],
+      useFactory: (config: LedgerConfig) =>
+        config.databaseUrl === undefined ? EmbeddedPostgresServer.start(config.dataDir) : undefined,
+    },
+    {
+      provide: DATABASE_POOL,
+      inject: [LEDGER_CONFIG, EMBEDDED_SERVER],
+      useFactory: async (config: LedgerConfig, embedded: EmbeddedPostgresServer | undefined) => {
+        const pool = new pg.Pool({
+          connectionString: config.databaseUrl ?? embedded!.connectionString,
+          max: config.databasePoolSize,
+          connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+          statement_timeout: STATEMENT_TIMEOUT_MS,
+        });
+        // An idle client losing its connection must not crash the process; the pool replaces it.
+        pool.on('error', () => undefined);
+        await migrate(pool, MIGRATIONS);
+        return pool;
+      },
+    },
+  ],
+  exports: [DATABASE_POOL],
+})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
+    @Inject(EMBEDDED_SERVER) private readonly embedded: EmbeddedPostgresServer | undefined,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+    await this.embedded?.stop();
+  }
+}

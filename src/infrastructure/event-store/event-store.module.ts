@@ -1,0 +1,29 @@
+import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type pg from 'pg';
+import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { DATABASE_POOL } from '../database/database.tokens.js';
+import { EVENT_STORE, type EventStore } from './event-store.port.js';
+import { EventStoreDbEventStore } from './eventstoredb/eventstoredb.event-store.js';
+import { PostgresEventStore } from './postgres/postgres.event-store.js';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: EVENT_STORE,
+      inject: [LEDGER_CONFIG, DATABASE_POOL],
+      useFactory: (config: LedgerConfig, pool: pg.Pool): EventStore =>
+        config.eventStoreUrl === undefined
+          ? new PostgresEventStore(pool)
+          : EventStoreDbEventStore.fromConnectionString(config.eventStoreUrl),
+    },
+  ],
+  exports: [EVENT_STORE],
+})
+export class EventStoreModule implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}

@@ -1,0 +1,40 @@
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { type MercuriusContext } from 'mercurius';
+import { toApiError } from './api-error.js';
+
+interface FormattedExecution {
+  statusCode: number;
+  response: ExecutionResult;
+}
+
+/** Mercurius wraps request validation failures: one error holding the real ones. */
+function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.flatMap((error) => {
+    const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
+    return Array.isArray(inner)
+      ? inner.map((e: unknown) => (e instanceof GraphQLError ? e : new GraphQLError(String((e as Error).message))))
+      : [error];
+  });
+}
+
+/** The GraphQL edge's single error mapping: every error leaves with `extensions.code`. */
+export function formatGraphQLErrors(
+  execution: ExecutionResult & { statusCode?: number },
+  context: MercuriusContext,
+): FormattedExecution {
+  const errors = flatten(execution.errors ?? []).map((error) => {
+    const apiError = toApiError(error);
+    if (apiError.code === 'INTERNAL_SERVER_ERROR') {
+      context.reply?.log.error({ err: error.originalError ?? error }, 'internal error in GraphQL request');
+    }
+    return new GraphQLError(apiError.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: apiError.fields ? { code: apiError.code, fields: apiError.fields } : { code: apiError.code },
+    });
+  });
+  return {
+    statusCode: execution.data ? 200 : (execution.statusCode ?? 200),
+    response: { data: execution.data ?? null, errors },
+  };
+}
