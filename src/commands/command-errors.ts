@@ -15,7 +15,7 @@ export interface FieldError {
 /** Input that can never be valid; nothing was written. */
 export class ValidationFailedError extends Error {
   constructor(readonly fields: readonly FieldError[]) {
-    super(`Invalid input: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`);
+    super(`Invalid input: ${fields.map((f) => f.message).join('; ')}`);
   }
 }
 

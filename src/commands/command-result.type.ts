@@ -9,6 +9,8 @@ export class CommandResultType implements CommandResult {
   @Field({ description: "The aggregate stream's revision after the command, as a decimal string" })
   revision!: string;
 
-  @Field({ description: 'Consistency token: pass it as consistency.atLeast to read your own write' })
+  @Field({
+    description: 'Consistency token: pass it as consistency.atLeast to read your own write',
+  })
   position!: string;
 }

@@ -34,32 +34,60 @@ export class CommandsResolver {
   }
 
   @Mutation(() => CommandResultType)
-  openAccount(@Args('input') input: OpenAccountInput, @Context() ctx: MercuriusContext): Promise<CommandResult> {
+  openAccount(
+    @Args('input') input: OpenAccountInput,
+    @Context() ctx: MercuriusContext,
+  ): Promise<CommandResult> {
     return this.send('openAccount', input, ctx, (c) => new OpenAccountCommand(input, c));
   }
 
   @Mutation(() => CommandResultType)
-  depositFunds(@Args('input') input: MoveFundsInput, @Context() ctx: MercuriusContext): Promise<CommandResult> {
-    return this.send('depositFunds', input, ctx, (c) => new MoveFundsCommand('DepositFunds', input, c));
+  depositFunds(
+    @Args('input') input: MoveFundsInput,
+    @Context() ctx: MercuriusContext,
+  ): Promise<CommandResult> {
+    return this.send(
+      'depositFunds',
+      input,
+      ctx,
+      (c) => new MoveFundsCommand('DepositFunds', input, c),
+    );
   }
 
   @Mutation(() => CommandResultType)
-  withdrawFunds(@Args('input') input: MoveFundsInput, @Context() ctx: MercuriusContext): Promise<CommandResult> {
-    return this.send('withdrawFunds', input, ctx, (c) => new MoveFundsCommand('WithdrawFunds', input, c));
+  withdrawFunds(
+    @Args('input') input: MoveFundsInput,
+    @Context() ctx: MercuriusContext,
+  ): Promise<CommandResult> {
+    return this.send(
+      'withdrawFunds',
+      input,
+      ctx,
+      (c) => new MoveFundsCommand('WithdrawFunds', input, c),
+    );
   }
 
   @Mutation(() => CommandResultType)
-  placeOrder(@Args('input') input: PlaceOrderInput, @Context() ctx: MercuriusContext): Promise<CommandResult> {
+  placeOrder(
+    @Args('input') input: PlaceOrderInput,
+    @Context() ctx: MercuriusContext,
+  ): Promise<CommandResult> {
     return this.send('placeOrder', input, ctx, (c) => new PlaceOrderCommand(input, c));
   }
 
   @Mutation(() => CommandResultType)
-  cancelOrder(@Args('input') input: CancelOrderInput, @Context() ctx: MercuriusContext): Promise<CommandResult> {
+  cancelOrder(
+    @Args('input') input: CancelOrderInput,
+    @Context() ctx: MercuriusContext,
+  ): Promise<CommandResult> {
     return this.send('cancelOrder', input, ctx, (c) => new CancelOrderCommand(input, c));
   }
 
   @Mutation(() => CommandResultType)
-  closeAccount(@Args('input') input: CloseAccountInput, @Context() ctx: MercuriusContext): Promise<CommandResult> {
+  closeAccount(
+    @Args('input') input: CloseAccountInput,
+    @Context() ctx: MercuriusContext,
+  ): Promise<CommandResult> {
     return this.send('closeAccount', input, ctx, (c) => new CloseAccountCommand(input, c));
   }
 }

@@ -25,8 +25,8 @@ export type AccountCommand =
     }
   | {
       type: 'CloseAccount';
-      /** Current state of every order the account still lists as open. */
-      openOrders: readonly OrderState[];
+      /** Current state of the orders the account lists as open, by order id (missing: not found). */
+      openOrders: ReadonlyMap<string, OrderState>;
       /** Current state of every holding the account has traded. */
       holdings: readonly HoldingState[];
     };
@@ -40,6 +40,8 @@ export interface AccountState {
   readonly reservedMinor: bigint;
   /** Cash reserved per order. */
   readonly reservations: ReadonlyMap<string, bigint>;
+  /** Every order that ever reserved: a reservation is made once per order, even after it is used up. */
+  readonly reservedOrders: ReadonlySet<string>;
   /** Fee charged per order (at most one). */
   readonly feesCharged: ReadonlyMap<string, bigint>;
   readonly feesRefunded: ReadonlySet<string>;
@@ -58,6 +60,7 @@ export const initialAccountState: AccountState = {
   balanceMinor: 0n,
   reservedMinor: 0n,
   reservations: new Map(),
+  reservedOrders: new Set(),
   feesCharged: new Map(),
   feesRefunded: new Set(),
   settledFills: new Set(),
@@ -90,6 +93,12 @@ function requireOpen(state: AccountState): Decision<AccountEvent> | undefined {
   return undefined;
 }
 
+function requirePositive(amountMinor: bigint): Decision<AccountEvent> | undefined {
+  return amountMinor > 0n
+    ? undefined
+    : reject('VALIDATION_FAILED', 'must be greater than zero', 'amount');
+}
+
 function insufficientFunds(state: AccountState, neededMinor: bigint): Decision<AccountEvent> {
   return reject(
     'INSUFFICIENT_FUNDS',
@@ -97,7 +106,10 @@ function insufficientFunds(state: AccountState, neededMinor: bigint): Decision<A
   );
 }
 
-export function decideAccount(command: AccountCommand, state: AccountState): Decision<AccountEvent> {
+export function decideAccount(
+  command: AccountCommand,
+  state: AccountState,
+): Decision<AccountEvent> {
   if (command.type === 'OpenAccount') {
     const { accountId, customerId, name, currency } = command;
     if (state.status !== 'NONE') {
@@ -109,15 +121,23 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
   }
   const notOpen = requireOpen(state);
   // A stale open-order entry may be cleared after the account closed.
-  if (notOpen && !(state.status === 'CLOSED' && command.type === 'CloseAccountOrder')) return notOpen;
+  if (notOpen && !(state.status === 'CLOSED' && command.type === 'CloseAccountOrder'))
+    return notOpen;
   const cash = customerCash(state.accountId);
+  const invalidAmount = 'amountMinor' in command ? requirePositive(command.amountMinor) : undefined;
+  if (invalidAmount) return invalidAmount;
 
   switch (command.type) {
     case 'DepositFunds': {
       const { paymentId, amountMinor, reference } = command;
       return accept({
         type: 'FundsDeposited',
-        data: { paymentId, amountMinor, reference, postings: transfer('external-bank', cash, amountMinor) },
+        data: {
+          paymentId,
+          amountMinor,
+          reference,
+          postings: transfer('external-bank', cash, amountMinor),
+        },
       });
     }
     case 'WithdrawFunds': {
@@ -125,7 +145,12 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       if (availableMinor(state) < amountMinor) return insufficientFunds(state, amountMinor);
       return accept({
         type: 'FundsWithdrawn',
-        data: { paymentId, amountMinor, reference, postings: transfer(cash, 'external-bank', amountMinor) },
+        data: {
+          paymentId,
+          amountMinor,
+          reference,
+          postings: transfer(cash, 'external-bank', amountMinor),
+        },
       });
     }
     case 'OpenAccountOrder':
@@ -138,8 +163,9 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       if (!state.openOrders.has(command.orderId)) return alreadyDone();
       return accept({ type: 'AccountOrderClosed', data: { orderId: command.orderId } });
     case 'ReserveCash': {
-      if (state.reservations.has(command.orderId)) return alreadyDone();
-      if (availableMinor(state) < command.amountMinor) return insufficientFunds(state, command.amountMinor);
+      if (state.reservedOrders.has(command.orderId)) return alreadyDone();
+      if (availableMinor(state) < command.amountMinor)
+        return insufficientFunds(state, command.amountMinor);
       return accept({
         type: 'CashReserved',
         data: { orderId: command.orderId, amountMinor: command.amountMinor },
@@ -219,7 +245,12 @@ export function decideAccount(command: AccountCommand, state: AccountState): Dec
       });
     }
     case 'CloseAccount': {
-      if (command.openOrders.some((order) => !isTerminal(order))) {
+      const stillOpen = [...state.openOrders.keys()].some((orderId) => {
+        const order = command.openOrders.get(orderId);
+        // An order stream not (yet) written counts as open: its placement may be under way.
+        return order === undefined || !isTerminal(order);
+      });
+      if (stillOpen) {
         return reject('ACCOUNT_HAS_OPEN_ORDERS', 'Account has open orders');
       }
       if (state.balanceMinor !== 0n || state.reservedMinor !== 0n) {
@@ -243,7 +274,10 @@ function release(state: AccountState, orderId: string, amountMinor: bigint): Acc
   return {
     ...state,
     reservedMinor: state.reservedMinor - amountMinor,
-    reservations: remaining === 0n ? withoutEntry(state.reservations, orderId) : withEntry(state.reservations, orderId, remaining),
+    reservations:
+      remaining === 0n
+        ? withoutEntry(state.reservations, orderId)
+        : withEntry(state.reservations, orderId, remaining),
   };
 }
 
@@ -268,6 +302,7 @@ export function evolveAccount(state: AccountState, event: AccountEvent): Account
         ...state,
         reservedMinor: state.reservedMinor + event.data.amountMinor,
         reservations: withEntry(state.reservations, event.data.orderId, event.data.amountMinor),
+        reservedOrders: withMember(state.reservedOrders, event.data.orderId),
       };
     case 'CashReservationReleased':
       return release(state, event.data.orderId, event.data.amountMinor);

@@ -32,14 +32,24 @@ const opened: AccountEvent = {
 function deposited(amountMinor: bigint, paymentId = 'pay-dep'): AccountEvent {
   return {
     type: 'FundsDeposited',
-    data: { paymentId, amountMinor, reference: 'ref', postings: moves('external-bank', CASH, amountMinor) },
+    data: {
+      paymentId,
+      amountMinor,
+      reference: 'ref',
+      postings: moves('external-bank', CASH, amountMinor),
+    },
   };
 }
 
 function withdrawn(amountMinor: bigint, paymentId = 'pay-wd'): AccountEvent {
   return {
     type: 'FundsWithdrawn',
-    data: { paymentId, amountMinor, reference: 'ref', postings: moves(CASH, 'external-bank', amountMinor) },
+    data: {
+      paymentId,
+      amountMinor,
+      reference: 'ref',
+      postings: moves(CASH, 'external-bank', amountMinor),
+    },
   };
 }
 
@@ -153,11 +163,25 @@ function settle(
   fillId: string,
   amountMinor: bigint,
 ): AccountCommand {
-  return { type: 'SettleTradeCash', orderId, fillId, paymentId: `pay-${fillId}`, side, amountMinor };
+  return {
+    type: 'SettleTradeCash',
+    orderId,
+    fillId,
+    paymentId: `pay-${fillId}`,
+    side,
+    amountMinor,
+  };
 }
 
 function order(status: OrderStatus, orderId = 'o1'): OrderState {
-  return { ...initialOrderState, orderId, accountId: 'a1', instrument: 'ACME', quantity: 10n, status };
+  return {
+    ...initialOrderState,
+    orderId,
+    accountId: 'a1',
+    instrument: 'ACME',
+    quantity: 10n,
+    status,
+  };
 }
 
 function holding(quantity: bigint): HoldingState {
@@ -168,7 +192,11 @@ function closeAccount(
   openOrders: readonly OrderState[] = [],
   holdings: readonly HoldingState[] = [],
 ): AccountCommand {
-  return { type: 'CloseAccount', openOrders, holdings };
+  return {
+    type: 'CloseAccount',
+    openOrders: new Map(openOrders.map((order) => [order.orderId, order])),
+    holdings,
+  };
 }
 
 /** One of every command but OpenAccount. */
@@ -201,18 +229,32 @@ describe('account decider', () => {
     it('opens a new account with an empty balance', () => {
       const state = account.given([]).when(openAccount).then([opened]);
 
-      expect(state).toMatchObject({ status: 'OPEN', accountId: 'a1', customerId: 'c1', currency: 'USD' });
+      expect(state).toMatchObject({
+        status: 'OPEN',
+        accountId: 'a1',
+        customerId: 'c1',
+        currency: 'USD',
+      });
       expect(money(state)).toEqual({ balance: 0n, reserved: 0n, available: 0n });
     });
 
     it('opening the same account again (a retried open) is a no-op', () => {
       account.given([opened]).when(openAccount).thenNothing();
-      account.given([opened]).when({ ...openAccount, name: 'Renamed' }).thenNothing();
+      account
+        .given([opened])
+        .when({ ...openAccount, name: 'Renamed' })
+        .thenNothing();
     });
 
     it('refuses an open of the same account id for another customer or currency', () => {
-      account.given([opened]).when({ ...openAccount, customerId: 'c2' }).thenRejects('ALREADY_EXISTS');
-      account.given([opened]).when({ ...openAccount, currency: 'EUR' }).thenRejects('ALREADY_EXISTS');
+      account
+        .given([opened])
+        .when({ ...openAccount, customerId: 'c2' })
+        .thenRejects('ALREADY_EXISTS');
+      account
+        .given([opened])
+        .when({ ...openAccount, currency: 'EUR' })
+        .thenRejects('ALREADY_EXISTS');
     });
 
     it('does not reopen a closed account', () => {
@@ -285,7 +327,10 @@ describe('account decider', () => {
     });
 
     it('refuses one minor unit more than is available', () => {
-      account.given([opened, deposited(1_000n)]).when(withdraw(1_001n)).thenRejects('INSUFFICIENT_FUNDS');
+      account
+        .given([opened, deposited(1_000n)])
+        .when(withdraw(1_001n))
+        .thenRejects('INSUFFICIENT_FUNDS');
     });
 
     it('refuses any withdrawal from an empty account', () => {
@@ -295,9 +340,16 @@ describe('account decider', () => {
     it('does not count reserved cash as available', () => {
       const given = [opened, deposited(1_000n), orderOpened('o1'), reserved('o1', 400n)];
 
-      expect(money(account.given(given).state)).toEqual({ balance: 1_000n, reserved: 400n, available: 600n });
+      expect(money(account.given(given).state)).toEqual({
+        balance: 1_000n,
+        reserved: 400n,
+        available: 600n,
+      });
       account.given(given).when(withdraw(601n)).thenRejects('INSUFFICIENT_FUNDS');
-      const state = account.given(given).when(withdraw(600n)).then([withdrawn(600n)]);
+      const state = account
+        .given(given)
+        .when(withdraw(600n))
+        .then([withdrawn(600n)]);
       expect(money(state)).toEqual({ balance: 400n, reserved: 400n, available: 0n });
     });
   });
@@ -354,7 +406,10 @@ describe('account decider', () => {
       const given = [opened, deposited(1_000n), orderOpened('o1')];
 
       account.given(given).when(reserve('o1', 1_001n)).thenRejects('INSUFFICIENT_FUNDS');
-      const state = account.given(given).when(reserve('o1', 1_000n)).then([reserved('o1', 1_000n)]);
+      const state = account
+        .given(given)
+        .when(reserve('o1', 1_000n))
+        .then([reserved('o1', 1_000n)]);
       expect(availableMinor(state)).toBe(0n);
     });
 
@@ -391,7 +446,12 @@ describe('account decider', () => {
 
     it('releases only what settlement left of the reservation', () => {
       const state = account
-        .given([opened, deposited(1_000n), reserved('o1', 500n), boughtCash('o1', 'f1', 350n, 350n)])
+        .given([
+          opened,
+          deposited(1_000n),
+          reserved('o1', 500n),
+          boughtCash('o1', 'f1', 350n, 350n),
+        ])
         .when({ type: 'ReleaseCash', orderId: 'o1' })
         .then([released('o1', 150n)]);
 
@@ -399,7 +459,10 @@ describe('account decider', () => {
     });
 
     it('releasing without a reservation, or twice, is a no-op', () => {
-      account.given([opened, deposited(1_000n)]).when({ type: 'ReleaseCash', orderId: 'o1' }).thenNothing();
+      account
+        .given([opened, deposited(1_000n)])
+        .when({ type: 'ReleaseCash', orderId: 'o1' })
+        .thenNothing();
       account
         .given([opened, deposited(1_000n), reserved('o1', 300n), released('o1', 300n)])
         .when({ type: 'ReleaseCash', orderId: 'o1' })
@@ -408,7 +471,12 @@ describe('account decider', () => {
 
     it('releasing after settlement consumed the whole reservation is a no-op', () => {
       account
-        .given([opened, deposited(1_000n), reserved('o1', 500n), boughtCash('o1', 'f1', 500n, 500n)])
+        .given([
+          opened,
+          deposited(1_000n),
+          reserved('o1', 500n),
+          boughtCash('o1', 'f1', 500n, 500n),
+        ])
         .when({ type: 'ReleaseCash', orderId: 'o1' })
         .thenNothing();
     });
@@ -472,19 +540,28 @@ describe('account decider', () => {
       const given = [opened, deposited(1_000n), reserved('o1', 800n)];
 
       account.given(given).when(chargeFee('o1', 1_001n)).thenRejects('INSUFFICIENT_FUNDS');
-      const state = account.given(given).when(chargeFee('o1', 1_000n)).then([feeCharged('o1', 1_000n, 800n)]);
+      const state = account
+        .given(given)
+        .when(chargeFee('o1', 1_000n))
+        .then([feeCharged('o1', 1_000n, 800n)]);
       expect(money(state)).toEqual({ balance: 0n, reserved: 0n, available: 0n });
     });
 
     it('refuses a fee larger than the available cash', () => {
-      account.given([opened, deposited(100n)]).when(chargeFee('o1', 101n)).thenRejects('INSUFFICIENT_FUNDS');
+      account
+        .given([opened, deposited(100n)])
+        .when(chargeFee('o1', 101n))
+        .thenRejects('INSUFFICIENT_FUNDS');
     });
 
     it('charges at most once per order', () => {
       const given = [opened, deposited(1_000n), feeCharged('o1', 150n, 0n)];
 
       account.given(given).when(chargeFee('o1', 150n)).thenNothing();
-      account.given(given).when(chargeFee('o1', 999n, 'pay-other')).thenNothing();
+      account
+        .given(given)
+        .when(chargeFee('o1', 999n, 'pay-other'))
+        .thenNothing();
     });
 
     it('charges at most once per order even after a refund', () => {
@@ -586,7 +663,12 @@ describe('account decider', () => {
       expect(money(afterFirst)).toEqual({ balance: 700n, reserved: 400n, available: 300n });
 
       const afterSecond = account
-        .given([opened, deposited(1_000n), reserved('o1', 700n), boughtCash('o1', 'f1', 300n, 300n)])
+        .given([
+          opened,
+          deposited(1_000n),
+          reserved('o1', 700n),
+          boughtCash('o1', 'f1', 300n, 300n),
+        ])
         .when(settle('BUY', 'o1', 'f2', 400n))
         .then([boughtCash('o1', 'f2', 400n, 400n)]);
       expect(money(afterSecond)).toEqual({ balance: 300n, reserved: 0n, available: 300n });
@@ -672,7 +754,10 @@ describe('account decider', () => {
     });
 
     it('refuses while the account holds cash', () => {
-      account.given([opened, deposited(1n)]).when(closeAccount()).thenRejects('ACCOUNT_NOT_EMPTY');
+      account
+        .given([opened, deposited(1n)])
+        .when(closeAccount())
+        .thenRejects('ACCOUNT_NOT_EMPTY');
     });
 
     it('refuses while a holding still has shares', () => {
@@ -708,6 +793,140 @@ describe('account decider', () => {
           .then([closed]);
       },
     );
+  });
+
+  // ---- regressions found in review ------------------------------------------------
+
+  describe('regression: cash is reserved at most once per order', () => {
+    it('reserving again after settlement used the reservation up is a no-op', () => {
+      const given = [
+        opened,
+        deposited(1_000n),
+        orderOpened('o1'),
+        reserved('o1', 500n),
+        boughtCash('o1', 'f1', 500n, 500n),
+      ];
+      expect(account.given(given).state.reservations.has('o1')).toBe(false);
+
+      const state = account.given(given).when(reserve('o1', 500n)).thenNothing();
+      expect(money(state)).toEqual({ balance: 500n, reserved: 0n, available: 500n });
+    });
+
+    it('reserving again after the reservation was released is a no-op', () => {
+      const state = account
+        .given([opened, deposited(1_000n), reserved('o1', 300n), released('o1', 300n)])
+        .when(reserve('o1', 300n))
+        .thenNothing();
+      expect(money(state)).toEqual({ balance: 1_000n, reserved: 0n, available: 1_000n });
+    });
+
+    it('reserving again after a fee took the whole reservation is a no-op', () => {
+      account
+        .given([opened, deposited(1_000n), reserved('o1', 100n), feeCharged('o1', 100n, 100n)])
+        .when(reserve('o1', 100n))
+        .thenNothing();
+    });
+
+    it('remembers every order that reserved, also once its reservation is gone', () => {
+      const state = account
+        .given([opened, deposited(1_000n), reserved('o1', 300n)])
+        .when(reserve('o2', 200n))
+        .then([reserved('o2', 200n)]);
+      expect([...state.reservedOrders].sort()).toEqual(['o1', 'o2']);
+
+      const drained = account.given([
+        opened,
+        deposited(1_000n),
+        reserved('o1', 300n),
+        released('o1', 300n),
+      ]).state;
+      expect(drained.reservations.size).toBe(0);
+      expect([...drained.reservedOrders]).toEqual(['o1']);
+    });
+
+    it('still reserves for another order', () => {
+      account
+        .given([opened, deposited(1_000n), reserved('o1', 300n), released('o1', 300n)])
+        .when(reserve('o2', 1_000n))
+        .then([reserved('o2', 1_000n)]);
+    });
+  });
+
+  describe('regression: non-positive amounts are refused with VALIDATION_FAILED amount', () => {
+    const withAmount: readonly [string, (amountMinor: bigint) => AccountCommand][] = [
+      ['DepositFunds', (amountMinor) => deposit(amountMinor)],
+      ['WithdrawFunds', (amountMinor) => withdraw(amountMinor)],
+      ['ReserveCash', (amountMinor) => reserve('o1', amountMinor)],
+      ['ChargeFee', (amountMinor) => chargeFee('o1', amountMinor)],
+      ['SettleTradeCash BUY', (amountMinor) => settle('BUY', 'o1', 'f1', amountMinor)],
+      ['SettleTradeCash SELL', (amountMinor) => settle('SELL', 'o1', 'f1', amountMinor)],
+    ];
+    const funded = [opened, deposited(1_000n), orderOpened('o1')];
+
+    describe.each(withAmount)('%s', (_name, command) => {
+      it.each([0n, -1n, -1_000n])('refuses an amount of %s', (amountMinor) => {
+        account.given(funded).when(command(amountMinor)).thenRejects('VALIDATION_FAILED', 'amount');
+      });
+
+      it('accepts the smallest positive amount, 1 minor unit', () => {
+        const { decision } = account.given(funded).when(command(1n));
+        expect(decision.kind).toBe('accepted');
+        expect(decision.kind === 'accepted' ? decision.events.length : 0).toBe(1);
+      });
+    });
+
+    it('refuses a non-positive amount even where it would otherwise be a no-op repeat', () => {
+      // The amount is checked first: a zero is never mistaken for a harmless repeat.
+      account
+        .given([...funded, reserved('o1', 300n)])
+        .when(reserve('o1', 0n))
+        .thenRejects('VALIDATION_FAILED', 'amount');
+      account
+        .given([...funded, feeCharged('o1', 100n, 0n)])
+        .when(chargeFee('o1', -5n))
+        .thenRejects('VALIDATION_FAILED', 'amount');
+    });
+  });
+
+  describe('regression: CloseAccount checks every order the account itself lists as open', () => {
+    it('refuses while a listed order has no state yet (its stream is not written)', () => {
+      account
+        .given([opened, orderOpened('o1')])
+        .when(closeAccount())
+        .thenRejects('ACCOUNT_HAS_OPEN_ORDERS');
+    });
+
+    it('refuses while any listed order is missing, whatever else is passed', () => {
+      account
+        .given([opened, orderOpened('o1'), orderOpened('o2')])
+        .when(closeAccount([order('COMPLETED', 'o1')]))
+        .thenRejects('ACCOUNT_HAS_OPEN_ORDERS');
+      account
+        .given([opened, orderOpened('o1')])
+        .when(closeAccount([order('COMPLETED', 'o-other')]))
+        .thenRejects('ACCOUNT_HAS_OPEN_ORDERS');
+    });
+
+    it('refuses while a listed order is live, even when unlisted terminal orders are passed too', () => {
+      account
+        .given([opened, orderOpened('o1')])
+        .when(closeAccount([order('CANCELLED', 'o0'), order('ACCEPTED', 'o1')]))
+        .thenRejects('ACCOUNT_HAS_OPEN_ORDERS');
+    });
+
+    it('closes once every listed order is terminal', () => {
+      account
+        .given([opened, orderOpened('o1'), orderOpened('o2')])
+        .when(closeAccount([order('COMPLETED', 'o1'), order('EXPIRED', 'o2')]))
+        .then([closed]);
+    });
+
+    it('goes by its own list: an order it no longer lists does not hold the close up', () => {
+      account
+        .given([opened, orderOpened('o1'), { type: 'AccountOrderClosed', data: { orderId: 'o1' } }])
+        .when(closeAccount())
+        .then([closed]);
+    });
   });
 
   describe('a closed account', () => {

@@ -6,7 +6,13 @@ export type HoldingCommand =
   | { type: 'ReserveShares'; orderId: string; quantity: bigint }
   | { type: 'ReleaseShares'; orderId: string }
   | { type: 'AcquireShares'; orderId: string; fillId: string; quantity: bigint; costMinor: bigint }
-  | { type: 'DisposeShares'; orderId: string; fillId: string; quantity: bigint; proceedsMinor: bigint };
+  | {
+      type: 'DisposeShares';
+      orderId: string;
+      fillId: string;
+      quantity: bigint;
+      proceedsMinor: bigint;
+    };
 
 export interface HoldingState {
   readonly quantity: bigint;
@@ -14,6 +20,8 @@ export interface HoldingState {
   /** Total cost of the shares held: averageCost = costBasisMinor / quantity. */
   readonly costBasisMinor: bigint;
   readonly reservations: ReadonlyMap<string, bigint>;
+  /** Every order that ever reserved: a reservation is made once per order, even after it is used up. */
+  readonly reservedOrders: ReadonlySet<string>;
   readonly fills: ReadonlySet<string>;
 }
 
@@ -22,6 +30,7 @@ export const initialHoldingState: HoldingState = {
   reservedQuantity: 0n,
   costBasisMinor: 0n,
   reservations: new Map(),
+  reservedOrders: new Set(),
   fills: new Set(),
 };
 
@@ -41,10 +50,22 @@ function insufficient(state: HoldingState, needed: bigint): Decision<HoldingEven
   );
 }
 
-export function decideHolding(command: HoldingCommand, state: HoldingState): Decision<HoldingEvent> {
+export function decideHolding(
+  command: HoldingCommand,
+  state: HoldingState,
+): Decision<HoldingEvent> {
+  if ('quantity' in command && command.quantity <= 0n) {
+    return reject('VALIDATION_FAILED', 'must be greater than zero', 'quantity');
+  }
+  if ('costMinor' in command && command.costMinor < 0n) {
+    return reject('VALIDATION_FAILED', 'must not be negative', 'cost');
+  }
+  if ('proceedsMinor' in command && command.proceedsMinor < 0n) {
+    return reject('VALIDATION_FAILED', 'must not be negative', 'proceeds');
+  }
   switch (command.type) {
     case 'ReserveShares':
-      if (state.reservations.has(command.orderId)) return alreadyDone();
+      if (state.reservedOrders.has(command.orderId)) return alreadyDone();
       if (availableQuantity(state) < command.quantity) return insufficient(state, command.quantity);
       return accept({
         type: 'SharesReserved',
@@ -101,6 +122,7 @@ export function evolveHolding(state: HoldingState, event: HoldingEvent): Holding
         ...state,
         reservedQuantity: state.reservedQuantity + event.data.quantity,
         reservations: new Map(state.reservations).set(event.data.orderId, event.data.quantity),
+        reservedOrders: new Set(state.reservedOrders).add(event.data.orderId),
       };
     case 'ShareReservationReleased':
       return release(state, event.data.orderId, event.data.quantity);

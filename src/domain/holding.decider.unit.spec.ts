@@ -13,7 +13,12 @@ const holding = spec(holdingDecider);
 
 // ---- events -------------------------------------------------------------------------
 
-function acquired(fillId: string, quantity: bigint, costMinor: bigint, orderId = 'o-buy'): HoldingEvent {
+function acquired(
+  fillId: string,
+  quantity: bigint,
+  costMinor: bigint,
+  orderId = 'o-buy',
+): HoldingEvent {
   return { type: 'SharesAcquired', data: { orderId, fillId, quantity, costMinor } };
 }
 
@@ -41,7 +46,12 @@ function disposed(
 
 // ---- commands -----------------------------------------------------------------------
 
-function acquire(fillId: string, quantity: bigint, costMinor: bigint, orderId = 'o-buy'): HoldingCommand {
+function acquire(
+  fillId: string,
+  quantity: bigint,
+  costMinor: bigint,
+  orderId = 'o-buy',
+): HoldingCommand {
   return { type: 'AcquireShares', orderId, fillId, quantity, costMinor };
 }
 
@@ -49,7 +59,12 @@ function reserve(orderId: string, quantity: bigint): HoldingCommand {
   return { type: 'ReserveShares', orderId, quantity };
 }
 
-function dispose(orderId: string, fillId: string, quantity: bigint, proceedsMinor: bigint): HoldingCommand {
+function dispose(
+  orderId: string,
+  fillId: string,
+  quantity: bigint,
+  proceedsMinor: bigint,
+): HoldingCommand {
   return { type: 'DisposeShares', orderId, fillId, quantity, proceedsMinor };
 }
 
@@ -90,7 +105,12 @@ describe('holding decider', () => {
       const state = holding
         .given([])
         .when(acquire('f1', 10n, 10_000n, 'o1'))
-        .then([{ type: 'SharesAcquired', data: { orderId: 'o1', fillId: 'f1', quantity: 10n, costMinor: 10_000n } }]);
+        .then([
+          {
+            type: 'SharesAcquired',
+            data: { orderId: 'o1', fillId: 'f1', quantity: 10n, costMinor: 10_000n },
+          },
+        ]);
 
       expect(shares(state)).toEqual({
         quantity: 10n,
@@ -102,8 +122,14 @@ describe('holding decider', () => {
     });
 
     it('acquiring the same fill again is a no-op', () => {
-      holding.given([tenShares]).when(acquire('f-buy-1', 10n, 10_000n)).thenNothing();
-      holding.given([tenShares]).when(acquire('f-buy-1', 99n, 1n)).thenNothing();
+      holding
+        .given([tenShares])
+        .when(acquire('f-buy-1', 10n, 10_000n))
+        .thenNothing();
+      holding
+        .given([tenShares])
+        .when(acquire('f-buy-1', 99n, 1n))
+        .thenNothing();
     });
 
     it('averages the cost over several acquisitions', () => {
@@ -113,13 +139,20 @@ describe('holding decider', () => {
         .then([acquired('f-buy-2', 5n, 6_000n)]);
 
       // 160.00 for 15 shares: 1066.67 minor units a share, rounded to 1067.
-      expect(shares(state)).toMatchObject({ quantity: 15n, costBasis: 16_000n, averageCost: 1_067n });
+      expect(shares(state)).toMatchObject({
+        quantity: 15n,
+        costBasis: 16_000n,
+        averageCost: 1_067n,
+      });
     });
   });
 
   describe('ReserveShares', () => {
     it('reserves shares for a sell order', () => {
-      const state = holding.given([tenShares]).when(reserve('o1', 4n)).then([reserved('o1', 4n)]);
+      const state = holding
+        .given([tenShares])
+        .when(reserve('o1', 4n))
+        .then([reserved('o1', 4n)]);
 
       expect(shares(state)).toMatchObject({ quantity: 10n, reserved: 4n, available: 6n });
       expect([...state.reservations]).toEqual([['o1', 4n]]);
@@ -127,7 +160,10 @@ describe('holding decider', () => {
 
     it('reserves exactly the available quantity, not one share more', () => {
       holding.given([tenShares]).when(reserve('o1', 11n)).thenRejects('INSUFFICIENT_HOLDINGS');
-      const state = holding.given([tenShares]).when(reserve('o1', 10n)).then([reserved('o1', 10n)]);
+      const state = holding
+        .given([tenShares])
+        .when(reserve('o1', 10n))
+        .then([reserved('o1', 10n)]);
       expect(availableQuantity(state)).toBe(0n);
     });
 
@@ -136,14 +172,26 @@ describe('holding decider', () => {
     });
 
     it("cannot reserve another order's reserved shares", () => {
-      holding.given([tenShares, reserved('o1', 7n)]).when(reserve('o2', 4n)).thenRejects('INSUFFICIENT_HOLDINGS');
-      const state = holding.given([tenShares, reserved('o1', 7n)]).when(reserve('o2', 3n)).then([reserved('o2', 3n)]);
+      holding
+        .given([tenShares, reserved('o1', 7n)])
+        .when(reserve('o2', 4n))
+        .thenRejects('INSUFFICIENT_HOLDINGS');
+      const state = holding
+        .given([tenShares, reserved('o1', 7n)])
+        .when(reserve('o2', 3n))
+        .then([reserved('o2', 3n)]);
       expect(shares(state)).toMatchObject({ reserved: 10n, available: 0n });
     });
 
     it('reserving again for the same order is a no-op', () => {
-      holding.given([tenShares, reserved('o1', 4n)]).when(reserve('o1', 4n)).thenNothing();
-      holding.given([tenShares, reserved('o1', 4n)]).when(reserve('o1', 6n)).thenNothing();
+      holding
+        .given([tenShares, reserved('o1', 4n)])
+        .when(reserve('o1', 4n))
+        .thenNothing();
+      holding
+        .given([tenShares, reserved('o1', 4n)])
+        .when(reserve('o1', 6n))
+        .thenNothing();
     });
   });
 
@@ -221,7 +269,12 @@ describe('holding decider', () => {
         .when(dispose('o1', 'f-sell-1', 5n, 6_000n))
         .then([disposed('o1', 'f-sell-1', 5n, 3n, 5_000n, 6_000n)]);
 
-      expect(shares(state)).toMatchObject({ quantity: 5n, reserved: 0n, available: 5n, costBasis: 5_000n });
+      expect(shares(state)).toMatchObject({
+        quantity: 5n,
+        reserved: 0n,
+        available: 5n,
+        costBasis: 5_000n,
+      });
     });
 
     it('sells available shares without a reservation', () => {
@@ -245,15 +298,31 @@ describe('holding decider', () => {
     });
 
     it('refuses to sell more shares than are held', () => {
-      holding.given([tenShares]).when(dispose('o1', 'f-sell-1', 11n, 11_000n)).thenRejects('INSUFFICIENT_HOLDINGS');
-      holding.given([]).when(dispose('o1', 'f-sell-1', 1n, 1_000n)).thenRejects('INSUFFICIENT_HOLDINGS');
+      holding
+        .given([tenShares])
+        .when(dispose('o1', 'f-sell-1', 11n, 11_000n))
+        .thenRejects('INSUFFICIENT_HOLDINGS');
+      holding
+        .given([])
+        .when(dispose('o1', 'f-sell-1', 1n, 1_000n))
+        .thenRejects('INSUFFICIENT_HOLDINGS');
     });
 
     it('disposing of the same fill again is a no-op', () => {
-      const given = [tenShares, reserved('o1', 4n), disposed('o1', 'f-sell-1', 4n, 4n, 4_000n, 5_000n)];
+      const given = [
+        tenShares,
+        reserved('o1', 4n),
+        disposed('o1', 'f-sell-1', 4n, 4n, 4_000n, 5_000n),
+      ];
 
-      holding.given(given).when(dispose('o1', 'f-sell-1', 4n, 5_000n)).thenNothing();
-      holding.given(given).when(dispose('o1', 'f-sell-1', 1n, 1n)).thenNothing();
+      holding
+        .given(given)
+        .when(dispose('o1', 'f-sell-1', 4n, 5_000n))
+        .thenNothing();
+      holding
+        .given(given)
+        .when(dispose('o1', 'f-sell-1', 1n, 1n))
+        .thenNothing();
     });
 
     it('selling everything leaves a cost basis of 0', () => {
@@ -288,6 +357,105 @@ describe('holding decider', () => {
     });
   });
 
+  // ---- regressions found in review ------------------------------------------------
+
+  describe('regression: shares are reserved at most once per order', () => {
+    it('reserving again after the disposal used the reservation up is a no-op', () => {
+      const given = [
+        tenShares,
+        reserved('o1', 4n),
+        disposed('o1', 'f-sell-1', 4n, 4n, 4_000n, 5_000n),
+      ];
+      expect(holding.given(given).state.reservations.has('o1')).toBe(false);
+
+      const state = holding.given(given).when(reserve('o1', 4n)).thenNothing();
+      expect(shares(state)).toMatchObject({ quantity: 6n, reserved: 0n, available: 6n });
+    });
+
+    it('reserving again after the reservation was released is a no-op', () => {
+      const state = holding
+        .given([tenShares, reserved('o1', 4n), releasedShares('o1', 4n)])
+        .when(reserve('o1', 4n))
+        .thenNothing();
+      expect(shares(state)).toMatchObject({ reserved: 0n, available: 10n });
+    });
+
+    it('remembers every order that reserved, also once its reservation is gone', () => {
+      const state = holding.given([tenShares, reserved('o1', 4n), releasedShares('o1', 4n)]).state;
+      expect(state.reservations.size).toBe(0);
+      expect([...state.reservedOrders]).toEqual(['o1']);
+    });
+
+    it('still reserves for another order', () => {
+      holding
+        .given([tenShares, reserved('o1', 4n), releasedShares('o1', 4n)])
+        .when(reserve('o2', 10n))
+        .then([reserved('o2', 10n)]);
+    });
+  });
+
+  describe('regression: non-positive quantities and negative amounts are refused', () => {
+    it.each([0n, -1n])('refuses to reserve a quantity of %s (VALIDATION_FAILED quantity)', (q) => {
+      holding
+        .given([tenShares])
+        .when(reserve('o1', q))
+        .thenRejects('VALIDATION_FAILED', 'quantity');
+    });
+
+    it.each([0n, -1n])('refuses to acquire a quantity of %s (VALIDATION_FAILED quantity)', (q) => {
+      holding
+        .given([tenShares])
+        .when(acquire('f1', q, 1_000n))
+        .thenRejects('VALIDATION_FAILED', 'quantity');
+    });
+
+    it.each([0n, -1n])(
+      'refuses to dispose of a quantity of %s (VALIDATION_FAILED quantity)',
+      (q) => {
+        holding
+          .given([tenShares])
+          .when(dispose('o1', 'f-sell-1', q, 1_000n))
+          .thenRejects('VALIDATION_FAILED', 'quantity');
+      },
+    );
+
+    it('refuses a negative cost (VALIDATION_FAILED cost)', () => {
+      holding
+        .given([tenShares])
+        .when(acquire('f1', 1n, -1n))
+        .thenRejects('VALIDATION_FAILED', 'cost');
+    });
+
+    it('refuses negative proceeds (VALIDATION_FAILED proceeds)', () => {
+      holding
+        .given([tenShares])
+        .when(dispose('o1', 'f-sell-1', 1n, -1n))
+        .thenRejects('VALIDATION_FAILED', 'proceeds');
+    });
+
+    it('accepts a zero cost and zero proceeds: only negative amounts are invalid', () => {
+      holding
+        .given([tenShares])
+        .when(acquire('f1', 1n, 0n))
+        .then([acquired('f1', 1n, 0n)]);
+      holding
+        .given([tenShares])
+        .when(dispose('o1', 'f-sell-1', 1n, 0n))
+        .then([disposed('o1', 'f-sell-1', 1n, 0n, 1_000n, 0n)]);
+    });
+
+    it('checks the quantity before anything else, also on what would be a repeat', () => {
+      holding
+        .given([tenShares])
+        .when(acquire('f-buy-1', 0n, 10_000n))
+        .thenRejects('VALIDATION_FAILED', 'quantity');
+      holding
+        .given([tenShares, reserved('o1', 4n)])
+        .when(reserve('o1', -4n))
+        .thenRejects('VALIDATION_FAILED', 'quantity');
+    });
+  });
+
   describe('average cost across acquisitions and partial disposals', () => {
     it('keeps exact bigint arithmetic and ends at 0 when everything is sold', () => {
       const history: HoldingEvent[] = [];
@@ -300,22 +468,47 @@ describe('holding decider', () => {
       // 10 shares for 10000, then 5 for 6000: 16000 over 15 shares.
       step(acquire('f1', 10n, 10_000n), acquired('f1', 10n, 10_000n));
       let state = step(acquire('f2', 5n, 6_000n), acquired('f2', 5n, 6_000n));
-      expect(shares(state)).toMatchObject({ quantity: 15n, costBasis: 16_000n, averageCost: 1_067n });
+      expect(shares(state)).toMatchObject({
+        quantity: 15n,
+        costBasis: 16_000n,
+        averageCost: 1_067n,
+      });
 
       // 4 of 15 leave with 16000 * 4 / 15 = 4266.67 -> 4267.
-      state = step(dispose('o-s1', 's1', 4n, 5_000n), disposed('o-s1', 's1', 4n, 0n, 4_267n, 5_000n));
-      expect(shares(state)).toMatchObject({ quantity: 11n, costBasis: 11_733n, averageCost: 1_067n });
+      state = step(
+        dispose('o-s1', 's1', 4n, 5_000n),
+        disposed('o-s1', 's1', 4n, 0n, 4_267n, 5_000n),
+      );
+      expect(shares(state)).toMatchObject({
+        quantity: 11n,
+        costBasis: 11_733n,
+        averageCost: 1_067n,
+      });
 
       // 9 more for 9000: 20733 over 20 shares = 1036.65 -> 1037.
       state = step(acquire('f3', 9n, 9_000n), acquired('f3', 9n, 9_000n));
-      expect(shares(state)).toMatchObject({ quantity: 20n, costBasis: 20_733n, averageCost: 1_037n });
+      expect(shares(state)).toMatchObject({
+        quantity: 20n,
+        costBasis: 20_733n,
+        averageCost: 1_037n,
+      });
 
       // 7 of 20 leave with 20733 * 7 / 20 = 7256.55 -> 7257.
-      state = step(dispose('o-s2', 's2', 7n, 8_000n), disposed('o-s2', 's2', 7n, 0n, 7_257n, 8_000n));
-      expect(shares(state)).toMatchObject({ quantity: 13n, costBasis: 13_476n, averageCost: 1_037n });
+      state = step(
+        dispose('o-s2', 's2', 7n, 8_000n),
+        disposed('o-s2', 's2', 7n, 0n, 7_257n, 8_000n),
+      );
+      expect(shares(state)).toMatchObject({
+        quantity: 13n,
+        costBasis: 13_476n,
+        averageCost: 1_037n,
+      });
 
       // The last 13 take whatever is left.
-      state = step(dispose('o-s3', 's3', 13n, 14_000n), disposed('o-s3', 's3', 13n, 0n, 13_476n, 14_000n));
+      state = step(
+        dispose('o-s3', 's3', 13n, 14_000n),
+        disposed('o-s3', 's3', 13n, 0n, 13_476n, 14_000n),
+      );
       expect(shares(state)).toEqual({
         quantity: 0n,
         reserved: 0n,
@@ -325,8 +518,14 @@ describe('holding decider', () => {
       });
 
       // Every minor unit of cost that came in went out again.
-      const costIn = history.reduce((sum, e) => sum + (e.type === 'SharesAcquired' ? e.data.costMinor : 0n), 0n);
-      const costOut = history.reduce((sum, e) => sum + (e.type === 'SharesDisposed' ? e.data.costBasisMinor : 0n), 0n);
+      const costIn = history.reduce(
+        (sum, e) => sum + (e.type === 'SharesAcquired' ? e.data.costMinor : 0n),
+        0n,
+      );
+      const costOut = history.reduce(
+        (sum, e) => sum + (e.type === 'SharesDisposed' ? e.data.costBasisMinor : 0n),
+        0n,
+      );
       expect(costOut).toBe(costIn);
       expect(replay(holdingDecider, history)).toEqual(state);
     });

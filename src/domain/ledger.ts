@@ -3,10 +3,7 @@
  * whose amounts sum to zero. A positive amount raises that ledger account's balance.
  */
 export type LedgerAccount =
-  | `customer-cash:${string}`
-  | 'fee-income'
-  | 'market-settlement'
-  | 'external-bank';
+  `customer-cash:${string}` | 'fee-income' | 'market-settlement' | 'external-bank';
 
 export interface Posting {
   readonly ledgerAccount: LedgerAccount;

@@ -36,8 +36,7 @@ export const MAX_QUANTITY = 10n ** 9n;
 const DECIMAL = /^(0|[1-9]\d*)(?:\.(\d+))?$/;
 
 export type ParsedAmount =
-  | { readonly ok: true; readonly minor: bigint }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly minor: bigint } | { readonly ok: false; readonly reason: string };
 
 /** Parses a positive decimal string into minor units of `digits` decimals, exactly. */
 export function parseAmount(text: string, digits: number): ParsedAmount {

@@ -1,4 +1,5 @@
 import { type OrderEvent, type OrderSide, type OrderType } from '../events/order.events.js';
+import { parseInstant } from './instant.js';
 import { type Currency, MAX_QUANTITY } from './money.js';
 import { type Decider, type Decision, accept, alreadyDone, reject } from './rejection.js';
 
@@ -58,7 +59,8 @@ export interface OrderState {
   /** Sum of price x quantity over fills: averagePrice = filledNotionalMinor / filledQuantity. */
   readonly filledNotionalMinor: bigint;
   readonly fills: ReadonlySet<string>;
-  readonly cancellationRequested: boolean;
+  /** Set once a cancel reached an order at the market; the saga confirms it there. */
+  readonly cancellationReason: string | null;
   readonly expiresAt: string | null;
   readonly reason: string | null;
 }
@@ -76,7 +78,7 @@ export const initialOrderState: OrderState = {
   filledQuantity: 0n,
   filledNotionalMinor: 0n,
   fills: new Set(),
-  cancellationRequested: false,
+  cancellationReason: null,
   expiresAt: null,
   reason: null,
 };
@@ -87,6 +89,18 @@ export const MAX_TIME_IN_FORCE_SECONDS = 90 * 86_400;
 
 export function isTerminal(state: OrderState): boolean {
   return TERMINAL.has(state.status);
+}
+
+function isFullyFilled(state: OrderState): boolean {
+  return state.quantity > 0n && state.filledQuantity === state.quantity;
+}
+
+/** A buy never pays more than its limit; a sell never takes less. */
+function withinLimit(state: OrderState, priceMinor: bigint): boolean {
+  if (state.limitPriceMinor === null) return true;
+  return state.side === 'BUY'
+    ? priceMinor <= state.limitPriceMinor
+    : priceMinor >= state.limitPriceMinor;
 }
 
 function isAtMarket(state: OrderState): boolean {
@@ -104,7 +118,11 @@ function decidePlacement(
       : reject('ALREADY_EXISTS', 'Order already exists');
   }
   if (command.quantity <= 0n || command.quantity > MAX_QUANTITY) {
-    return reject('VALIDATION_FAILED', `must be a whole number from 1 to ${MAX_QUANTITY}`, 'quantity');
+    return reject(
+      'VALIDATION_FAILED',
+      `must be a whole number from 1 to ${MAX_QUANTITY}`,
+      'quantity',
+    );
   }
   const isLimit = command.orderType === 'LIMIT';
   if (isLimit && (command.limitPriceMinor === null || command.limitPriceMinor <= 0n)) {
@@ -116,6 +134,10 @@ function decidePlacement(
   if (!isLimit && command.timeInForceSeconds !== null) {
     return reject('VALIDATION_FAILED', 'applies only to LIMIT orders', 'timeInForceSeconds');
   }
+  const placedAtMs = parseInstant(command.placedAt);
+  if (placedAtMs === undefined) {
+    return reject('VALIDATION_FAILED', 'is not an ISO UTC instant', 'placedAt');
+  }
   const seconds = command.timeInForceSeconds ?? DEFAULT_TIME_IN_FORCE_SECONDS;
   if (!Number.isInteger(seconds) || seconds <= 0 || seconds > MAX_TIME_IN_FORCE_SECONDS) {
     return reject(
@@ -124,9 +146,7 @@ function decidePlacement(
       'timeInForceSeconds',
     );
   }
-  const expiresAt = isLimit
-    ? new Date(Date.parse(command.placedAt) + seconds * 1000).toISOString()
-    : null;
+  const expiresAt = isLimit ? new Date(placedAtMs + seconds * 1000).toISOString() : null;
   return accept({
     type: 'OrderPlaced',
     data: {
@@ -164,6 +184,9 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
         return reject('INVALID_FILL', 'Fill quantity exceeds what remains of the order');
       }
       if (command.priceMinor <= 0n) return reject('INVALID_FILL', 'Fill price must be positive');
+      if (!withinLimit(state, command.priceMinor)) {
+        return reject('INVALID_FILL', 'Fill price is beyond the limit price');
+      }
       const { fillId, quantity, priceMinor } = command;
       return accept({ type: 'OrderFilled', data: { orderId, fillId, quantity, priceMinor } });
     }
@@ -177,7 +200,8 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
     case 'RejectOrder':
       if (state.status === 'REJECTED') return alreadyDone();
       if (finished) return finished;
-      if (state.status !== 'PLACED') return reject('ORDER_NOT_ACTIVE', 'Order already reached the market');
+      if (state.status !== 'PLACED')
+        return reject('ORDER_NOT_ACTIVE', 'Order already reached the market');
       return accept({ type: 'OrderRejected', data: { orderId, reason: command.reason } });
     case 'FailOrder':
       if (state.status === 'FAILED') return alreadyDone();
@@ -187,17 +211,34 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
       if (state.status === 'PLACED') {
         return accept({ type: 'OrderCancelled', data: { orderId, reason: command.reason } });
       }
-      if (state.cancellationRequested) return alreadyDone();
+      if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
+      if (state.cancellationReason !== null) return alreadyDone();
       // At the market: the saga cancels it there and settles any fills first.
-      return accept({ type: 'OrderCancellationRequested', data: { orderId } });
+      return accept({
+        type: 'OrderCancellationRequested',
+        data: { orderId, reason: command.reason },
+      });
     case 'ConfirmCancellation':
       if (state.status === 'CANCELLED') return alreadyDone();
       if (finished) return finished;
-      return accept({ type: 'OrderCancelled', data: { orderId, reason: 'cancelled by customer' } });
+      if (state.cancellationReason === null) {
+        return reject('ORDER_NOT_ACTIVE', 'No cancellation was requested for this order');
+      }
+      // Filled in full before the market took the cancel: it completes instead.
+      if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
+      return accept({
+        type: 'OrderCancelled',
+        data: { orderId, reason: state.cancellationReason },
+      });
     case 'ExpireOrder':
       if (state.status === 'EXPIRED') return alreadyDone();
       if (finished) return finished;
-      if (state.expiresAt === null || Date.parse(command.now) < Date.parse(state.expiresAt)) {
+      const nowMs = parseInstant(command.now);
+      if (nowMs === undefined) {
+        return reject('VALIDATION_FAILED', 'is not an ISO UTC instant', 'now');
+      }
+      if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
+      if (state.expiresAt === null || nowMs < Date.parse(state.expiresAt)) {
         return reject('ORDER_NOT_ACTIVE', 'Order has not reached its expiry');
       }
       return accept({ type: 'OrderExpired', data: { orderId } });
@@ -215,7 +256,8 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         ...state,
         status: 'PARTIALLY_FILLED',
         filledQuantity: state.filledQuantity + event.data.quantity,
-        filledNotionalMinor: state.filledNotionalMinor + event.data.quantity * event.data.priceMinor,
+        filledNotionalMinor:
+          state.filledNotionalMinor + event.data.quantity * event.data.priceMinor,
         fills: new Set(state.fills).add(event.data.fillId),
       };
     case 'OrderCompleted':
@@ -225,7 +267,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
     case 'OrderFailed':
       return { ...state, status: 'FAILED', reason: event.data.reason };
     case 'OrderCancellationRequested':
-      return { ...state, cancellationRequested: true };
+      return { ...state, cancellationReason: event.data.reason };
     case 'OrderCancelled':
       return { ...state, status: 'CANCELLED', reason: event.data.reason };
     case 'OrderExpired':

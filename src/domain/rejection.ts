@@ -38,7 +38,10 @@ export function alreadyDone<E>(): Decision<E> {
 }
 
 export function reject<E>(code: RejectionCode, message: string, field?: string): Decision<E> {
-  return { kind: 'rejected', rejection: field === undefined ? { code, message } : { code, message, field } };
+  return {
+    kind: 'rejected',
+    rejection: field === undefined ? { code, message } : { code, message, field },
+  };
 }
 
 /** A pure aggregate: the commands it takes, the events it records, how state follows. */

@@ -9,16 +9,29 @@ export type AccountEvent =
     }
   | {
       readonly type: 'FundsDeposited';
-      readonly data: { paymentId: string; amountMinor: bigint; reference: string; postings: Posting[] };
+      readonly data: {
+        paymentId: string;
+        amountMinor: bigint;
+        reference: string;
+        postings: Posting[];
+      };
     }
   | {
       readonly type: 'FundsWithdrawn';
-      readonly data: { paymentId: string; amountMinor: bigint; reference: string; postings: Posting[] };
+      readonly data: {
+        paymentId: string;
+        amountMinor: bigint;
+        reference: string;
+        postings: Posting[];
+      };
     }
   | { readonly type: 'AccountOrderOpened'; readonly data: { orderId: string; instrument: string } }
   | { readonly type: 'AccountOrderClosed'; readonly data: { orderId: string } }
   | { readonly type: 'CashReserved'; readonly data: { orderId: string; amountMinor: bigint } }
-  | { readonly type: 'CashReservationReleased'; readonly data: { orderId: string; amountMinor: bigint } }
+  | {
+      readonly type: 'CashReservationReleased';
+      readonly data: { orderId: string; amountMinor: bigint };
+    }
   | {
       readonly type: 'FeeCharged';
       readonly data: {
@@ -32,7 +45,12 @@ export type AccountEvent =
     }
   | {
       readonly type: 'FeeRefunded';
-      readonly data: { orderId: string; paymentId: string; amountMinor: bigint; postings: Posting[] };
+      readonly data: {
+        orderId: string;
+        paymentId: string;
+        amountMinor: bigint;
+        postings: Posting[];
+      };
     }
   | {
       readonly type: 'TradeCashSettled';

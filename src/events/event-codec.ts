@@ -20,14 +20,16 @@ function isBigintField(key: string): boolean {
   return key.endsWith('Minor') || key === 'quantity' || key.endsWith('Quantity');
 }
 
-type Plain = bigint | string | number | boolean | null | readonly Plain[] | { readonly [key: string]: Plain };
+type Plain =
+  bigint | string | number | boolean | null | readonly Plain[] | { readonly [key: string]: Plain };
 
 function toJson(value: Plain): Json {
   if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return value.map((item: Plain) => toJson(item));
   if (value !== null && typeof value === 'object') {
     const out: JsonObject = {};
-    for (const [key, item] of Object.entries(value as { readonly [key: string]: Plain })) out[key] = toJson(item);
+    for (const [key, item] of Object.entries(value as { readonly [key: string]: Plain }))
+      out[key] = toJson(item);
     return out;
   }
   return value as Json;
@@ -53,10 +55,14 @@ export function encodeEvent(event: DomainEvent): { type: string; data: JsonObjec
 
 export class UnknownEventTypeError extends Error {}
 
-const upcasterIndex = new Map<string, Upcaster>(UPCASTERS.map((u) => [`${u.type}.v${u.fromVersion}`, u]));
+const upcasterIndex = new Map<string, Upcaster>(
+  UPCASTERS.map((u) => [`${u.type}.v${u.fromVersion}`, u]),
+);
 
 /** Decodes a stored event into its current version, upcasting older versions on the way. */
-export function decodeEvent(recorded: Pick<RecordedEvent, 'type' | 'data' | 'streamId'>): DomainEvent {
+export function decodeEvent(
+  recorded: Pick<RecordedEvent, 'type' | 'data' | 'streamId'>,
+): DomainEvent {
   const parsed = parseStoredTypeName(recorded.type);
   if (!parsed || !isDomainEventType(parsed.type)) {
     throw new UnknownEventTypeError(`Unknown event type ${recorded.type} in ${recorded.streamId}`);

@@ -28,7 +28,12 @@ const SAMPLES: { [K in DomainEventType]: Extract<DomainEvent, { type: K }> } = {
   },
   FundsDeposited: {
     type: 'FundsDeposited',
-    data: { paymentId: 'p1', amountMinor: 2n ** 62n + 3n, reference: 'ref', postings: BIG_POSTINGS },
+    data: {
+      paymentId: 'p1',
+      amountMinor: 2n ** 62n + 3n,
+      reference: 'ref',
+      postings: BIG_POSTINGS,
+    },
   },
   FundsWithdrawn: {
     type: 'FundsWithdrawn',
@@ -45,7 +50,10 @@ const SAMPLES: { [K in DomainEventType]: Extract<DomainEvent, { type: K }> } = {
   AccountOrderOpened: { type: 'AccountOrderOpened', data: { orderId: 'o1', instrument: 'ACME' } },
   AccountOrderClosed: { type: 'AccountOrderClosed', data: { orderId: 'o1' } },
   CashReserved: { type: 'CashReserved', data: { orderId: 'o1', amountMinor: BEYOND_DOUBLE } },
-  CashReservationReleased: { type: 'CashReservationReleased', data: { orderId: 'o1', amountMinor: 0n } },
+  CashReservationReleased: {
+    type: 'CashReservationReleased',
+    data: { orderId: 'o1', amountMinor: 0n },
+  },
   FeeCharged: {
     type: 'FeeCharged',
     data: {
@@ -88,7 +96,10 @@ const SAMPLES: { [K in DomainEventType]: Extract<DomainEvent, { type: K }> } = {
   },
   AccountClosed: { type: 'AccountClosed', data: { accountId: 'a1' } },
   SharesReserved: { type: 'SharesReserved', data: { orderId: 'o2', quantity: BEYOND_DOUBLE } },
-  ShareReservationReleased: { type: 'ShareReservationReleased', data: { orderId: 'o2', quantity: 7n } },
+  ShareReservationReleased: {
+    type: 'ShareReservationReleased',
+    data: { orderId: 'o2', quantity: 7n },
+  },
   SharesAcquired: {
     type: 'SharesAcquired',
     data: { orderId: 'o1', fillId: 'f1', quantity: 10n, costMinor: 2n ** 64n + 1n },
@@ -127,15 +138,26 @@ const SAMPLES: { [K in DomainEventType]: Extract<DomainEvent, { type: K }> } = {
   OrderCompleted: { type: 'OrderCompleted', data: { orderId: 'o1' } },
   OrderRejected: { type: 'OrderRejected', data: { orderId: 'o1', reason: 'insufficient funds' } },
   OrderFailed: { type: 'OrderFailed', data: { orderId: 'o1', reason: 'venue down' } },
-  OrderCancellationRequested: { type: 'OrderCancellationRequested', data: { orderId: 'o1' } },
-  OrderCancelled: { type: 'OrderCancelled', data: { orderId: 'o1', reason: 'cancelled by customer' } },
+  OrderCancellationRequested: {
+    type: 'OrderCancellationRequested',
+    data: { orderId: 'o1', reason: 'cancelled by customer' },
+  },
+  OrderCancelled: {
+    type: 'OrderCancelled',
+    data: { orderId: 'o1', reason: 'cancelled by customer' },
+  },
   OrderExpired: { type: 'OrderExpired', data: { orderId: 'o1' } },
 };
 
 /** A MARKET order: the nullable bigint field is null. */
 const MARKET_ORDER: DomainEvent = {
   type: 'OrderPlaced',
-  data: { ...SAMPLES.OrderPlaced.data, orderType: 'MARKET', limitPriceMinor: null, expiresAt: null },
+  data: {
+    ...SAMPLES.OrderPlaced.data,
+    orderType: 'MARKET',
+    limitPriceMinor: null,
+    expiresAt: null,
+  },
 };
 
 /** What an event store hands back: JSON text parsed again. */
@@ -235,13 +257,15 @@ describe('event codec', () => {
       ['a newer version of a v1 type', 'AccountOpened.v2'],
       ['a version without an upcaster', 'AccountOpened.v0'],
     ])('throws UnknownEventTypeError for %s (%s)', (_what, type) => {
-      expect(() => decodeEvent({ type, data: {}, streamId: 'account-a1' })).toThrow(UnknownEventTypeError);
+      expect(() => decodeEvent({ type, data: {}, streamId: 'account-a1' })).toThrow(
+        UnknownEventTypeError,
+      );
     });
 
     it('names the type and the stream in the error', () => {
-      expect(() => decodeEvent({ type: 'SomethingElse.v1', data: {}, streamId: 'account-a1' })).toThrow(
-        /SomethingElse\.v1.*account-a1/,
-      );
+      expect(() =>
+        decodeEvent({ type: 'SomethingElse.v1', data: {}, streamId: 'account-a1' }),
+      ).toThrow(/SomethingElse\.v1.*account-a1/);
     });
   });
 
@@ -250,7 +274,12 @@ describe('event codec', () => {
       type: 'FundsDeposited.v1',
       streamId: 'account-a1',
       data: JSON.parse(
-        JSON.stringify({ paymentId: 'p1', amount: '12.34', currency: 'USD', reference: 'first deposit' }),
+        JSON.stringify({
+          paymentId: 'p1',
+          amount: '12.34',
+          currency: 'USD',
+          reference: 'first deposit',
+        }),
       ) as JsonObject,
     };
 
@@ -331,6 +360,34 @@ describe('event codec', () => {
       expect(() =>
         decodeEvent({ ...storedV1, data: { paymentId: 'p1', reference: 'r', ...fields } }),
       ).toThrow();
+    });
+
+    describe('regression: refuses what it cannot turn into a sound v2 deposit', () => {
+      it.each(['order-o1', 'holding-a1-ACME', 'stream-1', 'accounts-a1', 'my-account-a1', ''])(
+        'throws for a stream that is not an account stream (%j)',
+        (streamId) => {
+          expect(() => decodeEvent({ ...storedV1, streamId })).toThrow(/account stream/);
+        },
+      );
+
+      it('still decodes a deposit on any account stream, taking the account id from it', () => {
+        const decoded = decodeEvent({ ...storedV1, streamId: 'account-acc-42' });
+        if (decoded.type !== 'FundsDeposited') throw new Error(`decoded ${decoded.type}`);
+        expect(decoded.data.postings).toEqual([
+          { ledgerAccount: 'external-bank', amountMinor: -1_234n },
+          { ledgerAccount: 'customer-cash:acc-42', amountMinor: 1_234n },
+        ]);
+      });
+
+      it.each([
+        ['a missing paymentId', {}],
+        ['a null paymentId', { paymentId: null }],
+        ['a numeric paymentId', { paymentId: 42 }],
+        ['an object paymentId', { paymentId: { id: 'p1' } }],
+      ] as const)('throws for %s', (_what, payment) => {
+        const data: JsonObject = { amount: '12.34', currency: 'USD', reference: 'r', ...payment };
+        expect(() => decodeEvent({ ...storedV1, data })).toThrow(/paymentId/);
+      });
     });
   });
 });

@@ -1,7 +1,10 @@
 /** Events of the `holding-<accountId>-<symbol>` stream: shares of one instrument. */
 export type HoldingEvent =
   | { readonly type: 'SharesReserved'; readonly data: { orderId: string; quantity: bigint } }
-  | { readonly type: 'ShareReservationReleased'; readonly data: { orderId: string; quantity: bigint } }
+  | {
+      readonly type: 'ShareReservationReleased';
+      readonly data: { orderId: string; quantity: bigint };
+    }
   | {
       readonly type: 'SharesAcquired';
       readonly data: { orderId: string; fillId: string; quantity: bigint; costMinor: bigint };

@@ -29,6 +29,9 @@ export type OrderEvent =
   | { readonly type: 'OrderCompleted'; readonly data: { orderId: string } }
   | { readonly type: 'OrderRejected'; readonly data: { orderId: string; reason: string } }
   | { readonly type: 'OrderFailed'; readonly data: { orderId: string; reason: string } }
-  | { readonly type: 'OrderCancellationRequested'; readonly data: { orderId: string } }
+  | {
+      readonly type: 'OrderCancellationRequested';
+      readonly data: { orderId: string; reason: string };
+    }
   | { readonly type: 'OrderCancelled'; readonly data: { orderId: string; reason: string } }
   | { readonly type: 'OrderExpired'; readonly data: { orderId: string } };

@@ -19,16 +19,22 @@ const fundsDepositedV1: Upcaster = {
   fromVersion: 1,
   upcast(data, { streamId }) {
     const currency = String(data['currency']);
-    if (!isCurrency(currency)) throw new Error(`FundsDeposited.v1 with unknown currency ${currency}`);
+    if (!isCurrency(currency))
+      throw new Error(`FundsDeposited.v1 with unknown currency ${currency}`);
     const parsed = parseAmount(String(data['amount']), minorDigits(currency));
     if (!parsed.ok) throw new Error(`FundsDeposited.v1 with bad amount: ${parsed.reason}`);
+    if (!streamId.startsWith(ACCOUNT_STREAM_PREFIX)) {
+      throw new Error(`FundsDeposited.v1 outside an account stream: ${streamId}`);
+    }
+    if (typeof data['paymentId'] !== 'string')
+      throw new Error('FundsDeposited.v1 without a paymentId');
     const accountId = streamId.slice(ACCOUNT_STREAM_PREFIX.length);
     const postings = transfer('external-bank', customerCash(accountId), parsed.minor).map((p) => ({
       ledgerAccount: p.ledgerAccount,
       amountMinor: p.amountMinor.toString(),
     }));
     return {
-      paymentId: data['paymentId'] ?? null,
+      paymentId: data['paymentId'],
       amountMinor: parsed.minor.toString(),
       reference: data['reference'] ?? '',
       postings,

@@ -6,7 +6,11 @@ import {
   type RecordedEvent,
 } from '../../src/infrastructure/event-store/event-store.port.js';
 import { WrongExpectedRevisionError } from '../../src/infrastructure/event-store/event-store.errors.js';
-import { START, comparePositions } from '../../src/infrastructure/event-store/position.js';
+import {
+  type Position,
+  START,
+  comparePositions,
+} from '../../src/infrastructure/event-store/position.js';
 
 export interface ContractTarget {
   store: EventStore;
@@ -14,7 +18,10 @@ export interface ContractTarget {
   dispose(): Promise<void>;
 }
 
-function event(type = 'ThingHappened.v1', data: Record<string, string | number> = {}): EventToAppend {
+function event(
+  type = 'ThingHappened.v1',
+  data: Record<string, string | number> = {},
+): EventToAppend {
   return { id: randomUUID(), type, data: { ...data }, metadata: { correlationId: randomUUID() } };
 }
 
@@ -39,8 +46,27 @@ async function take(
   return seen;
 }
 
+/**
+ * The global log is readable in order, so an append may become visible in it a moment
+ * later (PostgreSQL: once older transactions anywhere in the cluster have ended).
+ */
+async function logReaches(
+  store: EventStore,
+  position: Position,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (comparePositions(await store.headPosition(), position) < 0) {
+    if (Date.now() > deadline) throw new Error('the log did not reach the appended position');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** The behaviour every event-store adapter must have. */
-export function eventStoreContract(name: string, createTarget: () => Promise<ContractTarget>): void {
+export function eventStoreContract(
+  name: string,
+  createTarget: () => Promise<ContractTarget>,
+): void {
   describe(`event store contract: ${name}`, () => {
     let target: ContractTarget;
     let store: EventStore;
@@ -57,7 +83,9 @@ export function eventStoreContract(name: string, createTarget: () => Promise<Con
 
     describe('append with expected revision', () => {
       it('no_stream creates the stream at revision 0 and returns a position after START', async () => {
-        const result = await store.appendToStream(stream, [event()], { expectedRevision: 'no_stream' });
+        const result = await store.appendToStream(stream, [event()], {
+          expectedRevision: 'no_stream',
+        });
         expect(result.nextExpectedRevision).toBe(0n);
         expect(comparePositions(result.position, START)).toBeGreaterThan(0);
       });
@@ -98,23 +126,29 @@ export function eventStoreContract(name: string, createTarget: () => Promise<Con
           .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(WrongExpectedRevisionError);
         await store.appendToStream(stream, [event()], { expectedRevision: 'no_stream' });
-        const ok = await store.appendToStream(stream, [event()], { expectedRevision: 'stream_exists' });
+        const ok = await store.appendToStream(stream, [event()], {
+          expectedRevision: 'stream_exists',
+        });
         expect(ok.nextExpectedRevision).toBe(1n);
       });
 
       it('any appends whether or not the stream exists', async () => {
         expect(
-          (await store.appendToStream(stream, [event()], { expectedRevision: 'any' })).nextExpectedRevision,
+          (await store.appendToStream(stream, [event()], { expectedRevision: 'any' }))
+            .nextExpectedRevision,
         ).toBe(0n);
         expect(
-          (await store.appendToStream(stream, [event()], { expectedRevision: 'any' })).nextExpectedRevision,
+          (await store.appendToStream(stream, [event()], { expectedRevision: 'any' }))
+            .nextExpectedRevision,
         ).toBe(1n);
       });
 
       it('of concurrent appends at the same revision exactly one wins', async () => {
         await store.appendToStream(stream, [event()], { expectedRevision: 'no_stream' });
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 8 }, () => store.appendToStream(stream, [event()], { expectedRevision: 0n })),
+          Array.from({ length: 8 }, () =>
+            store.appendToStream(stream, [event()], { expectedRevision: 0n }),
+          ),
         );
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
         for (const o of outcomes.filter((o) => o.status === 'rejected')) {
@@ -170,8 +204,18 @@ export function eventStoreContract(name: string, createTarget: () => Promise<Con
         const original: EventToAppend = {
           id: randomUUID(),
           type: 'FundsDeposited.v2',
-          data: { amountMinor: '12345678901234567890', note: 'café ✓', nested: { list: [1, 'two', null] } },
-          metadata: { correlationId: 'c-1', causationId: 'c-0', commandId: 'k', user: 'u', time: 't' },
+          data: {
+            amountMinor: '12345678901234567890',
+            note: 'café ✓',
+            nested: { list: [1, 'two', null] },
+          },
+          metadata: {
+            correlationId: 'c-1',
+            causationId: 'c-0',
+            commandId: 'k',
+            user: 'u',
+            time: 't',
+          },
         };
         await store.appendToStream(stream, [original], { expectedRevision: 'any' });
         const [read] = await store.readStream(stream);
@@ -189,9 +233,14 @@ export function eventStoreContract(name: string, createTarget: () => Promise<Con
     describe('the global log', () => {
       it('reads after a position in strictly increasing order, with filters', async () => {
         const other = `other-${randomUUID()}`;
-        await store.appendToStream(stream, [event('A.v1'), event('B.v1')], { expectedRevision: 'any' });
+        await store.appendToStream(stream, [event('A.v1'), event('B.v1')], {
+          expectedRevision: 'any',
+        });
         const mid = await store.appendToStream(other, [event('A.v1')], { expectedRevision: 'any' });
-        await store.appendToStream(stream, [event('C.v1')], { expectedRevision: 'any' });
+        const last = await store.appendToStream(stream, [event('C.v1')], {
+          expectedRevision: 'any',
+        });
+        await logReaches(store, last.position);
 
         const all = await store.readAll({ after: START });
         expect(all.map((e) => e.type)).toEqual(['A.v1', 'B.v1', 'A.v1', 'C.v1']);
@@ -206,14 +255,19 @@ export function eventStoreContract(name: string, createTarget: () => Promise<Con
         expect(byType.map((e) => e.streamId)).toEqual([stream, other]);
         const byPrefix = await store.readAll({ filter: { streamPrefixes: ['other-'] } });
         expect(byPrefix.map((e) => e.streamId)).toEqual([other]);
-        const both = await store.readAll({ filter: { eventTypes: ['A.v1'], streamPrefixes: ['thing-'] } });
+        const both = await store.readAll({
+          filter: { eventTypes: ['A.v1'], streamPrefixes: ['thing-'] },
+        });
         expect(both.map((e) => e.streamId)).toEqual([stream]);
       });
 
       it('head position is START when empty and the last event after appends', async () => {
         expect(comparePositions(await store.headPosition(), START)).toBe(0);
         await store.appendToStream(stream, [event()], { expectedRevision: 'any' });
-        const last = await store.appendToStream(stream, [event(), event()], { expectedRevision: 'any' });
+        const last = await store.appendToStream(stream, [event(), event()], {
+          expectedRevision: 'any',
+        });
+        await logReaches(store, last.position);
         expect(comparePositions(await store.headPosition(), last.position)).toBe(0);
         const all = await store.readAll();
         expect(comparePositions(all[all.length - 1]!.position, last.position)).toBe(0);
@@ -240,9 +294,13 @@ export function eventStoreContract(name: string, createTarget: () => Promise<Con
         const history = await take(iterator, 1);
         expect(history.map((e) => e.data['n'])).toEqual([2]);
 
-        const live = store.appendToStream(stream, [event('A.v1', { n: 3 }), event('A.v1', { n: 4 })], {
-          expectedRevision: 'any',
-        });
+        const live = store.appendToStream(
+          stream,
+          [event('A.v1', { n: 3 }), event('A.v1', { n: 4 })],
+          {
+            expectedRevision: 'any',
+          },
+        );
         const seen = await take(iterator, 2);
         await live;
         expect(seen.map((e) => e.data['n'])).toEqual([3, 4]);

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { EmbeddedPostgresServer } from '../../src/infrastructure/database/embedded-postgres.server.js';
+import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
@@ -12,7 +12,7 @@ import { type ContractTarget, eventStoreContract } from './event-store.contract.
 
 async function postgresTarget(serverUrl: string): Promise<ContractTarget> {
   const database = await createTestDatabase(serverUrl);
-  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  const pool = createPool({ connectionString: database.url, max: 10 });
   await migrate(pool, MIGRATIONS);
   const store = new PostgresEventStore(pool);
   return {
@@ -40,4 +40,6 @@ afterAll(async () => {
   await rm(embeddedDir, { recursive: true, force: true });
 });
 
-eventStoreContract('PostgreSQL (embedded default)', () => postgresTarget(embedded.connectionString));
+eventStoreContract('PostgreSQL (embedded default)', () =>
+  postgresTarget(embedded.connectionString),
+);

@@ -40,7 +40,10 @@ export interface Spec<C, S, E> {
 }
 
 /** Folds events into a state, starting from the decider's initial state. */
-export function replay<S, E>(decider: Pick<Decider<unknown, S, E>, 'initialState' | 'evolve'>, events: readonly E[]): S {
+export function replay<S, E>(
+  decider: Pick<Decider<unknown, S, E>, 'initialState' | 'evolve'>,
+  events: readonly E[],
+): S {
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState);
 }
 
@@ -60,7 +63,9 @@ export function spec<C, S, E>(decider: Decider<C, S, E>): Spec<C, S, E> {
           const decision = decider.decide(command, stateBefore);
           const accepted = (): readonly E[] => {
             if (decision.kind !== 'accepted') {
-              expect.unreachable(`expected the command to be accepted, got ${describeDecision(decision)}`);
+              expect.unreachable(
+                `expected the command to be accepted, got ${describeDecision(decision)}`,
+              );
             }
             return decision.events;
           };
@@ -74,7 +79,9 @@ export function spec<C, S, E>(decider: Decider<C, S, E>): Spec<C, S, E> {
             },
             thenRejects(code: RejectionCode, field?: string): Rejection {
               if (decision.kind !== 'rejected') {
-                expect.unreachable(`expected a ${code} rejection, got ${describeDecision(decision)}`);
+                expect.unreachable(
+                  `expected a ${code} rejection, got ${describeDecision(decision)}`,
+                );
               }
               const { rejection } = decision;
               expect({ code: rejection.code, field: rejection.field }).toEqual({ code, field });

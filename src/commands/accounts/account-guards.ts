@@ -13,6 +13,9 @@ export function existingAccount(state: AccountState): AccountState {
 /** A decimal amount in the account's currency, exactly, or VALIDATION_FAILED on `field`. */
 export function amountInAccountCurrency(state: AccountState, text: string, field: string): bigint {
   const parsed = parseAmount(text, minorDigits(existingAccount(state).currency));
-  if (!parsed.ok) throw new ValidationFailedError([{ field, message: `${field} ${parsed.reason} (${state.currency})` }]);
+  if (!parsed.ok)
+    throw new ValidationFailedError([
+      { field, message: `${field} ${parsed.reason} (${state.currency})` },
+    ]);
   return parsed.minor;
 }

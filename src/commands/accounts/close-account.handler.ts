@@ -30,14 +30,21 @@ export class CloseAccountHandler implements ICommandHandler<CloseAccountCommand,
       // the account's revision, so the append conflicts and this runs again.
       async ({ state }): Promise<AccountCommand> => ({
         type: 'CloseAccount',
-        openOrders: await Promise.all(
-          [...state.openOrders.keys()].map(
-            async (orderId) => (await this.aggregates.load(orderStream(orderId), orderDecider)).state,
+        openOrders: new Map(
+          await Promise.all(
+            [...state.openOrders.keys()].map(
+              async (orderId) =>
+                [
+                  orderId,
+                  (await this.aggregates.load(orderStream(orderId), orderDecider)).state,
+                ] as const,
+            ),
           ),
         ),
         holdings: await Promise.all(
           [...state.instruments].map(
-            async (symbol) => (await this.aggregates.load(holdingStream(accountId, symbol), holdingDecider)).state,
+            async (symbol) =>
+              (await this.aggregates.load(holdingStream(accountId, symbol), holdingDecider)).state,
           ),
         ),
       }),

@@ -14,12 +14,18 @@ export class CommandResultsRepository {
   constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
 
   async find(commandId: string): Promise<StoredCommandResult | undefined> {
-    const { rows } = await this.pool.query<{ command_name: string; fingerprint: string; result: CommandResult }>(
+    const { rows } = await this.pool.query<{
+      command_name: string;
+      fingerprint: string;
+      result: CommandResult;
+    }>(
       'SELECT command_name, fingerprint, result FROM ledger_command_results WHERE command_id = $1',
       [commandId],
     );
     const row = rows[0];
-    return row && { commandName: row.command_name, fingerprint: row.fingerprint, result: row.result };
+    return (
+      row && { commandName: row.command_name, fingerprint: row.fingerprint, result: row.result }
+    );
   }
 
   /** Records the result unless one is there already; returns whichever is stored. */

@@ -26,7 +26,9 @@ export class OpenAccountInput {
   name!: string;
 
   @Field({ description: 'ISO 4217 code, e.g. USD' })
-  @IsIn(Object.keys(CURRENCIES), { message: `currency must be one of ${Object.keys(CURRENCIES).join(', ')}` })
+  @IsIn(Object.keys(CURRENCIES), {
+    message: `currency must be one of ${Object.keys(CURRENCIES).join(', ')}`,
+  })
   currency!: string;
 }
 

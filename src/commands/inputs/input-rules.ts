@@ -34,7 +34,8 @@ export const IsDecimalAmount = (): PropertyDecorator =>
   applyDecorators(
     IsString(),
     Matches(DECIMAL, {
-      message: '$property must be a positive decimal string with at most 16 digits before the point',
+      message:
+        '$property must be a positive decimal string with at most 16 digits before the point',
     }),
   );
 

@@ -1,6 +1,10 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { findInstrument } from '../../config/instruments.js';
-import { type AccountCommand, type AccountState, accountDecider } from '../../domain/account.decider.js';
+import {
+  type AccountCommand,
+  type AccountState,
+  accountDecider,
+} from '../../domain/account.decider.js';
 import { type OrderCommand, initialOrderState, orderDecider } from '../../domain/order.decider.js';
 import { accountStream, orderStream } from '../../events/stream-names.js';
 import { AggregateStore } from '../aggregate-store.js';
@@ -32,7 +36,9 @@ export class PlaceOrderHandler implements ICommandHandler<PlaceOrderCommand, Com
     const orderId = deterministicUuid('order', context.commandId);
     const instrument = findInstrument(input.instrument);
     if (!instrument) {
-      throw new ValidationFailedError([{ field: 'instrument', message: `instrument ${input.instrument} is not traded here` }]);
+      throw new ValidationFailedError([
+        { field: 'instrument', message: `instrument ${input.instrument} is not traded here` },
+      ]);
     }
     const placementOn = (state: AccountState): OrderCommand => {
       const account = existingAccount(state);

@@ -52,7 +52,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = await readPid(path);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+      if (holder !== undefined && isAlive(holder)) {
         throw new DataDirInUseError(dataDir, holder);
       }
       recoveredFromCrash = true;

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import pg from 'pg';
+import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { createPool } from './create-pool.js';
 import { DATABASE_POOL } from './database.tokens.js';
 import { EmbeddedPostgresServer } from './embedded-postgres.server.js';
 import { migrate } from './migrator.js';
@@ -25,14 +26,12 @@ const STATEMENT_TIMEOUT_MS = 30_000;
       provide: DATABASE_POOL,
       inject: [LEDGER_CONFIG, EMBEDDED_SERVER],
       useFactory: async (config: LedgerConfig, embedded: EmbeddedPostgresServer | undefined) => {
-        const pool = new pg.Pool({
+        const pool = createPool({
           connectionString: config.databaseUrl ?? embedded!.connectionString,
           max: config.databasePoolSize,
           connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
           statement_timeout: STATEMENT_TIMEOUT_MS,
         });
-        // An idle client losing its connection must not crash the process; the pool replaces it.
-        pool.on('error', () => undefined);
         await migrate(pool, MIGRATIONS);
         return pool;
       },

@@ -37,7 +37,8 @@ async function stopOrphanedPostmaster(pgDataDir: string): Promise<void> {
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + ORPHAN_SHUTDOWN_TIMEOUT_MS;
   while ((await runningPostmaster(pgDataDir)) !== undefined) {
-    if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) in ${pgDataDir} did not stop`);
+    if (Date.now() > deadline)
+      throw new Error(`PostgreSQL (pid ${pid}) in ${pgDataDir} did not stop`);
     await sleep(100);
   }
 }
@@ -108,7 +109,9 @@ export class EmbeddedPostgresServer {
     const client = server.getPgClient('postgres', '127.0.0.1');
     await client.connect();
     try {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+        DATABASE,
+      ]);
       if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
     } finally {
       await client.end();

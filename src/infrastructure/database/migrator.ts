@@ -21,9 +21,9 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): 
         applied_at timestamptz NOT NULL DEFAULT now()
       )`);
     const applied = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM ledger_schema_migrations')).rows.map(
-        (row) => row.version,
-      ),
+      (
+        await client.query<{ version: number }>('SELECT version FROM ledger_schema_migrations')
+      ).rows.map((row) => row.version),
     );
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
@@ -41,7 +41,9 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[]): 
       }
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client
+      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
     client.release();
   }
 }

@@ -50,7 +50,10 @@ export class PolledLogSubscription implements LogSubscription {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    const batchSize = Math.max(1, Math.min(this.options.batchSize ?? DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE));
+    const batchSize = Math.max(
+      1,
+      Math.min(this.options.batchSize ?? DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE),
+    );
     let after = this.options.after ?? START;
     let heldBackDelayMs = HELD_BACK_FIRST_RETRY_MS;
     while (!this.abort.signal.aborted) {
@@ -68,7 +71,9 @@ export class PolledLogSubscription implements LogSubscription {
 
       if (await this.source.isHeldBack(after)) {
         // Not a wake: appends keep coming while an old transaction holds the horizon.
-        await sleep(heldBackDelayMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        await sleep(heldBackDelayMs, undefined, { signal: this.abort.signal }).catch(
+          () => undefined,
+        );
         heldBackDelayMs = Math.min(heldBackDelayMs * 2, HELD_BACK_MAX_RETRY_MS);
       } else {
         heldBackDelayMs = HELD_BACK_FIRST_RETRY_MS;

@@ -47,9 +47,14 @@ export function toApiError(error: GraphQLError): ApiError {
     const { code, message, field } = original.rejection;
     return field === undefined
       ? { code, message }
-      : { code, message: `${field} ${message}`, fields: [{ field, message: `${field} ${message}` }] };
+      : {
+          code,
+          message: `${field} ${message}`,
+          fields: [{ field, message: `${field} ${message}` }],
+        };
   }
-  if (original instanceof ConcurrencyConflictError) return { code: 'CONCURRENCY_CONFLICT', message: original.message };
+  if (original instanceof ConcurrencyConflictError)
+    return { code: 'CONCURRENCY_CONFLICT', message: original.message };
   if (original instanceof IdempotencyKeyReusedError) {
     return { code: 'IDEMPOTENCY_KEY_REUSED', message: original.message };
   }
@@ -61,7 +66,11 @@ export function toApiError(error: GraphQLError): ApiError {
     const field = fieldOfCoercionMessage(error.message);
     return field === undefined
       ? { code: 'VALIDATION_FAILED', message: error.message }
-      : { code: 'VALIDATION_FAILED', message: error.message, fields: [{ field, message: error.message }] };
+      : {
+          code: 'VALIDATION_FAILED',
+          message: error.message,
+          fields: [{ field, message: error.message }],
+        };
   }
   return { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' };
 }

@@ -12,7 +12,9 @@ function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
   return errors.flatMap((error) => {
     const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
     return Array.isArray(inner)
-      ? inner.map((e: unknown) => (e instanceof GraphQLError ? e : new GraphQLError(String((e as Error).message))))
+      ? inner.map((e: unknown) =>
+          e instanceof GraphQLError ? e : new GraphQLError(String((e as Error).message)),
+        )
       : [error];
   });
 }
@@ -25,12 +27,17 @@ export function formatGraphQLErrors(
   const errors = flatten(execution.errors ?? []).map((error) => {
     const apiError = toApiError(error);
     if (apiError.code === 'INTERNAL_SERVER_ERROR') {
-      context.reply?.log.error({ err: error.originalError ?? error }, 'internal error in GraphQL request');
+      context.reply?.log.error(
+        { err: error.originalError ?? error },
+        'internal error in GraphQL request',
+      );
     }
     return new GraphQLError(apiError.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: apiError.fields ? { code: apiError.code, fields: apiError.fields } : { code: apiError.code },
+      extensions: apiError.fields
+        ? { code: apiError.code, fields: apiError.fields }
+        : { code: apiError.code },
     });
   });
   return {

@@ -9,6 +9,9 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function identityOf(context: MercuriusContext): RequestIdentity {
   const header = context.reply?.request.headers['x-correlation-id'];
-  const correlationId = typeof header === 'string' && CORRELATION_ID.test(header) ? header : undefined;
-  return correlationId === undefined ? { userId: 'anonymous' } : { userId: 'anonymous', correlationId };
+  const correlationId =
+    typeof header === 'string' && CORRELATION_ID.test(header) ? header : undefined;
+  return correlationId === undefined
+    ? { userId: 'anonymous' }
+    : { userId: 'anonymous', correlationId };
 }

@@ -34,7 +34,8 @@ export function mapPostgresError(
 ): EventStoreError | unknown {
   const e = shape(error);
   if (e.code === WRONG_EXPECTED_REVISION_SQLSTATE) {
-    const actual = e.detail === 'no_stream' || e.detail === undefined ? 'no_stream' : BigInt(e.detail);
+    const actual =
+      e.detail === 'no_stream' || e.detail === undefined ? 'no_stream' : BigInt(e.detail);
     return new WrongExpectedRevisionError(context.streamId, context.expected, actual);
   }
   if (e.code === UNIQUE_VIOLATION && e.constraint === 'ledger_events_stream_revision_key') {
@@ -42,10 +43,14 @@ export function mapPostgresError(
     return new WrongExpectedRevisionError(context.streamId, context.expected, undefined);
   }
   if (isDuplicateEventId(error)) {
-    return new InvalidAppendError(`Event ids of this append are already used (${context.streamId})`);
+    return new InvalidAppendError(
+      `Event ids of this append are already used (${context.streamId})`,
+    );
   }
   if ((e.code && CONNECTION_CODES.has(e.code)) || e.code?.startsWith('08') || e.code === '57P01') {
-    return new StoreUnavailableError(`PostgreSQL event store unavailable: ${String(error)}`, { cause: error });
+    return new StoreUnavailableError(`PostgreSQL event store unavailable: ${String(error)}`, {
+      cause: error,
+    });
   }
   return error;
 }

@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory.js';
+import { type LedgerConfig, loadConfig } from '../../src/config/ledger-config.js';
+import {
+  EVENT_STORE,
+  type EventStore,
+} from '../../src/infrastructure/event-store/event-store.port.js';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: {
+    message: string;
+    extensions?: { code?: string; fields?: { field: string; message: string }[] };
+  }[];
+}
+
+export interface TestApp {
+  readonly app: NestFastifyApplication;
+  readonly store: EventStore;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(overrides: Partial<LedgerConfig>): Promise<TestApp> {
+  const app = await createApp({ ...loadConfig({}), ...overrides }, { logger: false });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    store: app.get<EventStore>(EVENT_STORE),
+    async gql<T>(query: string, variables: Record<string, unknown> = {}) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/graphql',
+        payload: { query, variables },
+      });
+      return response.json<GraphQLResponse<T>>();
+    },
+    close: () => app.close(),
+  };
+}
+
+/** A data directory for the embedded default, removed by the returned function. */
+export async function temporaryDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ledger-e2e-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
