@@ -230,7 +230,7 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
         type: 'OrderCancelled',
         data: { orderId, reason: state.cancellationReason },
       });
-    case 'ExpireOrder':
+    case 'ExpireOrder': {
       if (state.status === 'EXPIRED') return alreadyDone();
       if (finished) return finished;
       const nowMs = parseInstant(command.now);
@@ -242,6 +242,7 @@ export function decideOrder(command: OrderCommand, state: OrderState): Decision<
         return reject('ORDER_NOT_ACTIVE', 'Order has not reached its expiry');
       }
       return accept({ type: 'OrderExpired', data: { orderId } });
+    }
   }
 }
 
