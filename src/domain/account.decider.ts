@@ -182,10 +182,8 @@ export function decideAccount(
     case 'ChargeFee': {
       const { orderId, paymentId, amountMinor } = command;
       if (state.feesCharged.has(orderId)) return alreadyDone();
-      const fromReservationMinor = minBigint(state.reservations.get(orderId) ?? 0n, amountMinor);
-      if (availableMinor(state) < amountMinor - fromReservationMinor) {
-        return insufficientFunds(state, amountMinor - fromReservationMinor);
-      }
+      const fromReservationMinor = reservedPart(state, orderId, amountMinor);
+      if (fromReservationMinor === undefined) return insufficientFunds(state, amountMinor);
       return accept({
         type: 'FeeCharged',
         data: {
@@ -227,10 +225,8 @@ export function decideAccount(
           },
         });
       }
-      const fromReservationMinor = minBigint(state.reservations.get(orderId) ?? 0n, amountMinor);
-      if (availableMinor(state) < amountMinor - fromReservationMinor) {
-        return insufficientFunds(state, amountMinor - fromReservationMinor);
-      }
+      const fromReservationMinor = reservedPart(state, orderId, amountMinor);
+      if (fromReservationMinor === undefined) return insufficientFunds(state, amountMinor);
       return accept({
         type: 'TradeCashSettled',
         data: {
@@ -264,8 +260,20 @@ export function decideAccount(
   }
 }
 
-function minBigint(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
+/**
+ * How much of a payment for an order comes out of that order's reservation; the rest
+ * must be available cash. Undefined when it is not.
+ */
+function reservedPart(
+  state: AccountState,
+  orderId: string,
+  amountMinor: bigint,
+): bigint | undefined {
+  const reserved = state.reservations.get(orderId) ?? 0n;
+  const fromReservationMinor = reserved < amountMinor ? reserved : amountMinor;
+  return availableMinor(state) < amountMinor - fromReservationMinor
+    ? undefined
+    : fromReservationMinor;
 }
 
 function release(state: AccountState, orderId: string, amountMinor: bigint): AccountState {

@@ -4,17 +4,12 @@ import { holdingDecider } from '../../domain/holding.decider.js';
 import { orderDecider } from '../../domain/order.decider.js';
 import { accountStream, holdingStream, orderStream } from '../../events/stream-names.js';
 import { AggregateStore } from '../aggregate-store.js';
-import { type CommandContext } from '../command-context.js';
+import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { type CommandResult } from '../idempotency/command-result.js';
 import { type CloseAccountInput } from '../inputs/account.inputs.js';
 
-export class CloseAccountCommand {
-  constructor(
-    readonly input: CloseAccountInput,
-    readonly context: CommandContext,
-  ) {}
-}
+export class CloseAccountCommand extends LedgerCommand<CloseAccountInput> {}
 
 @CommandHandler(CloseAccountCommand)
 export class CloseAccountHandler implements ICommandHandler<CloseAccountCommand, CommandResult> {

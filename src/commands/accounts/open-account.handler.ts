@@ -3,18 +3,13 @@ import { type AccountCommand, accountDecider } from '../../domain/account.decide
 import { type Currency } from '../../domain/money.js';
 import { accountStream } from '../../events/stream-names.js';
 import { AggregateStore } from '../aggregate-store.js';
-import { type CommandContext } from '../command-context.js';
+import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { deterministicUuid } from '../deterministic-id.js';
 import { type CommandResult } from '../idempotency/command-result.js';
 import { type OpenAccountInput } from '../inputs/account.inputs.js';
 
-export class OpenAccountCommand {
-  constructor(
-    readonly input: OpenAccountInput,
-    readonly context: CommandContext,
-  ) {}
-}
+export class OpenAccountCommand extends LedgerCommand<OpenAccountInput> {}
 
 @CommandHandler(OpenAccountCommand)
 export class OpenAccountHandler implements ICommandHandler<OpenAccountCommand, CommandResult> {

@@ -5,18 +5,14 @@ import {
   IsBoundedText,
   IsClientId,
   IsDecimalAmount,
-  IsOptionalCommandId,
   IsServerId,
   MAX_NAME_LENGTH,
   MAX_REFERENCE_LENGTH,
 } from './input-rules.js';
+import { CommandInput } from './command.input.js';
 
 @InputType()
-export class OpenAccountInput {
-  @Field(() => String, { nullable: true, description: 'Idempotency key' })
-  @IsOptionalCommandId()
-  commandId?: string | null;
-
+export class OpenAccountInput extends CommandInput {
   @Field()
   @IsClientId()
   customerId!: string;
@@ -33,11 +29,7 @@ export class OpenAccountInput {
 }
 
 @InputType()
-export class MoveFundsInput {
-  @Field(() => String, { nullable: true, description: 'Idempotency key' })
-  @IsOptionalCommandId()
-  commandId?: string | null;
-
+export class MoveFundsInput extends CommandInput {
   @Field()
   @IsServerId()
   accountId!: string;
@@ -52,11 +44,7 @@ export class MoveFundsInput {
 }
 
 @InputType()
-export class CloseAccountInput {
-  @Field(() => String, { nullable: true, description: 'Idempotency key' })
-  @IsOptionalCommandId()
-  commandId?: string | null;
-
+export class CloseAccountInput extends CommandInput {
   @Field()
   @IsServerId()
   accountId!: string;

@@ -1,7 +1,8 @@
 import { Field, InputType, Int, registerEnumType } from '@nestjs/graphql';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { MAX_TIME_IN_FORCE_SECONDS } from '../../domain/order.decider.js';
-import { IsDecimalAmount, IsOptionalCommandId, IsServerId } from './input-rules.js';
+import { IsDecimalAmount, IsServerId } from './input-rules.js';
+import { CommandInput } from './command.input.js';
 
 export enum OrderSideInput {
   BUY = 'BUY',
@@ -17,11 +18,7 @@ registerEnumType(OrderTypeInput, { name: 'OrderType' });
 const QUANTITY = /^[1-9]\d{0,8}$/;
 
 @InputType()
-export class PlaceOrderInput {
-  @Field(() => String, { nullable: true, description: 'Idempotency key' })
-  @IsOptionalCommandId()
-  commandId?: string | null;
-
+export class PlaceOrderInput extends CommandInput {
   @Field()
   @IsServerId()
   accountId!: string;
@@ -56,11 +53,7 @@ export class PlaceOrderInput {
 }
 
 @InputType()
-export class CancelOrderInput {
-  @Field(() => String, { nullable: true, description: 'Idempotency key' })
-  @IsOptionalCommandId()
-  commandId?: string | null;
-
+export class CancelOrderInput extends CommandInput {
   @Field()
   @IsServerId()
   orderId!: string;

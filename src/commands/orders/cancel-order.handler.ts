@@ -3,17 +3,12 @@ import { type AccountCommand, accountDecider } from '../../domain/account.decide
 import { type OrderCommand, orderDecider } from '../../domain/order.decider.js';
 import { accountStream, orderStream } from '../../events/stream-names.js';
 import { AggregateStore } from '../aggregate-store.js';
-import { type CommandContext } from '../command-context.js';
+import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { type CommandResult } from '../idempotency/command-result.js';
 import { type CancelOrderInput } from '../inputs/order.inputs.js';
 
-export class CancelOrderCommand {
-  constructor(
-    readonly input: CancelOrderInput,
-    readonly context: CommandContext,
-  ) {}
-}
+export class CancelOrderCommand extends LedgerCommand<CancelOrderInput> {}
 
 /**
  * An order not yet at the market is cancelled at once and leaves its account's open

@@ -9,19 +9,14 @@ import { type OrderCommand, initialOrderState, orderDecider } from '../../domain
 import { accountStream, orderStream } from '../../events/stream-names.js';
 import { AggregateStore } from '../aggregate-store.js';
 import { CommandRejectedError, ValidationFailedError } from '../command-errors.js';
-import { type CommandContext } from '../command-context.js';
+import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { deterministicUuid } from '../deterministic-id.js';
 import { type CommandResult } from '../idempotency/command-result.js';
 import { type PlaceOrderInput } from '../inputs/order.inputs.js';
 import { amountInAccountCurrency, existingAccount } from '../accounts/account-guards.js';
 
-export class PlaceOrderCommand {
-  constructor(
-    readonly input: PlaceOrderInput,
-    readonly context: CommandContext,
-  ) {}
-}
+export class PlaceOrderCommand extends LedgerCommand<PlaceOrderInput> {}
 
 /**
  * Records the order on its account first (which fails if the account is closed, and
