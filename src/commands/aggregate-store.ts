@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { type Decider } from '../domain/rejection.js';
 import { decodeEvent, encodeEvent } from '../events/event-codec.js';
 import { type DomainEvent } from '../events/event-catalog.js';
@@ -14,6 +14,13 @@ import { type Position, START } from '../infrastructure/event-store/position.js'
 import { CommandRejectedError, ConcurrencyConflictError } from './command-errors.js';
 import { type CommandContext, metadataFor } from './command-context.js';
 import { deterministicUuid } from './deterministic-id.js';
+import {
+  type CommandEffect,
+  type StreamSnapshot,
+  StreamCache,
+  rememberEffect,
+  withEffect,
+} from './stream-cache.js';
 
 /** Attempts of load-decide-append before a contended stream gives up with CONCURRENCY_CONFLICT. */
 export const MAX_COMMAND_ATTEMPTS = 12;
@@ -26,8 +33,6 @@ export interface Loaded<S> {
   readonly revision: bigint | undefined;
   /** Position of the last event read; START when the stream does not exist. */
   readonly position: Position;
-  /** The last event the given command already wrote to this stream, if any. */
-  readonly effectOf?: { readonly revision: bigint; readonly position: Position };
 }
 
 export interface StreamWrite {
@@ -39,6 +44,14 @@ export interface StreamWrite {
   readonly appended: number;
 }
 
+/** Streams whose last known state a process keeps, to skip reading them before a command. */
+export const STREAM_CACHE_SIZE = 10_000;
+export const AGGREGATE_STORE_OPTIONS = Symbol('AGGREGATE_STORE_OPTIONS');
+export interface AggregateStoreOptions {
+  /** 0 turns the cache off: every command reads its stream first. */
+  readonly streamCacheSize: number;
+}
+
 /**
  * Loads aggregates from their streams and runs commands against them:
  * load, decide, append with the expected revision, and retry a bounded number of
@@ -46,17 +59,34 @@ export interface StreamWrite {
  */
 @Injectable()
 export class AggregateStore {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly cache: StreamCache;
 
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Optional()
+    @Inject(AGGREGATE_STORE_OPTIONS)
+    options: AggregateStoreOptions = { streamCacheSize: STREAM_CACHE_SIZE },
+  ) {
+    this.cache = new StreamCache(options.streamCacheSize);
+  }
+
+  /** The stream's current state, read from the store. */
   async load<S, E extends DomainEvent>(
     streamId: string,
     decider: Decider<never, S, E>,
-    commandId?: string,
   ): Promise<Loaded<S>> {
+    const { state, revision, position } = await this.read(streamId, decider);
+    return { state, revision, position };
+  }
+
+  private async read<S, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<never, S, E>,
+  ): Promise<StreamSnapshot<S>> {
     let state = decider.initialState;
     let revision: bigint | undefined;
     let position = START;
-    let effectOf: Loaded<S>['effectOf'];
+    const effects = new Map<string, CommandEffect>();
     for (;;) {
       const page = await this.store.readStream(streamId, {
         fromRevision: revision === undefined ? 0n : revision + 1n,
@@ -66,18 +96,20 @@ export class AggregateStore {
         state = decider.evolve(state, decodeEvent(recorded) as E);
         revision = recorded.revision;
         position = recorded.position;
-        if (commandId !== undefined && recorded.metadata['commandId'] === commandId) {
-          effectOf = { revision, position };
-        }
+        const commandId = recorded.metadata['commandId'];
+        if (typeof commandId === 'string')
+          rememberEffect(effects, commandId, { revision, position });
       }
-      if (page.length < MAX_READ_COUNT) return { state, revision, position, effectOf };
+      if (page.length < MAX_READ_COUNT) return { state, revision, position, effects };
     }
   }
 
   /**
-   * Runs one command against one stream. `buildCommand` sees the freshly loaded state
-   * on every attempt, so it may read whatever else the decision needs. Event ids
-   * derive from the command id: a retried command appends nothing new.
+   * Runs one command against one stream. `buildCommand` sees the stream's state on
+   * every attempt, so it may read whatever else the decision needs. The state comes
+   * from the cache when this process wrote the stream last; the append's expected
+   * revision catches a stale one, which is then read afresh. Event ids derive from the
+   * command id, and a command already in the stream is not run again.
    */
   async execute<C, S, E extends DomainEvent>(
     streamId: string,
@@ -86,11 +118,13 @@ export class AggregateStore {
     context: CommandContext,
   ): Promise<StreamWrite & { readonly state: S }> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamId, decider, context.commandId);
-      if (loaded.effectOf) {
+      const loaded = this.cache.get<S>(streamId, decider) ?? (await this.read(streamId, decider));
+      this.cache.set(streamId, decider, loaded);
+      const effect = loaded.effects.get(context.commandId);
+      if (effect) {
         // This command already took effect here (a retry after a lost answer or a crash).
         // Checked in the stream itself, so it holds on any store, whatever its own dedup.
-        return { streamId, ...loaded.effectOf, appended: 0, state: loaded.state };
+        return { streamId, ...effect, appended: 0, state: loaded.state };
       }
       const decision = decider.decide(await buildCommand(loaded), loaded.state);
       if (decision.kind === 'rejected') throw new CommandRejectedError(decision.rejection);
@@ -114,14 +148,18 @@ export class AggregateStore {
           })),
           { expectedRevision: loaded.revision ?? 'no_stream' },
         );
-        return {
-          streamId,
+        const written = {
+          state: decision.events.reduce(decider.evolve, loaded.state),
           revision: result.nextExpectedRevision,
           position: result.position,
-          appended: decision.events.length,
-          state: decision.events.reduce(decider.evolve, loaded.state),
         };
+        this.cache.set(streamId, decider, {
+          ...written,
+          effects: withEffect(loaded.effects, context.commandId, written),
+        });
+        return { streamId, ...written, appended: decision.events.length };
       } catch (error) {
+        this.cache.delete(streamId);
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         if (attempt >= MAX_COMMAND_ATTEMPTS) throw new ConcurrencyConflictError(streamId, attempt);
         // Full jitter: contending writers spread out instead of colliding again in step.

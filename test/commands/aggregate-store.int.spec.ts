@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AggregateStore } from '../../src/commands/aggregate-store.js';
+import { CommandRejectedError } from '../../src/commands/command-errors.js';
+import { type CommandContext } from '../../src/commands/command-context.js';
+import { type AccountCommand, accountDecider } from '../../src/domain/account.decider.js';
+import { accountStream } from '../../src/events/stream-names.js';
+import { createPool } from '../../src/infrastructure/database/create-pool.js';
+import { migrate } from '../../src/infrastructure/database/migrator.js';
+import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+function context(commandId = randomUUID()): CommandContext {
+  return {
+    commandId,
+    correlationId: commandId,
+    causationId: commandId,
+    userId: 'test',
+    now: new Date().toISOString(),
+  };
+}
+
+describe('AggregateStore', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  let store: PostgresEventStore;
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    pool = createPool({ connectionString: database.url, max: 10 });
+    await migrate(pool, MIGRATIONS);
+    store = new PostgresEventStore(pool);
+  });
+  afterEach(async () => {
+    await store.close();
+    await pool.end();
+    await database.drop();
+  });
+
+  async function run(
+    aggregates: AggregateStore,
+    accountId: string,
+    command: AccountCommand,
+    commandId?: string,
+  ) {
+    return aggregates.execute(
+      accountStream(accountId),
+      accountDecider,
+      () => command,
+      context(commandId),
+    );
+  }
+
+  it.each([
+    ['with', 10_000],
+    ['without', 0],
+  ])(
+    'decides on the current state %s its stream cache when another process wrote meanwhile',
+    async (_, size) => {
+      // Two stores: two processes writing the same account.
+      const first = new AggregateStore(store, { streamCacheSize: size });
+      const second = new AggregateStore(store, { streamCacheSize: size });
+      const accountId = randomUUID();
+      await run(first, accountId, {
+        type: 'OpenAccount',
+        accountId,
+        customerId: 'c',
+        name: 'n',
+        currency: 'USD',
+      });
+      await run(first, accountId, {
+        type: 'DepositFunds',
+        paymentId: 'p1',
+        amountMinor: 100n,
+        reference: 'r',
+      });
+
+      await run(second, accountId, {
+        type: 'WithdrawFunds',
+        paymentId: 'p2',
+        amountMinor: 80n,
+        reference: 'r',
+      });
+      // `first` last saw a balance of 100: only the stream's real state may decide.
+      const refused = await run(first, accountId, {
+        type: 'WithdrawFunds',
+        paymentId: 'p3',
+        amountMinor: 50n,
+        reference: 'r',
+      }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(CommandRejectedError);
+      expect((refused as CommandRejectedError).rejection.code).toBe('INSUFFICIENT_FUNDS');
+
+      const accepted = await run(first, accountId, {
+        type: 'WithdrawFunds',
+        paymentId: 'p4',
+        amountMinor: 20n,
+        reference: 'r',
+      });
+      expect(accepted.state.balanceMinor).toBe(0n);
+      expect(accepted.revision).toBe(3n);
+      expect((await first.load(accountStream(accountId), accountDecider)).state.balanceMinor).toBe(
+        0n,
+      );
+    },
+  );
+
+  it('does not run a command again that is already in the stream, cached or not', async () => {
+    const accountId = randomUUID();
+    const writer = new AggregateStore(store);
+    await run(writer, accountId, {
+      type: 'OpenAccount',
+      accountId,
+      customerId: 'c',
+      name: 'n',
+      currency: 'USD',
+    });
+    const commandId = randomUUID();
+    const deposit: AccountCommand = {
+      type: 'DepositFunds',
+      paymentId: 'p',
+      amountMinor: 5n,
+      reference: 'r',
+    };
+    const first = await run(writer, accountId, deposit, commandId);
+    const cachedRetry = await run(writer, accountId, deposit, commandId);
+    const freshRetry = await run(new AggregateStore(store), accountId, deposit, commandId);
+    for (const retry of [cachedRetry, freshRetry]) {
+      expect(retry).toMatchObject({ revision: first.revision, appended: 0 });
+    }
+    expect(await store.readStream(accountStream(accountId))).toHaveLength(2);
+  });
+});
