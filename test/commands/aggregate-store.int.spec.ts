@@ -12,7 +12,7 @@ import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.j
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-function context(commandId = randomUUID()): CommandContext {
+function context(commandId: string = randomUUID()): CommandContext {
   return {
     commandId,
     correlationId: commandId,
