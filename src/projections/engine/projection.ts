@@ -23,5 +23,9 @@ export interface Projection {
   readonly name: string;
   /** Logical names of the tables it owns (the keys of TableNames). */
   readonly tables: readonly string[];
-  apply(client: pg.ClientBase, events: readonly ProjectedEvent[], tables: TableNames): Promise<void>;
+  apply(
+    client: pg.ClientBase,
+    events: readonly ProjectedEvent[],
+    tables: TableNames,
+  ): Promise<void>;
 }
