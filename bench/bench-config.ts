@@ -13,6 +13,7 @@ export interface BenchConfig {
   readonly seed: number;
   readonly quick: boolean;
   readonly skipEmmettBare: boolean;
+  readonly skipUncached: boolean;
   readonly keepDatabases: boolean;
   readonly outFile: string;
 }
@@ -51,6 +52,8 @@ Options (each also settable by the environment variable shown; flags win):
   --pool-size <n>         pg pool size of every system          BENCH_POOL_SIZE (20)
   --seed <n>              workload PRNG seed                    BENCH_SEED (42)
   --skip-emmett-bare      leave out Emmett's bare appends       BENCH_SKIP_EMMETT_BARE=1
+  --skip-uncached         leave out ours with the stream cache  BENCH_SKIP_UNCACHED=1
+                          off (every command reads first)
   --keep-databases        do not drop the bench databases       BENCH_KEEP_DATABASES=1
   --out <file>            JSON result file                      BENCH_OUT (bench/results/command-throughput.json)
   --help
@@ -87,6 +90,7 @@ export function readConfig(
       'pool-size': { type: 'string' },
       seed: { type: 'string' },
       'skip-emmett-bare': { type: 'boolean' },
+      'skip-uncached': { type: 'boolean' },
       'keep-databases': { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean' },
@@ -128,6 +132,7 @@ export function readConfig(
     seed: positiveInt('seed', values.seed ?? env['BENCH_SEED'], 42),
     quick,
     skipEmmettBare: values['skip-emmett-bare'] ?? flag(env['BENCH_SKIP_EMMETT_BARE']),
+    skipUncached: values['skip-uncached'] ?? flag(env['BENCH_SKIP_UNCACHED']),
     keepDatabases: values['keep-databases'] ?? flag(env['BENCH_KEEP_DATABASES']),
     outFile: values.out ?? (env['BENCH_OUT'] || 'bench/results/command-throughput.json'),
   };

@@ -2,6 +2,9 @@
  * Command throughput: our AggregateStore over PostgresEventStore against Emmett's
  * CommandHandler over its PostgreSQL event store, on the same server, in the same run,
  * each in a fresh database; plus our bare append against a raw INSERT ceiling.
+ * Ours runs twice: as constructed by default (its stream cache skips the read when this
+ * process wrote the stream last) and with the cache off, which is what every command
+ * pays when another process wrote the stream, and what Emmett pays on every command.
  * `npm run bench`, `--help` for the knobs.
  */
 import { execFile } from 'node:child_process';
@@ -140,7 +143,7 @@ class Bench {
     this.records.push(record);
     const { result } = record;
     log(
-      `  run ${record.run}  ${record.measurement.padEnd(18)}  ${record.system.padEnd(10)}  ` +
+      `  run ${record.run}  ${record.measurement.padEnd(18)}  ${record.system.padEnd(13)}  ` +
         `${Math.round(result.perSecond).toString().padStart(6)}/s  ` +
         `${result.operations} in ${result.seconds.toFixed(2)} s  ` +
         `p50 ${result.latencyMs.p50.toFixed(2)} ms  p99 ${result.latencyMs.p99.toFixed(2)} ms  ` +
@@ -276,24 +279,32 @@ async function main(): Promise<number> {
   const bench = new Bench(config);
   try {
     const oursDb = await database('ours');
+    const uncachedDb = config.skipUncached ? undefined : await database('ours_uncached');
     const emmettDb = await database('emmett');
     const rawDb = await database('raw');
-    const ours = new LedgerSystem(oursDb.pool);
+    // Each system in its own database: two of ours sharing one would keep invalidating
+    // each other's stream cache.
+    const ours = new LedgerSystem(oursDb.pool, { label: 'ours' });
     closers.push(() => ours.close());
+    const uncached =
+      uncachedDb &&
+      new LedgerSystem(uncachedDb.pool, { label: 'ours-uncached', streamCacheSize: 0 });
+    if (uncached) closers.push(() => uncached.close());
     const emmett = new EmmettSystem(emmettDb.db.url, emmettDb.pool);
     closers.push(() => emmett.close());
     const raw = new RawInsertSystem(rawDb.pool);
 
     log('\nSetup (not timed)');
     const ids = accountIds(config.accounts);
-    const commandSystems = [
-      { system: ours as CommandSystem, tally: new DepositTally(ids) },
-      { system: emmett as CommandSystem, tally: new DepositTally(ids) },
+    const commandSystems: { system: CommandSystem; tally: DepositTally }[] = [
+      { system: ours, tally: new DepositTally(ids) },
+      ...(uncached ? [{ system: uncached, tally: new DepositTally(ids) }] : []),
+      { system: emmett, tally: new DepositTally(ids) },
     ];
     for (const { system, tally } of commandSystems) {
       const started = Date.now();
       await system.openAccounts(ids, config.concurrency);
-      // Warm the JIT and both pools on the real path before anything counts.
+      // Warm the JIT and the pool on the real path before anything counts.
       const warmUp = planDeposits(
         seededRandom(config.seed + 1),
         Math.min(1_000, config.accounts * 2),
@@ -320,7 +331,7 @@ async function main(): Promise<number> {
     const appendSystems: { system: AppendSystem; written: { rows: number } }[] = [
       { system: ours, written: { rows: 0 } },
       { system: raw, written: { rows: 0 } },
-      ...(config.skipEmmettBare ? [] : [{ system: emmett as AppendSystem, written: { rows: 0 } }]),
+      ...(config.skipEmmettBare ? [] : [{ system: emmett, written: { rows: 0 } }]),
     ];
 
     const random = seededRandom(config.seed);
@@ -352,39 +363,28 @@ async function main(): Promise<number> {
       await bench.appendPhase(run, rotate(appendSystems, run - 1), bare);
     }
 
+    const oursVariants = [ours, ...(uncached ? [uncached] : [])];
     const comparisons: Comparison[] = [
-      compare(
-        bench,
-        'deposit-sequential',
-        describe('deposit-sequential', 1),
-        ours.label,
-        emmett.label,
+      ...(['deposit-sequential', 'deposit-concurrent'] as const).flatMap((m) =>
+        oursVariants.map((variant) =>
+          compare(
+            bench,
+            m,
+            describe(m, m === 'deposit-sequential' ? 1 : config.concurrency),
+            variant.label,
+            emmett.label,
+          ),
+        ),
       ),
-      compare(
-        bench,
-        'deposit-concurrent',
-        describe('deposit-concurrent', config.concurrency),
-        ours.label,
-        emmett.label,
+      ...[ours, ...(config.skipEmmettBare ? [] : [emmett])].map((system) =>
+        compare(
+          bench,
+          'bare-append',
+          describe('bare-append', config.concurrency),
+          system.label,
+          raw.label,
+        ),
       ),
-      compare(
-        bench,
-        'bare-append',
-        describe('bare-append', config.concurrency),
-        ours.label,
-        raw.label,
-      ),
-      ...(config.skipEmmettBare
-        ? []
-        : [
-            compare(
-              bench,
-              'bare-append',
-              `${describe('bare-append', config.concurrency)} (Emmett)`,
-              emmett.label,
-              raw.label,
-            ),
-          ]),
     ];
 
     log(
@@ -404,14 +404,15 @@ async function main(): Promise<number> {
     log(
       '\nMedians over runs: latency p50 / p99, Node CPU per operation; conflicts retried in total',
     );
+    const columns = [...oursVariants, emmett, raw];
     log(
       renderTable(
-        ['Measurement', ours.label, emmett.label, raw.label],
+        ['Measurement', ...columns.map((system) => system.label)],
         (['deposit-sequential', 'deposit-concurrent', 'bare-append'] as const).map((m) => [
           describe(m, m === 'deposit-sequential' ? 1 : config.concurrency),
-          details(bench, m, ours.label),
-          m === 'bare-append' && config.skipEmmettBare ? '–' : details(bench, m, emmett.label),
-          m === 'bare-append' ? details(bench, m, raw.label) : '–',
+          ...columns.map((system) =>
+            bench.rates(m, system.label).length > 0 ? details(bench, m, system.label) : '–',
+          ),
         ]),
       ),
     );
@@ -442,24 +443,26 @@ async function main(): Promise<number> {
         emmettPostgresql: await packageVersion('@event-driven-io/emmett-postgresql'),
         pg: await packageVersion('pg'),
       },
+      systems: {
+        ours: 'AggregateStore (default options: stream cache on) over PostgresEventStore',
+        ...(uncached
+          ? { 'ours-uncached': 'the same with streamCacheSize 0: every command reads first' }
+          : {}),
+        Emmett: 'CommandHandler over getPostgreSQLEventStore, conflict retry as ours',
+        'raw INSERT': 'single-row autocommit INSERT into bench_raw (bigserial key)',
+      },
       config: { ...config, serverUrl: config.serverUrl.replace(/\/\/[^@/]*@/, '//<user>@') },
-      summary: Object.fromEntries(
-        comparisons.map((c) => [
-          c.numerator === emmett.label && c.measurement === 'bare-append'
-            ? 'bare-append-emmett'
-            : c.measurement,
-          {
-            label: c.label,
-            [c.numerator]: c.numeratorRate,
-            [c.denominator]: c.denominatorRate,
-            ratio: {
-              of: `${c.numerator}/${c.denominator}`,
-              ratioOfMedians: c.ratioOfMedians,
-              pairedRatios: c.pairedRatios,
-            },
-          },
-        ]),
-      ),
+      summary: comparisons.map((c) => ({
+        measurement: c.measurement,
+        label: c.label,
+        [c.numerator]: c.numeratorRate,
+        [c.denominator]: c.denominatorRate,
+        ratio: {
+          of: `${c.numerator}/${c.denominator}`,
+          ratioOfMedians: c.ratioOfMedians,
+          pairedRatios: c.pairedRatios,
+        },
+      })),
       runs: bench.records,
     };
     await writeResults(config.outFile, results);

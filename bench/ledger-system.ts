@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AggregateStore } from '../src/commands/aggregate-store.js';
-import { type CommandContext } from '../src/commands/command-context.js';
+import { type CommandContext, metadataFor } from '../src/commands/command-context.js';
 import { deterministicUuid } from '../src/commands/deterministic-id.js';
 import { type AccountCommand, accountDecider } from '../src/domain/account.decider.js';
 import { customerCash, transfer } from '../src/domain/ledger.js';
 import { encodeEvent } from '../src/events/event-codec.js';
 import { toJson } from '../src/events/event-metadata.js';
-import { metadataFor } from '../src/commands/command-context.js';
 import { ACCOUNT_STREAM_PREFIX, accountStream } from '../src/events/stream-names.js';
 import { migrate } from '../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../src/infrastructure/database/migrations/index.js';
@@ -69,17 +68,36 @@ class ConflictCountingStore implements EventStore {
   }
 }
 
+export interface LedgerSystemOptions {
+  readonly label: string;
+  /**
+   * Passed to AggregateStore; undefined keeps its default. 0 makes every command read its
+   * stream first, as a process that did not write the stream last (another instance, a
+   * restart) must, and as Emmett always does.
+   */
+  readonly streamCacheSize?: number;
+}
+
 /** Ours, wired as the app wires it minus Nest: PostgresEventStore under AggregateStore. */
 export class LedgerSystem implements CommandSystem, AppendSystem {
-  readonly label = 'ours';
+  readonly label: string;
   private readonly eventStore: PostgresEventStore;
   private readonly counting: ConflictCountingStore;
   private readonly aggregates: AggregateStore;
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    options: LedgerSystemOptions,
+  ) {
+    this.label = options.label;
     this.eventStore = new PostgresEventStore(pool);
     this.counting = new ConflictCountingStore(this.eventStore);
-    this.aggregates = new AggregateStore(this.counting);
+    this.aggregates = new AggregateStore(
+      this.counting,
+      options.streamCacheSize === undefined
+        ? undefined
+        : { streamCacheSize: options.streamCacheSize },
+    );
   }
 
   get conflicts(): number {
@@ -103,7 +121,8 @@ export class LedgerSystem implements CommandSystem, AppendSystem {
         freshContext(),
       );
     });
-    if (result.failures > 0) throw new Error(`ours: opening accounts: ${result.firstFailure}`);
+    if (result.failures > 0)
+      throw new Error(`${this.label}: opening accounts: ${result.firstFailure}`);
     // Fresh tables: give the planner real statistics before anything is timed.
     await this.pool.query('ANALYZE');
   }

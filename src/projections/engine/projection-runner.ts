@@ -39,6 +39,17 @@ const RESTART_BACKOFF: BackoffPolicy = {
   maxDelayMs: 10_000,
 };
 
+/** Taken per batch by a live projector; held by a rebuild's swap. Advisory: no transaction id. */
+export const PAUSE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('ledger-projection:' || $1))";
+export const PAUSE_SQL = "SELECT pg_advisory_lock(hashtext('ledger-projection:' || $1))";
+export const RESUME_SQL = "SELECT pg_advisory_unlock(hashtext('ledger-projection:' || $1))";
+
+export interface CatchUpProgress {
+  readonly applied: number;
+  readonly position: Position;
+  readonly target: Position;
+}
+
 /** Another runner moved the checkpoint: this one starts over from where it now stands. */
 class CheckpointMovedError extends Error {}
 
@@ -142,6 +153,30 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Applies the log up to and including `target`, then returns (a rebuild's shadow).
+   * Not to be mixed with start() on the same runner.
+   */
+  async catchUpTo(
+    target: Position,
+    onProgress?: (progress: CatchUpProgress) => void,
+  ): Promise<{ position: Position; applied: number }> {
+    let position = (await this.checkpoints.ensure(this.name)).position;
+    this.position = position;
+    let applied = 0;
+    while (comparePositions(position, target) < 0) {
+      const page = await this.store.readAll({ after: position, maxCount: this.options.batchSize });
+      const batch = page.filter((event) => comparePositions(event.position, target) <= 0);
+      if (batch.length === 0) break;
+      if (!(await this.handle(batch)))
+        throw new Error(`${this.name} stopped at ${encodePosition(this.position!)}`);
+      position = this.position!;
+      applied += batch.length;
+      onProgress?.({ applied, position, target });
+    }
+    return { position, applied };
+  }
+
   /** Applies a batch with retries; a batch that keeps failing is applied event by event. */
   private async handle(batch: readonly RecordedEvent[]): Promise<boolean> {
     const error = await this.withRetries(batch);
@@ -221,6 +256,8 @@ export class ProjectionRunner {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // A blue/green swap holds this lock to pause the live projector between batches.
+      if (this.name === this.projection.name) await client.query(PAUSE_LOCK_SQL, [this.name]);
       const current = await this.checkpoints.lock(client, this.name);
       if (!current || comparePositions(current.position, expected) !== 0) {
         throw new CheckpointMovedError();
