@@ -78,6 +78,14 @@ export const projectionsMigration: Migration = {
     CREATE INDEX view_orders_placed ON view_orders (placed_at DESC, order_id DESC);
     CREATE INDEX view_orders_status ON view_orders (status);
 
+    -- The orders projection's record of each order's fee. A fee is charged on the
+    -- account stream, so it may reach the log before the order's placement: kept here,
+    -- it is copied into view_orders.fee_minor whenever the order row is written.
+    CREATE TABLE view_order_fees (
+      order_id text PRIMARY KEY,
+      fee_minor numeric(30) NOT NULL
+    );
+
     -- The double-entry journal: one row per posting.
     CREATE TABLE view_ledger_entries (
       commit_position numeric(20) NOT NULL,
@@ -94,6 +102,14 @@ export const projectionsMigration: Migration = {
       PRIMARY KEY (commit_position, prepare_position, posting_index)
     );
     CREATE INDEX view_ledger_entries_account ON view_ledger_entries (ledger_account, commit_position, prepare_position);
+    CREATE INDEX view_ledger_entries_account_id ON view_ledger_entries (account_id, commit_position, prepare_position);
+
+    -- The ledger-entries projection's own copy of each account's currency (from
+    -- AccountOpened), so that it never reads another projection's tables.
+    CREATE TABLE view_ledger_account_currencies (
+      account_id text PRIMARY KEY,
+      currency text NOT NULL
+    );
 
     -- Each cash movement of a customer account with the balance after it.
     CREATE TABLE view_account_statements (

@@ -27,6 +27,12 @@ export function isDuplicateEventId(error: unknown): boolean {
   return e.code === UNIQUE_VIOLATION && e.constraint === 'ledger_events_event_id_key';
 }
 
+/** Errors that answer an append (conflict, duplicate) and leave the connection healthy. */
+export function isExpectedAppendError(error: unknown): boolean {
+  const code = shape(error).code;
+  return code === WRONG_EXPECTED_REVISION_SQLSTATE || code === UNIQUE_VIOLATION;
+}
+
 /** The one place PostgreSQL errors become the port's errors. */
 export function mapPostgresError(
   error: unknown,

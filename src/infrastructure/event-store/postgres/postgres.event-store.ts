@@ -17,7 +17,7 @@ import {
 import { type Position, START } from '../position.js';
 import { PolledLogSubscription } from '../polled-log-subscription.js';
 import { WakeSignal } from '../wake-signal.js';
-import { isDuplicateEventId, mapPostgresError } from './postgres-errors.js';
+import { isDuplicateEventId, isExpectedAppendError, mapPostgresError } from './postgres-errors.js';
 
 const NOTIFY_CHANNEL = 'ledger_events';
 
@@ -87,7 +87,11 @@ export class PostgresEventStore implements EventStore {
     if (events.length === 0) throw new InvalidAppendError(`Empty append to ${streamId}`);
     const [kind, revision] = expectedArgs(options.expectedRevision);
     try {
-      const { rows } = await this.pool.query<{ last_revision: string; tx_id: string; seq: string }>(
+      const { rows } = await this.queryKeepingConnection<{
+        last_revision: string;
+        tx_id: string;
+        seq: string;
+      }>(
         'SELECT last_revision, tx_id, seq FROM ledger_append($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
         [
           streamId,
@@ -112,6 +116,26 @@ export class PostgresEventStore implements EventStore {
         if (earlier) return earlier;
       }
       throw mapped;
+    }
+  }
+
+  /**
+   * pool.query() throws away the connection on any error; a concurrency conflict is an
+   * expected answer, not a broken connection, and reconnecting costs far more than it.
+   */
+  private async queryKeepingConnection<R extends pg.QueryResultRow>(
+    sql: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await client.query<R>(sql, values);
+    } catch (error) {
+      if (!isExpectedAppendError(error)) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
     }
   }
 

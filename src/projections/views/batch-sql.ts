@@ -1,0 +1,70 @@
+import type pg from 'pg';
+import { type TableNames } from '../engine/projection.js';
+
+/**
+ * The few SQL building blocks the view projections share. Every table write of a
+ * batch is one `INSERT ... SELECT FROM unnest(...)`: each column travels as one array
+ * parameter, so a batch of any size is one statement and one round trip per table.
+ */
+
+/** PostgreSQL types of the columns the views use. */
+export type SqlType = 'text' | 'numeric' | 'timestamptz' | 'smallint';
+
+/** A column of a batch written through unnest, with how a folded row gives its value. */
+export interface Column<Row> {
+  readonly name: string;
+  readonly type: SqlType;
+  /** Bigints are sent as decimal strings: exact, and numeric parses them as such. */
+  readonly value: (row: Row) => string | number | bigint | null;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The quoted physical table for a logical one. A missing mapping is a bug in the
+ * caller; writing to the live table instead would corrupt it during a rebuild.
+ */
+export function physicalTable(tables: TableNames, logical: string): string {
+  const physical = tables[logical];
+  if (physical === undefined) throw new Error(`No physical table given for ${logical}`);
+  return quoteIdentifier(physical);
+}
+
+/**
+ * `INSERT INTO <table> AS target (...) SELECT ... FROM unnest($1::t1[], ...) <onConflict>`.
+ * `onConflict` may refer to the current row as `target` and the new one as `EXCLUDED`.
+ * Nothing is sent for no rows. The rows must hold each conflict key at most once:
+ * callers fold the batch per key first.
+ */
+export async function insertRows<Row>(
+  client: pg.ClientBase,
+  table: string,
+  columns: readonly Column<Row>[],
+  rows: readonly Row[],
+  onConflict = '',
+): Promise<void> {
+  if (rows.length === 0) return;
+  const names = columns.map((column) => quoteIdentifier(column.name)).join(', ');
+  const arrays = columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
+  const params = columns.map((column) =>
+    rows.map((row) => {
+      const value = column.value(row);
+      return typeof value === 'bigint' ? value.toString() : value;
+    }),
+  );
+  await client.query(
+    `INSERT INTO ${table} AS target (${names})
+     SELECT * FROM unnest(${arrays})
+     ${onConflict}`,
+    params,
+  );
+}
+
+/** `col = EXCLUDED.col, ...`: the new row's values win for these columns. */
+export function takeExcluded(columns: readonly string[]): string {
+  return columns
+    .map((name) => `${quoteIdentifier(name)} = EXCLUDED.${quoteIdentifier(name)}`)
+    .join(', ');
+}

@@ -1,0 +1,248 @@
+import type pg from 'pg';
+import { type OrderEvent } from '../../events/order.events.js';
+import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
+import { type Column, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
+import { eventTypes, occurredAt } from './event-fields.js';
+
+const ORDERS = 'view_orders';
+const FEES = 'view_order_fees';
+
+interface OrderRow {
+  readonly orderId: string;
+  readonly accountId: string;
+  readonly side: string;
+  readonly orderType: string;
+  readonly instrument: string;
+  readonly currency: string;
+  readonly quantity: bigint;
+  readonly limitPriceMinor: bigint | null;
+  filledQuantity: bigint;
+  filledNotionalMinor: bigint;
+  feeMinor: bigint;
+  status: string;
+  reason: string | null;
+  readonly placedAt: string;
+  readonly expiresAt: string | null;
+  updatedAt: string;
+}
+
+interface FeeRow {
+  readonly orderId: string;
+  readonly feeMinor: bigint;
+}
+
+// OrderCancellationRequested changes nothing the view shows: the order stays at the
+// market until OrderCancelled (or a fill completes it).
+const isOrderEvent = eventTypes(
+  'OrderPlaced',
+  'OrderAccepted',
+  'OrderFilled',
+  'OrderCompleted',
+  'OrderRejected',
+  'OrderFailed',
+  'OrderCancelled',
+  'OrderExpired',
+);
+const isFeeEvent = eventTypes('FeeCharged', 'FeeRefunded');
+
+/** The order's lifecycle after a later event: status, reason and fills as the decider has them. */
+function evolve(row: OrderRow, event: Exclude<OrderEvent, { type: 'OrderPlaced' }>): void {
+  switch (event.type) {
+    case 'OrderAccepted':
+      row.status = 'ACCEPTED';
+      return;
+    case 'OrderFilled':
+      row.status = 'PARTIALLY_FILLED';
+      row.filledQuantity += event.data.quantity;
+      row.filledNotionalMinor += event.data.quantity * event.data.priceMinor;
+      return;
+    case 'OrderCompleted':
+      row.status = 'COMPLETED';
+      return;
+    case 'OrderRejected':
+      row.status = 'REJECTED';
+      row.reason = event.data.reason;
+      return;
+    case 'OrderFailed':
+      row.status = 'FAILED';
+      row.reason = event.data.reason;
+      return;
+    case 'OrderCancelled':
+      row.status = 'CANCELLED';
+      row.reason = event.data.reason;
+      return;
+    case 'OrderExpired':
+      row.status = 'EXPIRED';
+      row.reason = 'time in force elapsed';
+      return;
+    case 'OrderCancellationRequested':
+      return;
+  }
+}
+
+const ORDER_COLUMNS: readonly Column<OrderRow>[] = [
+  { name: 'order_id', type: 'text', value: (row) => row.orderId },
+  { name: 'account_id', type: 'text', value: (row) => row.accountId },
+  { name: 'side', type: 'text', value: (row) => row.side },
+  { name: 'order_type', type: 'text', value: (row) => row.orderType },
+  { name: 'instrument', type: 'text', value: (row) => row.instrument },
+  { name: 'currency', type: 'text', value: (row) => row.currency },
+  { name: 'quantity', type: 'numeric', value: (row) => row.quantity },
+  { name: 'limit_price_minor', type: 'numeric', value: (row) => row.limitPriceMinor },
+  { name: 'filled_quantity', type: 'numeric', value: (row) => row.filledQuantity },
+  { name: 'filled_notional_minor', type: 'numeric', value: (row) => row.filledNotionalMinor },
+  { name: 'fee_minor', type: 'numeric', value: (row) => row.feeMinor },
+  { name: 'status', type: 'text', value: (row) => row.status },
+  { name: 'reason', type: 'text', value: (row) => row.reason },
+  { name: 'placed_at', type: 'timestamptz', value: (row) => row.placedAt },
+  { name: 'expires_at', type: 'timestamptz', value: (row) => row.expiresAt },
+  { name: 'updated_at', type: 'timestamptz', value: (row) => row.updatedAt },
+];
+
+const FEE_COLUMNS: readonly Column<FeeRow>[] = [
+  { name: 'order_id', type: 'text', value: (row) => row.orderId },
+  { name: 'fee_minor', type: 'numeric', value: (row) => row.feeMinor },
+];
+
+type NullableColumn = 'limitPriceMinor' | 'reason' | 'expiresAt';
+type StoredOrder = { [K in keyof OrderRow]: K extends NullableColumn ? string | null : string };
+
+/** The batch's orders as they stand, locked: they are written back whole. */
+async function loadOrders(
+  client: pg.ClientBase,
+  table: string,
+  orderIds: readonly string[],
+): Promise<Map<string, OrderRow>> {
+  // Numbers and times come back as text: exact, and independent of any type parsers.
+  const { rows } = await client.query<StoredOrder>(
+    `SELECT order_id AS "orderId", account_id AS "accountId", side, order_type AS "orderType",
+            instrument, currency, quantity::text AS quantity,
+            limit_price_minor::text AS "limitPriceMinor",
+            filled_quantity::text AS "filledQuantity",
+            filled_notional_minor::text AS "filledNotionalMinor",
+            fee_minor::text AS "feeMinor", status, reason,
+            placed_at::text AS "placedAt", expires_at::text AS "expiresAt",
+            updated_at::text AS "updatedAt"
+       FROM ${table} WHERE order_id = ANY($1::text[]) FOR UPDATE`,
+    [orderIds],
+  );
+  return new Map(
+    rows.map((row) => [
+      row.orderId,
+      {
+        ...row,
+        quantity: BigInt(row.quantity),
+        limitPriceMinor: row.limitPriceMinor === null ? null : BigInt(row.limitPriceMinor),
+        filledQuantity: BigInt(row.filledQuantity),
+        filledNotionalMinor: BigInt(row.filledNotionalMinor),
+        feeMinor: BigInt(row.feeMinor),
+      },
+    ]),
+  );
+}
+
+/** Fees recorded before their order's placement reached the view. */
+async function loadFees(
+  client: pg.ClientBase,
+  table: string,
+  orderIds: readonly string[],
+): Promise<Map<string, bigint>> {
+  if (orderIds.length === 0) return new Map();
+  const { rows } = await client.query<{ orderId: string; feeMinor: string }>(
+    `SELECT order_id AS "orderId", fee_minor::text AS "feeMinor"
+       FROM ${table} WHERE order_id = ANY($1::text[])`,
+    [orderIds],
+  );
+  return new Map(rows.map((row) => [row.orderId, BigInt(row.feeMinor)]));
+}
+
+/**
+ * A fee is charged on the account stream, the order lives on its own: the fee may come
+ * before or after the placement in the log. Every fee is kept in view_order_fees and
+ * copied into the order row whenever that row is written, so view_orders.fee_minor is
+ * the same either way. Fee events do not move updated_at, which follows the order's
+ * own lifecycle: otherwise it would depend on which of the two came first.
+ */
+async function apply(
+  client: pg.ClientBase,
+  events: readonly ProjectedEvent[],
+  tables: TableNames,
+): Promise<void> {
+  const relevant = events.flatMap((projected) => {
+    const { event } = projected;
+    return isOrderEvent(event) || isFeeEvent(event) ? [{ projected, event }] : [];
+  });
+  if (relevant.length === 0) return;
+
+  const ordersTable = physicalTable(tables, ORDERS);
+  const feesTable = physicalTable(tables, FEES);
+  const orders = await loadOrders(client, ordersTable, [
+    ...new Set(relevant.map(({ event }) => event.data.orderId)),
+  ]);
+  const placedIds = relevant.flatMap(({ event }) =>
+    event.type === 'OrderPlaced' ? [event.data.orderId] : [],
+  );
+  const fees = await loadFees(client, feesTable, placedIds);
+  const feesChanged = new Map<string, FeeRow>();
+  /** The rows to write back, by order. */
+  const touched = new Map<string, OrderRow>();
+
+  for (const { projected, event } of relevant) {
+    const { orderId } = event.data;
+    if (isFeeEvent(event)) {
+      const feeMinor = event.type === 'FeeCharged' ? event.data.amountMinor : 0n;
+      fees.set(orderId, feeMinor);
+      feesChanged.set(orderId, { orderId, feeMinor });
+      const order = orders.get(orderId);
+      if (order) {
+        order.feeMinor = feeMinor;
+        touched.set(orderId, order);
+      }
+      continue;
+    }
+    if (event.type === 'OrderPlaced') {
+      const placed: OrderRow = {
+        ...event.data,
+        filledQuantity: 0n,
+        filledNotionalMinor: 0n,
+        feeMinor: fees.get(orderId) ?? 0n,
+        status: 'PLACED',
+        reason: null,
+        updatedAt: occurredAt(projected),
+      };
+      orders.set(orderId, placed);
+      touched.set(orderId, placed);
+      continue;
+    }
+    const order = orders.get(orderId);
+    // The order stream starts with OrderPlaced: a later event without it is a broken log.
+    if (!order) throw new Error(`${event.type} for order ${orderId}, which was never placed`);
+    evolve(order, event);
+    order.updatedAt = occurredAt(projected);
+    touched.set(orderId, order);
+  }
+
+  await insertRows(
+    client,
+    ordersTable,
+    ORDER_COLUMNS,
+    [...touched.values()],
+    `ON CONFLICT (order_id) DO UPDATE SET ${takeExcluded(
+      ORDER_COLUMNS.map((column) => column.name).filter((name) => name !== 'order_id'),
+    )}`,
+  );
+  await insertRows(
+    client,
+    feesTable,
+    FEE_COLUMNS,
+    [...feesChanged.values()],
+    `ON CONFLICT (order_id) DO UPDATE SET ${takeExcluded(['fee_minor'])}`,
+  );
+}
+
+/** Orders with their fills, status and fee. */
+export const ordersProjection: Projection = {
+  name: 'orders',
+  tables: [ORDERS, FEES],
+  apply,
+};
