@@ -6,7 +6,8 @@ import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module.js';
 import { LedgerGraphQLModule } from './infrastructure/graphql/graphql.module.js';
 import { HealthController } from './infrastructure/health/health.controller.js';
-import { InstrumentsResolver } from './queries/instruments.resolver.js';
+import { ProjectionsModule } from './projections/projections.module.js';
+import { QueriesModule } from './queries/queries.module.js';
 
 @Module({})
 export class AppModule {
@@ -19,9 +20,10 @@ export class AppModule {
         EventStoreModule,
         LedgerGraphQLModule,
         CommandsModule,
+        QueriesModule,
+        ProjectionsModule,
       ],
       controllers: [HealthController],
-      providers: [InstrumentsResolver],
     };
   }
 }

@@ -9,6 +9,11 @@ export interface LedgerConfig {
   /** Where the embedded PostgreSQL keeps its data. */
   readonly dataDir: string;
   readonly databasePoolSize: number;
+  /** Whether this process runs the projectors (LEDGER_PROJECTIONS=off for a write-only instance). */
+  readonly projectionsEnabled: boolean;
+  readonly projectionBatchSize: number;
+  /** What a projector does with an event it cannot apply: park it and stop, or park it and skip it. */
+  readonly projectionOnFailure: 'stop' | 'skip';
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -32,6 +37,20 @@ function integer(
   return parsed;
 }
 
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const given = nonEmpty(value);
+  if (given === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(given)) {
+    throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return given as T;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   return {
     databaseUrl: nonEmpty(env['DATABASE_URL']),
@@ -40,5 +59,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     port: integer('PORT', env['PORT'], 3000, 0, 65_535),
     dataDir: nonEmpty(env['LEDGER_DATA_DIR']) ?? './.ledger',
     databasePoolSize: integer('LEDGER_DB_POOL_SIZE', env['LEDGER_DB_POOL_SIZE'], 20, 2, 500),
+    projectionsEnabled:
+      oneOf('LEDGER_PROJECTIONS', env['LEDGER_PROJECTIONS'], ['on', 'off'], 'on') === 'on',
+    projectionBatchSize: integer(
+      'LEDGER_PROJECTION_BATCH_SIZE',
+      env['LEDGER_PROJECTION_BATCH_SIZE'],
+      1_000,
+      1,
+      10_000,
+    ),
+    projectionOnFailure: oneOf(
+      'LEDGER_PROJECTION_ON_FAILURE',
+      env['LEDGER_PROJECTION_ON_FAILURE'],
+      ['stop', 'skip'],
+      'stop',
+    ),
   };
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { addConsistencyExtension } from './consistency-extension.js';
 import { formatGraphQLErrors } from './graphql-error.formatter.js';
 
 /** Bounds on what one request may ask for. */
@@ -20,6 +21,7 @@ const MAX_QUERY_DEPTH = 12;
       path: '/graphql',
       queryDepth: MAX_QUERY_DEPTH,
       errorFormatter: formatGraphQLErrors,
+      hooks: { onResolution: addConsistencyExtension },
     }),
   ],
 })

@@ -1,0 +1,150 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type pg from 'pg';
+import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
+import { decodeEvent } from '../events/event-codec.js';
+import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
+import {
+  EVENT_STORE,
+  type EventStore,
+  MAX_READ_COUNT,
+} from '../infrastructure/event-store/event-store.port.js';
+import { ConsistencyService } from '../queries/consistency/consistency.service.js';
+import { CheckpointsRepository } from './engine/checkpoints.repository.js';
+import { type ParkedEvent, ParkedEventsRepository } from './engine/parked-events.repository.js';
+import { type Projection } from './engine/projection.js';
+import {
+  type RebuildOptions,
+  type RebuildReport,
+  ProjectionRebuilder,
+} from './engine/projection-rebuilder.js';
+import { DEFAULT_RETRY, ProjectionRunner } from './engine/projection-runner.js';
+import { VIEW_PROJECTIONS } from './views/index.js';
+
+export class UnknownProjectionError extends Error {}
+
+/** Bound on waiting for the live projector to reach a rebuild's shadow. */
+const REBUILD_ALIGN_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs this process's projectors, and the operations on them: parked events, replay,
+ * blue/green rebuilds.
+ */
+@Injectable()
+export class ProjectionsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Projections');
+  private readonly checkpoints: CheckpointsRepository;
+  private readonly parked: ParkedEventsRepository;
+  private readonly runners: Map<string, ProjectionRunner>;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    private readonly consistency: ConsistencyService,
+  ) {
+    this.checkpoints = new CheckpointsRepository(pool);
+    this.parked = new ParkedEventsRepository(pool);
+    this.runners = new Map(
+      VIEW_PROJECTIONS.map((projection) => [projection.name, this.runnerFor(projection)]),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.projectionsEnabled) return;
+    for (const runner of this.runners.values()) runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+  }
+
+  projection(name: string): Projection {
+    const runner = this.runners.get(name);
+    if (!runner) throw new UnknownProjectionError(`No projection named ${name}`);
+    return runner.projection;
+  }
+
+  listParked(name?: string): Promise<ParkedEvent[]> {
+    if (name !== undefined) this.projection(name);
+    return this.parked.list(name);
+  }
+
+  /**
+   * Applies a projection's parked events again, oldest first, each in its own
+   * transaction with its mark as replayed. They are applied out of their place in the
+   * log: the admin replays once the cause is fixed.
+   */
+  async replayParked(name: string): Promise<{ replayed: number; failed: number }> {
+    const projection = this.projection(name);
+    let replayed = 0;
+    let failed = 0;
+    for (const parked of await this.parked.list(name)) {
+      const recorded = (
+        await this.store.readStream(parked.streamId, { maxCount: MAX_READ_COUNT })
+      ).find((event) => event.id === parked.eventId);
+      if (!recorded) {
+        failed++;
+        continue;
+      }
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await projection.apply(
+          client,
+          [{ event: decodeEvent(recorded), recorded }],
+          this.liveTables(projection),
+        );
+        await this.parked.markReplayed(client, parked.id);
+        await client.query('COMMIT');
+        replayed++;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        this.logger.warn(
+          `replay of ${parked.eventId} into ${name} failed: ${(error as Error).message}`,
+        );
+        failed++;
+      } finally {
+        client.release();
+      }
+    }
+    return { replayed, failed };
+  }
+
+  /** Clears a stopped projector's status and starts it again from its checkpoint. */
+  async restart(name: string): Promise<void> {
+    this.projection(name);
+    await this.checkpoints.setStatus(name, 'running', null);
+    if (this.config.projectionsEnabled) this.runners.get(name)!.start();
+  }
+
+  rebuild(name: string, onProgress?: RebuildOptions['onProgress']): Promise<RebuildReport> {
+    const rebuilder = new ProjectionRebuilder(this.store, this.pool, this.checkpoints, this.parked);
+    return rebuilder.rebuild(this.projection(name), {
+      batchSize: this.config.projectionBatchSize,
+      alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
+      ...(onProgress ? { onProgress } : {}),
+    });
+  }
+
+  private liveTables(projection: Projection): Record<string, string> {
+    return Object.fromEntries(projection.tables.map((table) => [table, table]));
+  }
+
+  private runnerFor(projection: Projection): ProjectionRunner {
+    return new ProjectionRunner(projection, this.store, this.pool, this.checkpoints, this.parked, {
+      checkpointName: projection.name,
+      tables: this.liveTables(projection),
+      batchSize: this.config.projectionBatchSize,
+      retry: DEFAULT_RETRY,
+      onFailure: this.config.projectionOnFailure,
+      onAdvanced: (checkpointName) => this.consistency.checkpointAdvanced(checkpointName),
+      log: (message) => this.logger.warn(message),
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { ValidationFailedError } from '../../commands/command-errors.js';
+import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
+import { ConsistentQuery } from '../consistency/consistent-query.js';
+import { projectionsOf } from '../consistency/view-projections.js';
+import { ANY_ID, decodeAfter, encodeCursor } from '../paging/cursor.js';
+import { type Page, pageOf, pageSize } from '../paging/page.js';
+import {
+  type OrderFilter,
+  type OrderView,
+  OrdersRepository,
+} from '../repositories/orders.repository.js';
+
+export class OrdersQuery extends ConsistentQuery<Page<OrderView>> {
+  constructor(
+    readonly filter: OrderFilter,
+    readonly first: number | null | undefined,
+    readonly after: string | null | undefined,
+    consistency: ReadConsistency,
+  ) {
+    super(consistency);
+  }
+}
+
+const PROJECTIONS = projectionsOf(['view_orders']);
+const CURSOR_KIND = 'orders';
+/** placed_at exactly as the repository keys it: UTC, microseconds. */
+const PLACED_AT_KEY = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+@QueryHandler(OrdersQuery)
+export class OrdersHandler implements IQueryHandler<OrdersQuery> {
+  constructor(
+    private readonly consistency: ConsistencyService,
+    private readonly orders: OrdersRepository,
+  ) {}
+
+  execute(query: OrdersQuery) {
+    const { placedFrom, placedTo } = query.filter;
+    if (placedFrom !== undefined && placedTo !== undefined && placedFrom > placedTo) {
+      throw new ValidationFailedError([
+        { field: 'placedTo', message: 'placedTo must not be before placedFrom' },
+      ]);
+    }
+    const limit = pageSize(query.first);
+    const after = decodeAfter(CURSOR_KIND, query.after, [PLACED_AT_KEY, ANY_ID]);
+    return this.consistency.read(PROJECTIONS, query.consistency, async () =>
+      pageOf(
+        await this.orders.list(query.filter, {
+          after: after && { placedAt: after[0]!, orderId: after[1]! },
+          limit,
+        }),
+        (order) => encodeCursor(CURSOR_KIND, [order.key.placedAt, order.key.orderId]),
+      ),
+    );
+  }
+}

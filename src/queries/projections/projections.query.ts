@@ -1,0 +1,30 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { ConsistencyService } from '../consistency/consistency.service.js';
+import { ConsistentQuery } from '../consistency/consistent-query.js';
+import { PROJECTIONS } from '../consistency/view-projections.js';
+import {
+  CheckpointsRepository,
+  type ProjectionStatusRow,
+} from '../repositories/checkpoints.repository.js';
+
+/** Every projector's checkpoint, lag and parked events. */
+export class ProjectionsQuery extends ConsistentQuery<ProjectionStatusRow[]> {}
+
+@QueryHandler(ProjectionsQuery)
+export class ProjectionsHandler implements IQueryHandler<ProjectionsQuery> {
+  constructor(
+    private readonly consistency: ConsistencyService,
+    private readonly checkpoints: CheckpointsRepository,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+  ) {}
+
+  execute(query: ProjectionsQuery) {
+    // Lag counts rows of ledger_events, which holds the log only on the PostgreSQL store.
+    const countLag = this.config.eventStoreUrl === undefined;
+    return this.consistency.read(PROJECTIONS, query.consistency, () =>
+      this.checkpoints.statuses(PROJECTIONS, { countLag }),
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AccountStatementHandler } from './accounts/account-statement.query.js';
+import { AccountHandler } from './accounts/account.query.js';
+import { AccountsHandler } from './accounts/accounts.query.js';
+import { AccountsResolver } from './accounts/accounts.resolver.js';
+import { HoldingsHandler } from './accounts/holdings.query.js';
+import { ConsistencyService } from './consistency/consistency.service.js';
+import { InstrumentsResolver } from './instruments.resolver.js';
+import { LedgerEntriesHandler } from './ledger/ledger-entries.query.js';
+import { LedgerEntriesResolver } from './ledger/ledger-entries.resolver.js';
+import { OrderHandler } from './orders/order.query.js';
+import { OrdersHandler } from './orders/orders.query.js';
+import { OrdersResolver } from './orders/orders.resolver.js';
+import { ProjectionsHandler } from './projections/projections.query.js';
+import { ProjectionsResolver } from './projections/projections.resolver.js';
+import { AccountStatementsRepository } from './repositories/account-statements.repository.js';
+import { AccountsRepository } from './repositories/accounts.repository.js';
+import { CheckpointsRepository } from './repositories/checkpoints.repository.js';
+import { HoldingsRepository } from './repositories/holdings.repository.js';
+import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
+import { OrdersRepository } from './repositories/orders.repository.js';
+
+/**
+ * The read side over GraphQL: thin resolvers, query handlers on the QueryBus, SQL in
+ * repositories. ConsistencyService is exported for the in-process projectors, which call
+ * `checkpointAdvanced` after each batch.
+ */
+@Module({
+  imports: [CqrsModule],
+  providers: [
+    CheckpointsRepository,
+    AccountsRepository,
+    HoldingsRepository,
+    OrdersRepository,
+    LedgerEntriesRepository,
+    AccountStatementsRepository,
+    ConsistencyService,
+    AccountHandler,
+    AccountsHandler,
+    HoldingsHandler,
+    AccountStatementHandler,
+    OrderHandler,
+    OrdersHandler,
+    LedgerEntriesHandler,
+    ProjectionsHandler,
+    AccountsResolver,
+    OrdersResolver,
+    LedgerEntriesResolver,
+    ProjectionsResolver,
+    InstrumentsResolver,
+  ],
+  exports: [ConsistencyService],
+})
+export class QueriesModule {}

@@ -1,0 +1,22 @@
+import { ValidationFailedError } from '../commands/command-errors.js';
+
+/** Longest id a query looks up: longer ones cannot exist (ids are uuids or client ids <= 128). */
+const MAX_ID_LENGTH = 256;
+
+/** An id argument, bounded; an unknown id is simply not found, an absurd one is bad input. */
+export function checkedId(field: string, value: string): string {
+  if (value.length === 0 || value.length > MAX_ID_LENGTH) {
+    throw new ValidationFailedError([
+      { field, message: `${field} must be 1 to ${MAX_ID_LENGTH} characters` },
+    ]);
+  }
+  return value;
+}
+
+/** An optional id argument: null and undefined both mean "not given". */
+export function checkedOptionalId(
+  field: string,
+  value: string | null | undefined,
+): string | undefined {
+  return value === null || value === undefined ? undefined : checkedId(field, value);
+}

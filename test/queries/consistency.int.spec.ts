@@ -1,0 +1,201 @@
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../src/infrastructure/database/create-pool.js';
+import { migrate } from '../../src/infrastructure/database/migrator.js';
+import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { START } from '../../src/infrastructure/event-store/position.js';
+import {
+  type ConsistencyOptions,
+  ConsistencyService,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  MAX_WAIT_TIMEOUT_MS,
+  boundedTimeoutMs,
+} from '../../src/queries/consistency/consistency.service.js';
+import { CheckpointsRepository } from '../../src/queries/repositories/checkpoints.repository.js';
+import { type TestDatabase, createTestDatabase } from '../support/test-database.js';
+import { at, listenerPid, setCheckpoint, settled, sleep } from './read-side.fixtures.js';
+
+let database: TestDatabase;
+let pool: pg.Pool;
+const services: ConsistencyService[] = [];
+
+/** Counts reads of the checkpoint table. */
+class CountingCheckpoints extends CheckpointsRepository {
+  reads = 0;
+  override positions(): ReturnType<CheckpointsRepository['positions']> {
+    this.reads++;
+    return super.positions();
+  }
+}
+
+// A fallback tick of a minute: a waiter released within seconds was woken by something else.
+function service(options: ConsistencyOptions = { fallbackRecheckMs: 60_000 }): {
+  consistency: ConsistencyService;
+  checkpoints: CountingCheckpoints;
+} {
+  const checkpoints = new CountingCheckpoints(pool);
+  const consistency = new ConsistencyService(checkpoints, pool, options);
+  services.push(consistency);
+  return { consistency, checkpoints };
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  pool = createPool({ connectionString: database.url, max: 8 });
+  await migrate(pool, MIGRATIONS);
+});
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((s) => s.onModuleDestroy()));
+  await pool.query('DELETE FROM ledger_projection_checkpoints');
+});
+afterAll(async () => {
+  await pool?.end();
+  await database?.drop();
+});
+
+describe('ConsistencyService', () => {
+  it('answers the lowest checkpoint of the projections at once when no position is asked for', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'accounts', at(9, 4));
+    await setCheckpoint(pool, 'holdings', at(7, 12));
+    await expect(consistency.waitFor(['accounts', 'holdings'], undefined, 1_000)).resolves.toEqual({
+      position: at(7, 12),
+      stale: false,
+    });
+    // A projection without a checkpoint has applied nothing yet.
+    await expect(consistency.waitFor(['accounts', 'orders'], undefined, 1_000)).resolves.toEqual({
+      position: START,
+      stale: false,
+    });
+  });
+
+  it('answers at once when the position is already applied', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'orders', at(20, 1));
+    const started = Date.now();
+    await expect(consistency.waitFor(['orders'], at(20, 1), 10_000)).resolves.toEqual({
+      position: at(20, 1),
+      stale: false,
+    });
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('releases a waiter on NOTIFY well before its timeout', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'orders', at(1));
+    const waiting = consistency.waitFor(['orders'], at(10), 20_000);
+    await listenerPid(pool);
+    await sleep(100);
+    expect(await settled(waiting)).toBe(false);
+
+    const notifiedAt = Date.now();
+    await setCheckpoint(pool, 'orders', at(10, 3));
+    await expect(waiting).resolves.toEqual({ position: at(10, 3), stale: false });
+    expect(Date.now() - notifiedAt).toBeLessThan(2_000);
+  });
+
+  it('wakes on the in-process signal of a projector without a NOTIFY', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'holdings', at(1));
+    const waiting = consistency.waitFor(['holdings'], at(5), 20_000);
+    await listenerPid(pool);
+    await setCheckpoint(pool, 'holdings', at(5), { notify: false });
+    await sleep(300);
+    expect(await settled(waiting)).toBe(false);
+
+    consistency.checkpointAdvanced('holdings');
+    await expect(waiting).resolves.toEqual({ position: at(5), stale: false });
+  });
+
+  it('answers stale with what it has when the timeout passes', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'orders', at(3, 2));
+    const started = Date.now();
+    await expect(consistency.waitFor(['orders'], at(4), 300)).resolves.toEqual({
+      position: at(3, 2),
+      stale: true,
+    });
+    const elapsedMs = Date.now() - started;
+    expect(elapsedMs).toBeGreaterThanOrEqual(290);
+    expect(elapsedMs).toBeLessThan(3_000);
+  });
+
+  it('keeps waiting while one of several projections is still behind', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'accounts', at(1));
+    await setCheckpoint(pool, 'holdings', at(1));
+    const waiting = consistency.waitFor(['accounts', 'holdings'], at(5), 20_000);
+    await listenerPid(pool);
+
+    await setCheckpoint(pool, 'accounts', at(8));
+    await sleep(300);
+    expect(await settled(waiting)).toBe(false);
+
+    await setCheckpoint(pool, 'holdings', at(6));
+    await expect(waiting).resolves.toEqual({ position: at(6), stale: false });
+  });
+
+  it('re-reads on its fallback tick when a notification is lost', async () => {
+    const { consistency } = service({ fallbackRecheckMs: 200 });
+    await setCheckpoint(pool, 'orders', at(1));
+    const waiting = consistency.waitFor(['orders'], at(2), 20_000);
+    await listenerPid(pool);
+    const changedAt = Date.now();
+    await setCheckpoint(pool, 'orders', at(2), { notify: false });
+    await expect(waiting).resolves.toEqual({ position: at(2), stale: false });
+    expect(Date.now() - changedAt).toBeLessThan(2_000);
+  });
+
+  it('reopens the LISTEN connection after it drops and hears notifications again', async () => {
+    const { consistency } = service({
+      fallbackRecheckMs: 60_000,
+      minReconnectDelayMs: 50,
+      maxReconnectDelayMs: 200,
+    });
+    await setCheckpoint(pool, 'orders', at(1));
+    const waiting = consistency.waitFor(['orders'], at(3), 20_000);
+    const first = await listenerPid(pool);
+    await pool.query('SELECT pg_terminate_backend($1)', [first]);
+    await listenerPid(pool, first);
+    expect(await settled(waiting)).toBe(false);
+
+    const notifiedAt = Date.now();
+    await setCheckpoint(pool, 'orders', at(3));
+    await expect(waiting).resolves.toEqual({ position: at(3), stale: false });
+    expect(Date.now() - notifiedAt).toBeLessThan(2_000);
+  });
+
+  it('shares checkpoint reads among many waiters', async () => {
+    const { consistency, checkpoints } = service();
+    await setCheckpoint(pool, 'orders', at(1));
+    const waiters = Array.from({ length: 200 }, () =>
+      consistency.waitFor(['orders'], at(2), 20_000),
+    );
+    await listenerPid(pool);
+    await sleep(100);
+    const readsBefore = checkpoints.reads;
+    await setCheckpoint(pool, 'orders', at(2));
+    const results = await Promise.all(waiters);
+    expect(results.every((r) => !r.stale)).toBe(true);
+    // One wake, one or two shared reads: not one per waiter.
+    expect(checkpoints.reads - readsBefore).toBeLessThanOrEqual(3);
+  });
+
+  it('answers waiting reads stale at once when it shuts down', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'orders', at(1));
+    const waiting = consistency.waitFor(['orders'], at(2), 20_000);
+    await sleep(100);
+    const closedAt = Date.now();
+    await consistency.onModuleDestroy();
+    await expect(waiting).resolves.toEqual({ position: at(1), stale: true });
+    expect(Date.now() - closedAt).toBeLessThan(1_000);
+  });
+
+  it('bounds the timeout a caller asks for', () => {
+    expect(boundedTimeoutMs(undefined)).toBe(DEFAULT_WAIT_TIMEOUT_MS);
+    expect(boundedTimeoutMs(-5)).toBe(0);
+    expect(boundedTimeoutMs(250)).toBe(250);
+    expect(boundedTimeoutMs(3_600_000)).toBe(MAX_WAIT_TIMEOUT_MS);
+  });
+});
