@@ -53,6 +53,9 @@ export interface CatchUpProgress {
 /** Another runner moved the checkpoint: this one starts over from where it now stands. */
 class CheckpointMovedError extends Error {}
 
+/** The subscription delivered the log out of order: start over from the checkpoint. */
+class DeliveryOutOfOrderError extends Error {}
+
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
@@ -143,8 +146,9 @@ export class ProjectionRunner {
         if (!(await this.handle(next.value))) return false;
       }
     } catch (error) {
-      if (!(error instanceof CheckpointMovedError)) throw error;
-      this.options.log?.(`${this.name}: checkpoint moved by another runner; resuming from it`);
+      if (!(error instanceof CheckpointMovedError || error instanceof DeliveryOutOfOrderError))
+        throw error;
+      this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoint`);
       return true;
     } finally {
       signal.removeEventListener('abort', closeOnAbort);
@@ -178,7 +182,9 @@ export class ProjectionRunner {
   }
 
   /** Applies a batch with retries; a batch that keeps failing is applied event by event. */
-  private async handle(batch: readonly RecordedEvent[]): Promise<boolean> {
+  private async handle(delivered: readonly RecordedEvent[]): Promise<boolean> {
+    const batch = this.inLogOrder(delivered);
+    if (batch.length === 0) return true;
     const error = await this.withRetries(batch);
     if (error === undefined) return true;
     if (batch.length === 1) return this.giveUp(batch[0]!, error);
@@ -187,6 +193,32 @@ export class ProjectionRunner {
       if (single !== undefined && !(await this.giveUp(event, single))) return false;
     }
     return true;
+  }
+
+  /**
+   * A store may deliver an event again (a resubscription from the checkpoint): what is at
+   * or before the checkpoint is dropped. One that goes back in the log behind an event
+   * not yet committed means the delivery lost its order: the runner starts over from its
+   * checkpoint rather than commit a view in the wrong order.
+   */
+  private inLogOrder(delivered: readonly RecordedEvent[]): RecordedEvent[] {
+    const committed = this.position!;
+    const fresh: RecordedEvent[] = [];
+    let last = committed;
+    for (const event of delivered) {
+      if (comparePositions(event.position, last) > 0) {
+        fresh.push(event);
+        last = event.position;
+      } else if (
+        comparePositions(event.position, committed) > 0 &&
+        !fresh.some((e) => e.id === event.id)
+      ) {
+        throw new DeliveryOutOfOrderError(
+          `${encodePosition(event.position)} delivered after ${encodePosition(last)}`,
+        );
+      }
+    }
+    return fresh;
   }
 
   /** Undefined on success, else the last error once the attempts are spent. */
