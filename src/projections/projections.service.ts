@@ -28,6 +28,25 @@ import { VIEW_PROJECTIONS } from './views/index.js';
 
 export class UnknownProjectionError extends Error {}
 
+/** Another admin operation (a rebuild or a replay) holds the projection, here or in another process. */
+export class ProjectionBusyError extends Error {
+  constructor(name: string) {
+    super(
+      `Another rebuild or replay of projection ${name} is running; try again when it has finished`,
+    );
+  }
+}
+
+/**
+ * One rebuild or replay per projection at a time, across every process on the database:
+ * two rebuilds would share the shadow tables, and two replays would apply the same parked
+ * event twice. Session-level, on a connection held for the operation: it goes when the
+ * holder's connection does.
+ */
+const ADMIN_TRY_LOCK_SQL =
+  "SELECT pg_try_advisory_lock(hashtext('ledger-projection-admin:' || $1)) AS locked";
+const ADMIN_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('ledger-projection-admin:' || $1))";
+
 /** Bound on waiting for the live projector to reach a rebuild's shadow. */
 const REBUILD_ALIGN_TIMEOUT_MS = 120_000;
 
@@ -80,8 +99,14 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
    * transaction with its mark as replayed. They are applied out of their place in the
    * log: the admin replays once the cause is fixed.
    */
-  async replayParked(name: string): Promise<{ replayed: number; failed: number }> {
-    const projection = this.projection(name);
+  replayParked(name: string): Promise<{ replayed: number; failed: number }> {
+    return this.exclusively(name, (projection) => this.replayParkedOf(projection));
+  }
+
+  private async replayParkedOf(
+    projection: Projection,
+  ): Promise<{ replayed: number; failed: number }> {
+    const name = projection.name;
     let replayed = 0;
     let failed = 0;
     for (const parked of await this.parked.list(name)) {
@@ -124,12 +149,38 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   }
 
   rebuild(name: string, onProgress?: RebuildOptions['onProgress']): Promise<RebuildReport> {
-    const rebuilder = new ProjectionRebuilder(this.store, this.pool, this.checkpoints, this.parked);
-    return rebuilder.rebuild(this.projection(name), {
-      batchSize: this.config.projectionBatchSize,
-      alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
-      ...(onProgress ? { onProgress } : {}),
-    });
+    return this.exclusively(name, (projection) =>
+      new ProjectionRebuilder(this.store, this.pool, this.checkpoints, this.parked).rebuild(
+        projection,
+        {
+          batchSize: this.config.projectionBatchSize,
+          alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
+          ...(onProgress ? { onProgress } : {}),
+        },
+      ),
+    );
+  }
+
+  /** Runs `work` holding the projection's admin lock, or throws ProjectionBusyError at once. */
+  private async exclusively<T>(
+    name: string,
+    work: (projection: Projection) => Promise<T>,
+  ): Promise<T> {
+    const projection = this.projection(name); // An unknown name fails as such, before any lock.
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(ADMIN_TRY_LOCK_SQL, [name]);
+      if (!rows[0]?.locked) throw new ProjectionBusyError(name);
+      try {
+        return await work(projection);
+      } finally {
+        // A connection that cannot unlock is closed, which unlocks.
+        await client.query(ADMIN_UNLOCK_SQL, [name]).catch(() => (broken = true));
+      }
+    } finally {
+      client.release(broken);
+    }
   }
 
   private liveTables(projection: Projection): Record<string, string> {

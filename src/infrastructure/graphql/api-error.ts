@@ -7,6 +7,8 @@ import {
   ValidationFailedError,
 } from '../../commands/command-errors.js';
 import { type RejectionCode } from '../../domain/rejection.js';
+import { ProjectionBusyError } from '../../projections/projections.service.js';
+import { UnknownProjectionError } from '../../projections/projections.service.js';
 import { EventStoreError } from '../event-store/event-store.errors.js';
 
 export type ApiErrorCode =
@@ -57,6 +59,12 @@ export function toApiError(error: GraphQLError): ApiError {
     return { code: 'CONCURRENCY_CONFLICT', message: original.message };
   if (original instanceof IdempotencyKeyReusedError) {
     return { code: 'IDEMPOTENCY_KEY_REUSED', message: original.message };
+  }
+  if (original instanceof UnknownProjectionError) {
+    return { code: 'NOT_FOUND', message: original.message };
+  }
+  if (original instanceof ProjectionBusyError) {
+    return { code: 'CONCURRENCY_CONFLICT', message: original.message };
   }
   if (original instanceof EventStoreError && original.code === 'STORE_UNAVAILABLE') {
     return { code: 'SERVICE_UNAVAILABLE', message: 'The event store is unavailable; try again' };

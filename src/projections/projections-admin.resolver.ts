@@ -1,0 +1,59 @@
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
+import {
+  ParkedEventType,
+  ParkedEventsArgs,
+  RebuildProjectionInput,
+  RebuildReportType,
+  ReplayParkedEventsInput,
+  ReplayParkedResultType,
+  RestartProjectionInput,
+  toParkedEventType,
+  toRebuildReportType,
+} from './projections-admin.types.js';
+import { ProjectionsService } from './projections.service.js';
+
+/**
+ * Operations on the projectors. Admin only: authentication and roles are not wired in
+ * this codebase yet. When they are, the admin check goes here, on the class (a guard such
+ * as `@UseGuards(AdminGuard)`) so that it covers every field below.
+ */
+@Resolver()
+export class ProjectionsAdminResolver {
+  constructor(private readonly projections: ProjectionsService) {}
+
+  @Mutation(() => RebuildReportType, {
+    description:
+      'Blue/green rebuild from the start of the log; swaps only when the parity check passes. ' +
+      'Answers when done: for a long log the CLI (`npm run ledger -- projections rebuild <name>`) shows progress.',
+  })
+  async rebuildProjection(
+    @Args('input') input: RebuildProjectionInput,
+  ): Promise<RebuildReportType> {
+    return toRebuildReportType(await this.projections.rebuild(input.name));
+  }
+
+  @Mutation(() => ReplayParkedResultType, {
+    description: "Applies the projection's parked events again, oldest first",
+  })
+  replayParkedEvents(
+    @Args('input') input: ReplayParkedEventsInput,
+  ): Promise<ReplayParkedResultType> {
+    return this.projections.replayParked(input.name);
+  }
+
+  @Mutation(() => Boolean, {
+    description: "Clears a stopped projector's status and starts it again from its checkpoint",
+  })
+  async restartProjection(@Args('input') input: RestartProjectionInput): Promise<boolean> {
+    await this.projections.restart(input.name);
+    return true;
+  }
+
+  @Query(() => [ParkedEventType], {
+    description: 'Events the projectors parked and nobody has replayed yet, oldest first',
+  })
+  async parkedEvents(@Args() args: ParkedEventsArgs): Promise<ParkedEventType[]> {
+    const parked = await this.projections.listParked(args.projection ?? undefined);
+    return parked.map(toParkedEventType);
+  }
+}
