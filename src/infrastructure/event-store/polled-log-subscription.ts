@@ -20,8 +20,13 @@ export interface PolledLogSource {
 
 const DEFAULT_BATCH_SIZE = 500;
 const MAX_BATCH_SIZE = 10_000;
-const HELD_BACK_FIRST_RETRY_MS = 2;
-const HELD_BACK_MAX_RETRY_MS = 100;
+/**
+ * While an older transaction holds the horizon, look again soon: it is usually a
+ * projector's batch or another append, over in milliseconds. The cap bounds the extra
+ * read-your-writes lag; the floor bounds the re-reads (at most 1000/s per follower).
+ */
+const HELD_BACK_FIRST_RETRY_MS = 1;
+const HELD_BACK_MAX_RETRY_MS = 10;
 
 function matches(event: RecordedEvent, filter: LogFilter | undefined): boolean {
   if (!filter) return true;

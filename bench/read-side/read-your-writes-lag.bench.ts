@@ -1,0 +1,476 @@
+/**
+ * Read-your-writes lag: the app in this process (projections on) takes deposit commands
+ * through its GraphQL API at a fixed offered rate (open loop: a command is sent when its
+ * time comes, whether or not earlier ones have answered), and for every command this
+ * measures
+ *   - checkpoint lag: from the command's result to the moment the `accounts`
+ *     projection's checkpoint is seen at or past the command's position;
+ *   - read-your-writes latency: from the command's result to the answer of
+ *     `account(id, consistency: { atLeast: position })`, as a client sees it.
+ * `npm run bench:lag -- --help` for the knobs.
+ *
+ * How the checkpoint is watched: a connection of the bench's own LISTENs on
+ * `ledger_checkpoints` (the projector NOTIFYs it in each batch's transaction, so the
+ * notification arrives after the commit). A notification, and every new command result,
+ * triggers one read of the checkpoint row (coalesced: one read in flight, one more
+ * queued); a waiter is released by the first read that started after it registered and
+ * shows the checkpoint at or past its position, at the time that read returned. The lag
+ * is therefore an upper bound, by one small read (well under a millisecond on a quiet
+ * server). A 50 ms fallback tick re-reads while anyone waits, in case a notification is lost.
+ *
+ * Run it on a server nothing else writes to: the store's readers only see events below
+ * the oldest running transaction of the whole server (pg_snapshot_xmin), so another
+ * database's open transactions delay the projectors here too.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { type Position, comparePositions } from '../../src/infrastructure/event-store/position.js';
+import { seededRandom } from '../workload.js';
+import {
+  type LatencySummary,
+  VerificationError,
+  formatMs,
+  log,
+  runBench,
+  summarizeLatencies,
+} from './harness.js';
+import {
+  ACCOUNT,
+  type AccountData,
+  DEPOSIT,
+  LedgerApp,
+  decimalAmount,
+  positionOf,
+} from './ledger-app.js';
+import { renderTable, spread } from '../stats.js';
+
+const GOAL_P99_MS = 50;
+const PROJECTION = 'accounts';
+/** Bound on any one wait, so a stuck projector ends the run instead of hanging it. */
+const WAIT_TIMEOUT_MS = 30_000;
+
+const OPTIONS = {
+  rate: { kind: 'int', description: 'commands offered per second', full: 500, quick: 500 },
+  seconds: { kind: 'int', description: 'measured seconds per run', full: 20, quick: 5 },
+  'warmup-seconds': {
+    kind: 'int',
+    description: 'unmeasured seconds at the same rate before the runs',
+    full: 5,
+    quick: 2,
+    min: 0,
+  },
+  accounts: {
+    kind: 'int',
+    description: 'accounts deposits are spread over',
+    full: 1_000,
+    quick: 1_000,
+  },
+  'max-in-flight': {
+    kind: 'int',
+    description: 'commands in flight before new ones are dropped (counted)',
+    full: 2_000,
+    quick: 2_000,
+  },
+  'read-every': {
+    kind: 'int',
+    description: 'follow every n-th command with the consistent read (1: every command)',
+    full: 1,
+    quick: 1,
+  },
+  seed: { kind: 'int', description: 'workload PRNG seed', full: 42, quick: 42 },
+} as const;
+
+interface Waiter {
+  readonly position: Position;
+  readonly resolve: (seenAt: number | undefined) => void;
+  readonly deadline: number;
+}
+
+/** Sees the `accounts` checkpoint move: LISTEN plus coalesced reads of the checkpoint row. */
+class CheckpointWatcher {
+  private waiters: Waiter[] = [];
+  private reading = false;
+  private again = false;
+  private readonly timer: NodeJS.Timeout;
+  reads = 0;
+  notifications = 0;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly listener: pg.PoolClient,
+  ) {
+    listener.on('notification', (message) => {
+      if (message.payload !== PROJECTION) return;
+      this.notifications += 1;
+      this.poke();
+    });
+    this.timer = setInterval(() => {
+      if (this.waiters.length > 0) this.poke();
+    }, 50);
+  }
+
+  static async start(pool: pg.Pool): Promise<CheckpointWatcher> {
+    const listener = await pool.connect();
+    await listener.query('LISTEN ledger_checkpoints');
+    return new CheckpointWatcher(pool, listener);
+  }
+
+  /** performance.now() when the checkpoint was seen at or past `position`; undefined after the timeout. */
+  reached(position: Position): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      this.waiters.push({ position, resolve, deadline: performance.now() + WAIT_TIMEOUT_MS });
+      this.poke();
+    });
+  }
+
+  private poke(): void {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    void this.readLoop();
+  }
+
+  private async readLoop(): Promise<void> {
+    this.reading = true;
+    try {
+      do {
+        this.again = false;
+        const checkpoint = await this.read();
+        const now = performance.now();
+        this.waiters = this.waiters.filter((waiter) => {
+          if (checkpoint && comparePositions(waiter.position, checkpoint) <= 0) {
+            waiter.resolve(now);
+            return false;
+          }
+          if (now > waiter.deadline) {
+            waiter.resolve(undefined);
+            return false;
+          }
+          return true;
+        });
+      } while (this.again);
+    } catch {
+      // The next notification or tick reads again.
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async read(): Promise<Position | undefined> {
+    this.reads += 1;
+    const { rows } = await this.pool.query<{ commit_position: string; prepare_position: string }>(
+      `SELECT commit_position::text AS commit_position, prepare_position::text AS prepare_position
+       FROM ledger_projection_checkpoints WHERE projection = $1`,
+      [PROJECTION],
+    );
+    const row = rows[0];
+    return row && { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const waiter of this.waiters) waiter.resolve(undefined);
+    this.waiters = [];
+    await this.listener.query('UNLISTEN *').catch(() => undefined);
+    this.listener.release();
+  }
+}
+
+interface CommandOutcome {
+  /** Sent this long after its scheduled time (the load generator falling behind). */
+  readonly lateMs: number;
+  /** From the scheduled time to the result: what the open-loop client waited. */
+  readonly commandMs: number;
+  /** From the result to the checkpoint seen at its position; undefined: not within the timeout. */
+  readonly checkpointLagMs: number | undefined;
+  /** From the result to the answer of the consistent read (undefined: not read, see --read-every). */
+  readonly readMs?: number;
+  readonly stale?: boolean;
+}
+
+interface RunStats {
+  readonly run: number;
+  readonly offered: number;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly failed: number;
+  readonly firstFailure?: string;
+  readonly sendSeconds: number;
+  readonly sentPerSecond: number;
+  readonly late: LatencySummary;
+  readonly command: LatencySummary;
+  readonly checkpointLag: LatencySummary;
+  readonly notReached: number;
+  readonly consistentRead: LatencySummary;
+  readonly stale: number;
+  readonly checkpointReads: number;
+  readonly notifications: number;
+}
+
+/**
+ * Sends `rate` commands per second for `seconds`, each at its scheduled time (bursting to
+ * catch up when a timer fires late), never more than `maxInFlight` at once: a command
+ * due while that many are in flight is dropped and counted. Resolves once all are done.
+ */
+async function openLoop(
+  rate: number,
+  seconds: number,
+  maxInFlight: number,
+  fire: (index: number, dueAt: number) => Promise<void>,
+): Promise<{ offered: number; sent: number; dropped: number; sendSeconds: number }> {
+  const interval = 1_000 / rate;
+  const offered = Math.round(rate * seconds);
+  const pending = new Set<Promise<void>>();
+  let dropped = 0;
+  const started = performance.now();
+  for (let index = 0; index < offered; index++) {
+    const dueAt = started + index * interval;
+    const wait = dueAt - performance.now();
+    if (wait >= 1) await sleep(wait);
+    if (pending.size >= maxInFlight) {
+      dropped += 1;
+      continue;
+    }
+    const call: Promise<void> = fire(index, dueAt).finally(() => pending.delete(call));
+    pending.add(call);
+  }
+  const sendSeconds = (performance.now() - started) / 1_000;
+  await Promise.all([...pending]);
+  return { offered, sent: offered - dropped, dropped, sendSeconds };
+}
+
+runBench({
+  name: 'read-your-writes-lag',
+  title: 'Read-your-writes lag bench (read side)',
+  script: 'dist/bench/read-side/read-your-writes-lag.bench.js',
+  summary:
+    'The app in-process, deposits through GraphQL at a fixed offered rate (open loop); per command,\n' +
+    "the time from its result until the accounts projection's checkpoint reaches its position, and\n" +
+    'the latency of account(id, consistency: {atLeast: position}).',
+  options: OPTIONS,
+  describe: (o) =>
+    `${o.rate} deposits/s offered for ${o.seconds} s per run, ${o.runs} run(s) after ${o['warmup-seconds']} s of warm-up; ` +
+    `${o.accounts} accounts; consistent read after ${o['read-every'] === 1 ? 'every command' : `every ${o['read-every']}th command`}`,
+  async run(context) {
+    const { options } = context;
+    log('\nSetup (not timed)');
+    const db = await context.database('lag');
+    const app = await LedgerApp.start(db.url);
+    context.defer(() => app.close());
+    const observer = context.pool(db.url, 3);
+    const ids = await app.openAccounts(options.accounts);
+    const watcher = await CheckpointWatcher.start(observer);
+    context.defer(() => watcher.close());
+    log(`  app started on ${db.name}, ${ids.length} accounts opened and projected`);
+
+    const random = seededRandom(options.seed);
+    /** Minor units deposited per account by successful commands: what the view must show. */
+    const expected = new Map<string, number>(ids.map((id) => [id, 0]));
+    let lastPosition = '0.0';
+
+    const phase = async (
+      run: number,
+      seconds: number,
+    ): Promise<{ stats: Omit<RunStats, 'run'>; outcomes: CommandOutcome[] }> => {
+      const outcomes: CommandOutcome[] = [];
+      let failed = 0;
+      let firstFailure: string | undefined;
+      const readsBefore = watcher.reads;
+      const notificationsBefore = watcher.notifications;
+      const plan = Array.from({ length: Math.round(options.rate * seconds) }, () => ({
+        accountId: ids[Math.floor(random() * ids.length)]!,
+        amountMinor: 1 + Math.floor(random() * 10_000),
+      }));
+      const loop = await openLoop(
+        options.rate,
+        seconds,
+        options['max-in-flight'],
+        async (index, dueAt) => {
+          const { accountId, amountMinor } = plan[index]!;
+          const sentAt = performance.now();
+          let position: string;
+          try {
+            position = (
+              await app.command(DEPOSIT, {
+                accountId,
+                amount: decimalAmount(amountMinor),
+                reference: `lag-r${run}-${index}`,
+              })
+            ).position;
+          } catch (error) {
+            failed += 1;
+            firstFailure ??= error instanceof Error ? error.message : String(error);
+            return;
+          }
+          const resultAt = performance.now();
+          expected.set(accountId, expected.get(accountId)! + amountMinor);
+          if (comparePositions(positionOf(position), positionOf(lastPosition)) > 0)
+            lastPosition = position;
+          const [seenAt, read] = await Promise.all([
+            watcher.reached(positionOf(position)),
+            index % options['read-every'] !== 0
+              ? undefined
+              : app
+                  .gql<{ account: AccountData | null }>(ACCOUNT, {
+                    id: accountId,
+                    consistency: { atLeast: position, timeoutMs: WAIT_TIMEOUT_MS },
+                  })
+                  .then((response) => ({
+                    at: performance.now(),
+                    stale:
+                      response.extensions?.consistency?.stale !== false || !response.data?.account,
+                  })),
+          ]);
+          outcomes.push({
+            lateMs: sentAt - dueAt,
+            commandMs: resultAt - dueAt,
+            checkpointLagMs: seenAt === undefined ? undefined : Math.max(0, seenAt - resultAt),
+            ...(read ? { readMs: read.at - resultAt, stale: read.stale } : {}),
+          });
+        },
+      );
+      const lags = outcomes.flatMap((o) =>
+        o.checkpointLagMs === undefined ? [] : [o.checkpointLagMs],
+      );
+      return {
+        outcomes,
+        stats: {
+          offered: loop.offered,
+          sent: loop.sent,
+          dropped: loop.dropped,
+          failed,
+          ...(firstFailure === undefined ? {} : { firstFailure }),
+          sendSeconds: loop.sendSeconds,
+          sentPerSecond: loop.sent / loop.sendSeconds,
+          late: summarizeLatencies(outcomes.map((o) => o.lateMs)),
+          command: summarizeLatencies(outcomes.map((o) => o.commandMs)),
+          checkpointLag: summarizeLatencies(lags),
+          notReached: outcomes.length - lags.length,
+          consistentRead: summarizeLatencies(
+            outcomes.flatMap((o) => (o.readMs === undefined ? [] : [o.readMs])),
+          ),
+          stale: outcomes.filter((o) => o.stale === true).length,
+          checkpointReads: watcher.reads - readsBefore,
+          notifications: watcher.notifications - notificationsBefore,
+        },
+      };
+    };
+
+    if (options['warmup-seconds'] > 0) {
+      const warmUp = await phase(0, options['warmup-seconds']);
+      log(
+        `  warm-up: ${warmUp.stats.sent} deposits in ${options['warmup-seconds']} s` +
+          (warmUp.stats.failed > 0
+            ? `, ${warmUp.stats.failed} failed (${warmUp.stats.firstFailure})`
+            : ''),
+      );
+    }
+
+    const runs: RunStats[] = [];
+    const pooledLags: number[] = [];
+    const pooledReads: number[] = [];
+    const pooledCommands: number[] = [];
+    for (let run = 1; run <= options.runs; run++) {
+      // A failed command (e.g. conflict retries exhausted on a hot account) is the app's
+      // answer under this load: counted and shown, not a broken run. The balances below
+      // still prove that no successful deposit went missing.
+      const { stats, outcomes } = await phase(run, options.seconds);
+      runs.push({ run, ...stats });
+      for (const o of outcomes) {
+        if (o.checkpointLagMs !== undefined) pooledLags.push(o.checkpointLagMs);
+        if (o.readMs !== undefined) pooledReads.push(o.readMs);
+        pooledCommands.push(o.commandMs);
+      }
+      log(
+        `  run ${run}: ${stats.sent} sent (${stats.sentPerSecond.toFixed(0)}/s, ${stats.dropped} dropped, ` +
+          `late p99 ${formatMs(stats.late.p99)}), command p50 ${formatMs(stats.command.p50)} p99 ${formatMs(stats.command.p99)}; ` +
+          `checkpoint lag p50 ${formatMs(stats.checkpointLag.p50)} p99 ${formatMs(stats.checkpointLag.p99)} max ${formatMs(stats.checkpointLag.max)}` +
+          `${stats.notReached > 0 ? ` (${stats.notReached} NOT reached in ${WAIT_TIMEOUT_MS} ms)` : ''}; ` +
+          `consistent read p50 ${formatMs(stats.consistentRead.p50)} p99 ${formatMs(stats.consistentRead.p99)}` +
+          `${stats.stale > 0 ? `, ${stats.stale} STALE` : ''}; ${stats.checkpointReads} checkpoint reads` +
+          (stats.failed > 0
+            ? `; ${stats.failed} commands FAILED, first: ${stats.firstFailure}`
+            : ''),
+      );
+    }
+
+    // Every successful deposit must be in the view once it has applied the last one.
+    await app.readAccount(ids[0]!, lastPosition, WAIT_TIMEOUT_MS);
+    const { rows } = await observer.query<{ account_id: string; balance: string }>(
+      'SELECT account_id, balance_minor::text AS balance FROM view_accounts WHERE account_id = ANY($1)',
+      [ids],
+    );
+    const wrong = rows.filter(
+      (row) => BigInt(row.balance) !== BigInt(expected.get(row.account_id)!),
+    );
+    if (rows.length !== ids.length || wrong.length > 0) {
+      throw new VerificationError(
+        `view_accounts disagrees with the deposits made: ${ids.length - rows.length} accounts missing, ` +
+          `${wrong.length} with a wrong balance`,
+      );
+    }
+    log('  verified: every deposit is in view_accounts');
+
+    const med = (pick: (r: RunStats) => number): number => spread(runs.map(pick)).median;
+    const pooledLag = summarizeLatencies(pooledLags);
+    const pooledRead = summarizeLatencies(pooledReads);
+    log(`\nResults: median over ${runs.length} run(s) of each run's percentile [all runs pooled]`);
+    const row = (
+      label: string,
+      pick: (r: RunStats) => LatencySummary,
+      pooled: LatencySummary,
+    ): string[] => [
+      label,
+      `${formatMs(med((r) => pick(r).p50))} [${formatMs(pooled.p50)}]`,
+      `${formatMs(med((r) => pick(r).p90))} [${formatMs(pooled.p90)}]`,
+      `${formatMs(med((r) => pick(r).p99))} [${formatMs(pooled.p99)}]`,
+      `${formatMs(med((r) => pick(r).max))} [${formatMs(pooled.max)}]`,
+    ];
+    log(
+      renderTable(
+        ['At ' + `${options.rate}/s offered`, 'p50', 'p90', 'p99', 'max'],
+        [
+          row('command result -> accounts checkpoint', (r) => r.checkpointLag, pooledLag),
+          row('command result -> account(atLeast) answer', (r) => r.consistentRead, pooledRead),
+          row('command, scheduled -> result', (r) => r.command, summarizeLatencies(pooledCommands)),
+        ],
+      ),
+    );
+    const stale = runs.reduce((sum, r) => sum + r.stale + r.notReached, 0);
+    const failed = runs.reduce((sum, r) => sum + r.failed, 0);
+    log(
+      `\nGoal p99 < ${GOAL_P99_MS} ms: checkpoint lag ${formatMs(pooledLag.p99)} (${pooledLag.p99 < GOAL_P99_MS ? 'met' : 'NOT met'}), ` +
+        `client-visible read ${formatMs(pooledRead.p99)} (${pooledRead.p99 < GOAL_P99_MS ? 'met' : 'NOT met'}); ` +
+        `${stale} stale or unreached reads; sent ${med((r) => r.sentPerSecond).toFixed(0)}/s of ${options.rate}/s offered; ` +
+        `${failed} commands failed`,
+    );
+
+    return {
+      method: {
+        checkpoint:
+          'LISTEN ledger_checkpoints + coalesced reads of the checkpoint row on each notification and each new result; released by the first read started after registration (an upper bound by one read); 50 ms fallback tick',
+        read: `account(id, consistency: {atLeast: position, timeoutMs: 30000}) through app.inject after every ${options['read-every'] === 1 ? '' : `${options['read-every']}th `}command, timed from the command result`,
+        commands: 'depositFunds through app.inject (GraphQL), open loop at the offered rate',
+      },
+      summary: {
+        goalP99Ms: GOAL_P99_MS,
+        checkpointLag: {
+          p50: spread(runs.map((r) => r.checkpointLag.p50)),
+          p99: spread(runs.map((r) => r.checkpointLag.p99)),
+          pooled: pooledLag,
+        },
+        consistentRead: {
+          p50: spread(runs.map((r) => r.consistentRead.p50)),
+          p99: spread(runs.map((r) => r.consistentRead.p99)),
+          pooled: pooledRead,
+        },
+        sentPerSecond: spread(runs.map((r) => r.sentPerSecond)),
+        staleOrUnreached: stale,
+        failedCommands: failed,
+      },
+      runs,
+    };
+  },
+});
