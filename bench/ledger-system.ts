@@ -57,6 +57,9 @@ class ConflictCountingStore implements EventStore {
   readAll(...args: Parameters<EventStore['readAll']>) {
     return this.inner.readAll(...args);
   }
+  waitForEvents(...args: Parameters<EventStore['waitForEvents']>) {
+    return this.inner.waitForEvents(...args);
+  }
   subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>) {
     return this.inner.subscribeToAll(...args);
   }

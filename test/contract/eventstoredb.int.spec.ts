@@ -75,6 +75,8 @@ function startingNow(store: EventStore, beginning: Position): EventStore {
     readAll: (options = {}) => store.readAll({ ...options, after: after(options.after) }),
     subscribeToAll: (options = {}) =>
       store.subscribeToAll({ ...options, after: after(options.after) }),
+    waitForEvents: (position, timeoutMs, abort) =>
+      store.waitForEvents(after(position), timeoutMs, abort),
     headPosition: async () => {
       const head = await store.headPosition();
       return comparePositions(head, beginning) <= 0 ? START : head;

@@ -92,6 +92,12 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options?: SubscribeOptions): LogSubscription;
+  /**
+   * Resolves once events may be readable after `after`, at the latest after `timeoutMs`,
+   * or when `abort` fires. A reader that pages through the log with readAll sleeps on
+   * it: the pages keep the log's order whatever a push channel does.
+   */
+  waitForEvents(after: Position, timeoutMs: number, abort?: AbortSignal): Promise<void>;
   /** The position of the last event a reader of the log can see now; START when empty. */
   headPosition(): Promise<Position>;
   close(): Promise<void>;

@@ -11,7 +11,6 @@ import {
 } from '../../infrastructure/event-store/position.js';
 import { type BackoffPolicy, backoffDelayMs, pause } from './backoff.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
-import { inBatches } from './in-batches.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type ProjectedEvent, type Projection, type TableNames } from './projection.js';
 
@@ -32,6 +31,8 @@ export interface RunnerOptions {
 
 export const DEFAULT_BATCH_SIZE = 1_000;
 export const DEFAULT_RETRY: BackoffPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
+/** A caught-up projector looks at the log at least this often, whatever the wake-ups. */
+const IDLE_RECHECK_MS = 1_000;
 /** Between restarts after the store or database failed. */
 const RESTART_BACKOFF: BackoffPolicy = {
   maxAttempts: Infinity,
@@ -52,9 +53,6 @@ export interface CatchUpProgress {
 
 /** Another runner moved the checkpoint: this one starts over from where it now stands. */
 class CheckpointMovedError extends Error {}
-
-/** The subscription delivered the log out of order: start over from the checkpoint. */
-class DeliveryOutOfOrderError extends Error {}
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -130,30 +128,24 @@ export class ProjectionRunner {
       return false;
     }
     this.position = checkpoint.position;
-    const subscription = this.store.subscribeToAll({
-      after: checkpoint.position,
-      batchSize: this.options.batchSize,
-    });
-    const closeOnAbort = (): void => void subscription.close();
-    signal.addEventListener('abort', closeOnAbort, { once: true });
-    // Iterated by hand: a for-await exit would wait for the subscription's next page
-    // before it could close it.
-    const batches = inBatches(subscription, this.options.batchSize);
     try {
-      for (;;) {
-        const next = await batches.next();
-        if (next.done || signal.aborted) return !signal.aborted;
-        if (!(await this.handle(next.value))) return false;
+      while (!signal.aborted) {
+        // Pages read from the store keep the log's order: a push channel that repeats or
+        // reorders events only wakes the projector, it never feeds it.
+        const page = await this.store.readAll({
+          after: this.position,
+          maxCount: this.options.batchSize,
+        });
+        if (page.length > 0 && !(await this.handle(page))) return false;
+        if (page.length < this.options.batchSize) {
+          await this.store.waitForEvents(this.position, IDLE_RECHECK_MS, signal);
+        }
       }
+      return false;
     } catch (error) {
-      if (!(error instanceof CheckpointMovedError || error instanceof DeliveryOutOfOrderError))
-        throw error;
+      if (!(error instanceof CheckpointMovedError)) throw error;
       this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoint`);
       return true;
-    } finally {
-      signal.removeEventListener('abort', closeOnAbort);
-      await subscription.close();
-      await batches.return(undefined);
     }
   }
 
@@ -182,9 +174,7 @@ export class ProjectionRunner {
   }
 
   /** Applies a batch with retries; a batch that keeps failing is applied event by event. */
-  private async handle(delivered: readonly RecordedEvent[]): Promise<boolean> {
-    const batch = this.inLogOrder(delivered);
-    if (batch.length === 0) return true;
+  private async handle(batch: readonly RecordedEvent[]): Promise<boolean> {
     const error = await this.withRetries(batch);
     if (error === undefined) return true;
     if (batch.length === 1) return this.giveUp(batch[0]!, error);
@@ -193,32 +183,6 @@ export class ProjectionRunner {
       if (single !== undefined && !(await this.giveUp(event, single))) return false;
     }
     return true;
-  }
-
-  /**
-   * A store may deliver an event again (a resubscription from the checkpoint): what is at
-   * or before the checkpoint is dropped. One that goes back in the log behind an event
-   * not yet committed means the delivery lost its order: the runner starts over from its
-   * checkpoint rather than commit a view in the wrong order.
-   */
-  private inLogOrder(delivered: readonly RecordedEvent[]): RecordedEvent[] {
-    const committed = this.position!;
-    const fresh: RecordedEvent[] = [];
-    let last = committed;
-    for (const event of delivered) {
-      if (comparePositions(event.position, last) > 0) {
-        fresh.push(event);
-        last = event.position;
-      } else if (
-        comparePositions(event.position, committed) > 0 &&
-        !fresh.some((e) => e.id === event.id)
-      ) {
-        throw new DeliveryOutOfOrderError(
-          `${encodePosition(event.position)} delivered after ${encodePosition(last)}`,
-        );
-      }
-    }
-    return fresh;
   }
 
   /** Undefined on success, else the last error once the attempts are spent. */

@@ -5,6 +5,9 @@ import { appendHandler } from './append-handler.js';
 import { batchAppendHandler } from './batch-append-handler.js';
 import { readHandler, type ReadCounters } from './read-handler.js';
 import { serverFeaturesHandler } from './server-features.js';
+import { type FaultCounters, type SubscriptionFaults } from './subscription-faults.js';
+
+export { type FaultCounters, type SubscriptionFaults } from './subscription-faults.js';
 
 export interface EsdbEmulatorOptions {
   /**
@@ -12,6 +15,11 @@ export interface EsdbEmulatorOptions {
    * the client then appends through it. false makes the client use Streams.Append.
    */
   readonly batchAppend?: boolean;
+  /**
+   * Test-only delivery faults on subscriptions (duplicates, adjacent events swapped),
+   * seeded. Off by default; reads are never affected.
+   */
+  readonly subscriptionFaults?: SubscriptionFaults;
 }
 
 export interface EsdbEmulator {
@@ -21,6 +29,8 @@ export interface EsdbEmulator {
   calls(method: string): number;
   /** Events written so far to Read calls (reads and subscriptions). */
   eventsSent(): number;
+  /** Faults injected so far into subscriptions (all zero without subscriptionFaults). */
+  faultsInjected(): Readonly<FaultCounters>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +51,11 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
     callback({ code: status.UNIMPLEMENTED, details: 'not implemented by the emulator' });
   const calls = new Map<string, number>();
   const counters: ReadCounters = { eventsSent: 0 };
+  const faultCounters: FaultCounters = { subscriptions: 0, duplicates: 0, swaps: 0 };
+  const faults = options.subscriptionFaults && {
+    faults: options.subscriptionFaults,
+    counters: faultCounters,
+  };
   const counted = <Args extends unknown[]>(method: string, handler: (...args: Args) => void) => {
     return (...args: Args): void => {
       calls.set(method, (calls.get(method) ?? 0) + 1);
@@ -48,7 +63,7 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
     };
   };
   const streams: IStreamsServer = {
-    read: counted('Read', readHandler(log, stopping.signal, counters)),
+    read: counted('Read', readHandler(log, stopping.signal, counters, faults)),
     append: counted('Append', appendHandler(log)),
     batchAppend: counted(
       'BatchAppend',
@@ -75,6 +90,7 @@ export async function startEsdbEmulator(options: EsdbEmulatorOptions = {}): Prom
     connectionString: `esdb://127.0.0.1:${port}?tls=false`,
     calls: (method) => calls.get(method) ?? 0,
     eventsSent: () => counters.eventsSent,
+    faultsInjected: () => ({ ...faultCounters }),
     stop: async () => {
       stopping.abort();
       server.forceShutdown();

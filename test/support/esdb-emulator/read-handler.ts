@@ -5,6 +5,7 @@ import { eventFilter, type EventFilter } from './event-filter.js';
 import { callSignal, writeMessage } from './call-writer.js';
 import { readAllOnce, readStreamOnce } from './read-once.js';
 import { serveSubscription } from './subscription.js';
+import { type FaultCounters, type SubscriptionFaults } from './subscription-faults.js';
 
 type ReadCall = ServerWritableStream<InstanceType<typeof ReadReq>, ReadResp>;
 
@@ -20,9 +21,10 @@ export function readHandler(
   log: EventLog,
   stopping: AbortSignal,
   counters: ReadCounters,
+  faults?: { readonly faults: SubscriptionFaults; readonly counters: FaultCounters },
 ): (call: ReadCall) => void {
   return (call) => {
-    serveRead(log, call, stopping, counters).catch((error: unknown) => {
+    serveRead(log, call, stopping, counters, faults).catch((error: unknown) => {
       call.emit('error', {
         code: status.INTERNAL,
         details: error instanceof Error ? error.message : String(error),
@@ -36,6 +38,7 @@ async function serveRead(
   call: ReadCall,
   stopping: AbortSignal,
   counters: ReadCounters,
+  faults?: { readonly faults: SubscriptionFaults; readonly counters: FaultCounters },
 ): Promise<void> {
   const options = call.request.getOptions();
   if (!options || (!options.hasStream() && !options.hasAll())) {
@@ -65,7 +68,7 @@ async function serveRead(
 
   if (options.hasSubscription()) {
     // Runs until the client cancels or the emulator stops; neither needs a status.
-    await serveSubscription(log, options, filter, send, structuredUuid, signal);
+    await serveSubscription(log, options, filter, send, structuredUuid, signal, faults);
     return;
   }
   if (options.hasStream()) await readStreamOnce(log, options, send, structuredUuid);

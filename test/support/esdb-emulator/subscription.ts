@@ -10,6 +10,11 @@ import {
 } from './read-responses.js';
 import { firstIndexAtOrAfter, compareToEvent, requestedPosition, type Send } from './read-once.js';
 import { streamName, uint64 } from './wire.js';
+import {
+  type FaultCounters,
+  type SubscriptionFaults,
+  SubscriptionFaultInjector,
+} from './subscription-faults.js';
 
 const { RevisionOptionCase } = ReadReq.Options.StreamOptions;
 const { AllOptionCase } = ReadReq.Options.AllOptions;
@@ -41,9 +46,18 @@ export async function serveSubscription(
   send: Send,
   structuredUuid: boolean,
   signal: AbortSignal,
+  faults?: { readonly faults: SubscriptionFaults; readonly counters: FaultCounters },
 ): Promise<void> {
   const source = options.hasAll() ? allSource(log, options) : streamSource(log, options);
   if (!(await send(confirmationResponse(randomUUID())))) return;
+  const injector = faults && new SubscriptionFaultInjector(faults.faults, faults.counters);
+  /** Sends a matching event, and with faults perhaps a recent one again. */
+  const sendEvent = async (event: StoredEvent): Promise<boolean> => {
+    if (filter && !filter.matches(event)) return true;
+    if (!(await send(eventResponse(event, structuredUuid)))) return false;
+    const again = injector?.sent(event);
+    return again === undefined || send(eventResponse(again, structuredUuid));
+  };
 
   let index = source.startIndex;
   let considered = 0;
@@ -61,13 +75,16 @@ export async function serveSubscription(
   while (!signal.aborted) {
     const events = source.events();
     if (index < events.length) {
-      const event = events[index++]!;
-      if (!filter || filter.matches(event)) {
-        if (!(await send(eventResponse(event, structuredUuid)))) return;
-      }
+      // A swap (faults only) sends the pair's second event first; checkpoints wait for both.
+      const swapped = index + 1 < events.length && injector?.swapNext() === true;
+      const event = events[swapped ? index + 1 : index]!;
+      if (!(await sendEvent(event))) return;
+      if (swapped && !(await sendEvent(events[index]!))) return;
+      index += swapped ? 2 : 1;
       if (!filter) continue;
       lastConsidered = event.position;
-      if (++considered >= filter.checkpointInterval) {
+      considered += swapped ? 2 : 1;
+      if (considered >= filter.checkpointInterval) {
         considered = 0;
         if (!(await checkpoint(event.position))) return;
       }

@@ -159,6 +159,27 @@ export class EventStoreDbEventStore implements EventStore {
     return subscription;
   }
 
+  /** The live subscription is the wake-up: the first event it brings after `after` ends the wait. */
+  async waitForEvents(after: Position, timeoutMs: number, abort?: AbortSignal): Promise<void> {
+    const subscription = this.subscribeToAll({ after, batchSize: 1 });
+    const iterator = subscription[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    const stop = (): void => void subscription.close();
+    abort?.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([
+        iterator.next(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      abort?.removeEventListener('abort', stop);
+      await subscription.close();
+    }
+  }
+
   async headPosition(): Promise<Position> {
     let from: Position | undefined;
     for (;;) {

@@ -11,7 +11,7 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
 } from '../event-store.port.js';
-import { START, comparePositions, type Position } from '../position.js';
+import { START, comparePositions, encodePosition, type Position } from '../position.js';
 import { StoreUnavailableError } from '../event-store.errors.js';
 import { toEventStoreError } from './eventstoredb.errors.js';
 import { matchesLogFilter, toRecordedEvent } from './eventstoredb.events.js';
@@ -22,6 +22,8 @@ type Item =
   | { readonly kind: 'checkpoint'; readonly position: Position };
 
 const DEFAULT_BATCH_SIZE = 256;
+/** Repeats the server may send (after a reconnect, say) fall within this many events. */
+const MAX_RECENT_IDS = 10_000;
 
 /**
  * A live catch-up subscription over the client's filtered `$all` subscription.
@@ -40,6 +42,9 @@ export class EventStoreDbLogSubscription implements LogSubscription {
   private readonly source: AllStreamSubscription;
   /** The furthest position queued as an event or checkpoint; nothing at or before it is queued again. */
   private passed: Position;
+  private readonly startedAfter: Position;
+  /** Ids of the latest events delivered, to tell a repeat from an event out of order. */
+  private readonly recentIds = new Set<string>();
   private closed = false;
   private failure: { readonly error: unknown } | undefined;
   private readers: Array<() => void> = [];
@@ -54,6 +59,7 @@ export class EventStoreDbLogSubscription implements LogSubscription {
     this.filter = options.filter;
     this.onCheckpoint = options.onCheckpoint;
     this.passed = options.after ?? START;
+    this.startedAfter = this.passed;
     this.source = client.subscribeToAll(
       {
         // The server starts a subscription strictly after the given position, as the port wants.
@@ -128,8 +134,23 @@ export class EventStoreDbLogSubscription implements LogSubscription {
 
   private accept(resolved: AllStreamResolvedEvent): void {
     const recorded = resolved.event;
-    // Unresolved links carry no event; positions at or before `passed` were delivered already.
-    if (!recorded || !this.advance(recorded.position)) return;
+    // Unresolved links carry no event.
+    if (!recorded) return;
+    if (!this.advance(recorded.position)) {
+      // A repeat of something delivered (or from before the start) is dropped; an event
+      // never delivered that arrives behind a later one would be lost: fail loudly.
+      const position = { commit: recorded.position.commit, prepare: recorded.position.prepare };
+      if (comparePositions(position, this.startedAfter) > 0 && !this.recentIds.has(recorded.id)) {
+        throw new Error(
+          `EventStoreDB delivered ${recorded.id} out of order (behind ${encodePosition(this.passed)})`,
+        );
+      }
+      return;
+    }
+    this.recentIds.add(recorded.id);
+    if (this.recentIds.size > MAX_RECENT_IDS) {
+      this.recentIds.delete(this.recentIds.values().next().value!);
+    }
     if (matchesLogFilter(recorded, this.filter)) {
       this.queue.push({ kind: 'event', event: toRecordedEvent(recorded) });
     } else {

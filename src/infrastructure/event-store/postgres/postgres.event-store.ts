@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { InvalidAppendError, WrongExpectedRevisionError } from '../event-store.errors.js';
 import {
@@ -20,6 +21,8 @@ import { WakeSignal } from '../wake-signal.js';
 import { isDuplicateEventId, isExpectedAppendError, mapPostgresError } from './postgres-errors.js';
 
 const NOTIFY_CHANNEL = 'ledger_events';
+/** How soon a reader held back by an older transaction looks again. */
+const HELD_BACK_RECHECK_MS = 2;
 
 interface EventRow {
   commit_position: string;
@@ -216,6 +219,26 @@ export class PostgresEventStore implements EventStore {
       },
       options,
     );
+  }
+
+  async waitForEvents(after: Position, timeoutMs: number, abort?: AbortSignal): Promise<void> {
+    void this.ensureListening();
+    // Taken before the look: an append that lands after it bumps the generation.
+    const generation = this.appended.current;
+    const { rows } = await this.pool.query<{ readable: boolean; held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ledger_events
+                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}) AS readable,
+              EXISTS (SELECT 1 FROM ledger_events
+                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS held`,
+      [after.commit.toString(), after.prepare.toString()],
+    );
+    if (rows[0]!.readable) return;
+    if (rows[0]!.held) {
+      // An older transaction holds the horizon: usually over in milliseconds.
+      await sleep(HELD_BACK_RECHECK_MS, undefined, { signal: abort }).catch(() => undefined);
+      return;
+    }
+    await this.appended.wait(generation, timeoutMs, abort);
   }
 
   async headPosition(): Promise<Position> {

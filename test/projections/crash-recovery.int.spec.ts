@@ -1,0 +1,475 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPool } from '../../src/infrastructure/database/create-pool.js';
+import { migrate } from '../../src/infrastructure/database/migrator.js';
+import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
+import {
+  type Position,
+  comparePositions,
+  encodePosition,
+} from '../../src/infrastructure/event-store/position.js';
+import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
+import { ParkedEventsRepository } from '../../src/projections/engine/parked-events.repository.js';
+import { type ProjectedEvent, type TableNames } from '../../src/projections/engine/projection.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_RETRY,
+  ProjectionRunner,
+} from '../../src/projections/engine/projection-runner.js';
+import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { generateHistory } from './generated-history.js';
+import { liveTables, seededRandom, shadowTables } from './projection-database.js';
+
+/**
+ * The view projectors, in a process of their own, SIGKILLed at random points while they
+ * catch up on a 50,000-event log and restarted each time until they reach its head. A
+ * kill may land anywhere: between batches, inside a batch's transaction, while its
+ * COMMIT is on the wire. Every view must then be what a clean build of the same log
+ * gives, and every checkpoint must have counted each event of the log exactly once.
+ *
+ * CRASH_RECOVERY_SEED=<n> repeats a run's kill plan and log shape; the seed is printed.
+ */
+const SEED = Number(process.env['CRASH_RECOVERY_SEED'] ?? randomInt(1, 2 ** 31));
+console.log(`crash-recovery seed ${SEED} (CRASH_RECOVERY_SEED=${SEED} to repeat)`);
+
+const LOG_EVENTS = 50_000;
+/** Each generated segment is a trading history of its own accounts (about 2,000 events). */
+const SEGMENT_MIN_EVENTS = 1_000;
+/** Appends take each stream's events within a window of the log as one multi-event append. */
+const APPEND_WINDOW = 5_000;
+const APPEND_CONCURRENCY = 8;
+const PROGRESS_TIMEOUT_MS = 60_000;
+const POLL_MS = 20;
+const CLEAN = 'clean';
+/** What projector-process.ts names its database sessions. */
+const PROJECTOR_APPLICATION_NAME = 'ledger-crash-test-projector';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PROJECTOR_SCRIPT = fileURLToPath(new URL('./support/projector-process.ts', import.meta.url));
+
+/**
+ * A realistic log of exactly `count` events: generated trading histories, each over
+ * accounts of its own, interleaved at random as concurrent customers would be, each
+ * kept in its own order. Cutting the end off leaves some orders open, as a live log has.
+ */
+function realisticLog(random: () => number, count: number): ProjectedEvent[] {
+  const segments: ProjectedEvent[][] = [];
+  for (let generated = 0; generated < count;) {
+    const segmentSeed = Math.floor(random() * 2 ** 32);
+    const { events } = generateHistory(seededRandom(segmentSeed), SEGMENT_MIN_EVENTS);
+    segments.push(events);
+    generated += events.length;
+  }
+  const next = segments.map(() => 0);
+  const log: ProjectedEvent[] = [];
+  while (log.length < count) {
+    const open = segments.flatMap((segment, i) => (next[i]! < segment.length ? [i] : []));
+    const i = open[Math.floor(random() * open.length)]!;
+    log.push(segments[i]![next[i]!++]!);
+  }
+  return log;
+}
+
+/** Appends the log, per window each stream's events in one append, streams concurrently. */
+async function appendLog(store: PostgresEventStore, log: readonly ProjectedEvent[]) {
+  let appends = 0;
+  for (let start = 0; start < log.length; start += APPEND_WINDOW) {
+    const byStream = new Map<string, ProjectedEvent[]>();
+    for (const event of log.slice(start, start + APPEND_WINDOW)) {
+      const { streamId } = event.recorded;
+      byStream.set(streamId, [...(byStream.get(streamId) ?? []), event]);
+    }
+    const queue = [...byStream.values()];
+    await Promise.all(
+      Array.from({ length: APPEND_CONCURRENCY }, async () => {
+        for (let events = queue.shift(); events; events = queue.shift()) {
+          const { streamId, revision } = events[0]!.recorded;
+          await store.appendToStream(
+            streamId,
+            events.map(({ recorded }) => ({
+              id: recorded.id,
+              type: recorded.type,
+              data: recorded.data,
+              metadata: recorded.metadata,
+            })),
+            { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
+          );
+          appends++;
+        }
+      }),
+    );
+  }
+  return appends;
+}
+
+/** A projector child process. */
+interface Projector {
+  readonly child: ChildProcess;
+  /** Resolves once its runners have started; rejects if it exits first. */
+  readonly ready: Promise<void>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The end of what it wrote to stderr. */
+  stderr(): string;
+}
+
+function startProjector(databaseUrl: string, batchSize: number): Projector {
+  const child = spawn(process.execPath, ['--import', 'tsx', PROJECTOR_SCRIPT], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LEDGER_PROJECTION_BATCH_SIZE: String(batchSize),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4_000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('"ready":true')) resolve();
+    });
+    void exited.then((exit) =>
+      reject(
+        new Error(`projector exited before it was ready (${JSON.stringify(exit)}): ${stderr}`),
+      ),
+    );
+  });
+  return { child, ready, exited, stderr: () => stderr };
+}
+
+interface CheckpointRow {
+  projection: string;
+  commit_position: string;
+  prepare_position: string;
+  status: string;
+  last_error: string | null;
+  events_applied: string;
+}
+
+function positionOf(row: CheckpointRow): Position {
+  return { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
+}
+
+/** Count and md5 of a table's rows in primary-key order: equal digests, equal tables. */
+interface TableDigest {
+  readonly rows: number;
+  readonly md5: string;
+}
+
+async function digest(pool: pg.Pool, table: string): Promise<TableDigest> {
+  const { rows: keys } = await pool.query<{ key: string | null }>(
+    `SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ordinality) AS key
+       FROM pg_index i
+       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ordinality)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = $1::regclass AND i.indisprimary`,
+    [table],
+  );
+  const key = keys[0]?.key;
+  if (!key) throw new Error(`${table} has no primary key`);
+  const { rows } = await pool.query<TableDigest>(
+    `SELECT count(*)::int AS rows,
+            coalesce(md5(string_agg(t::text, E'\\n' ORDER BY ${key})), '') AS md5
+       FROM ${table} t`,
+  );
+  return rows[0]!;
+}
+
+/** A few rows of `a` that `b` lacks, as text: what a difference looks like. */
+async function rowsMissing(pool: pg.Pool, a: string, b: string): Promise<string[]> {
+  const { rows } = await pool.query<{ row: string }>(
+    `SELECT x::text AS row FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b}) x LIMIT 3`,
+  );
+  return rows.map((row) => row.row);
+}
+
+interface KillStep {
+  /** Killed once the projections together have applied at least this many events. */
+  readonly threshold: number;
+  readonly batchSize: number;
+  /** Then waits this long before the kill, to land anywhere in a batch's cycle. */
+  readonly jitterMs: number;
+}
+
+function killPlan(random: () => number): { kills: KillStep[]; finalBatchSize: number } {
+  const batchSize = (): number =>
+    random() < 0.5 ? DEFAULT_BATCH_SIZE : 50 + Math.floor(random() * 951);
+  const total = LOG_EVENTS * VIEW_PROJECTIONS.length;
+  const count = 5 + Math.floor(random() * 4);
+  const thresholds = Array.from({ length: count }, () => Math.floor(random() * 0.9 * total));
+  thresholds.sort((a, b) => a - b);
+  const kills = thresholds.map((threshold) => ({
+    threshold,
+    batchSize: batchSize(),
+    jitterMs: Math.floor(random() * 150),
+  }));
+  return { kills, finalBatchSize: batchSize() };
+}
+
+describe('view projectors killed at random points while catching up', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  let store: PostgresEventStore;
+  let head: Position;
+  const projectors: Projector[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = createPool({ connectionString: database.url, max: 12 });
+    await migrate(pool, MIGRATIONS);
+    store = new PostgresEventStore(pool);
+    const started = Date.now();
+    const log = realisticLog(seededRandom(SEED), LOG_EVENTS);
+    const generated = Date.now();
+    const appends = await appendLog(store, log);
+    // Not store.headPosition(): that only sees transactions older than every one still
+    // running on the server (other databases' too), so just now it may be behind.
+    const { rows } = await pool.query<{ commit: string; seq: string }>(
+      `SELECT tx_id::text AS commit, seq::text FROM ledger_events
+        ORDER BY tx_id DESC, seq DESC LIMIT 1`,
+    );
+    head = { commit: BigInt(rows[0]!.commit), prepare: BigInt(rows[0]!.seq) };
+    console.log(
+      `log: ${log.length} events generated in ${generated - started} ms, ` +
+        `written in ${appends} appends in ${Date.now() - generated} ms; head ${encodePosition(head)}`,
+    );
+  });
+  afterAll(async () => {
+    for (const projector of projectors) {
+      if (projector.child.exitCode === null && projector.child.signalCode === null) {
+        projector.child.kill('SIGKILL');
+        await projector.exited;
+      }
+    }
+    await store?.close();
+    await pool?.end();
+    await database?.drop();
+  });
+
+  async function checkpoints(): Promise<Map<string, CheckpointRow>> {
+    const { rows } = await pool.query<CheckpointRow>(
+      `SELECT projection, commit_position::text, prepare_position::text, status, last_error,
+              events_applied::text FROM ledger_projection_checkpoints`,
+    );
+    return new Map(rows.map((row) => [row.projection, row]));
+  }
+
+  /** Events applied by the live projections together. */
+  function applied(rows: Map<string, CheckpointRow>): number {
+    return VIEW_PROJECTIONS.reduce(
+      (sum, projection) => sum + Number(rows.get(projection.name)?.events_applied ?? 0),
+      0,
+    );
+  }
+
+  async function progress(): Promise<number> {
+    return applied(await checkpoints());
+  }
+
+  /** The projector's transactions open now (on the server): a kill now interrupts them. */
+  async function openTransactions(): Promise<number> {
+    const { rows } = await pool.query<{ open: number }>(
+      `SELECT count(*)::int AS open FROM pg_stat_activity
+        WHERE application_name = $1 AND xact_start IS NOT NULL AND state <> 'idle'`,
+      [PROJECTOR_APPLICATION_NAME],
+    );
+    return rows[0]!.open;
+  }
+
+  /**
+   * The server's oldest open transactions, for a stall's report: the log's readers see
+   * only transactions older than every running one, on the whole server.
+   */
+  async function oldestTransactions(): Promise<string> {
+    const { rows } = await pool.query<{ session: string }>(
+      `SELECT format('%s/%s %s %s for %s', datname, application_name, state,
+                     coalesce(backend_xid::text, backend_xmin::text), now() - xact_start) AS session
+         FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
+        ORDER BY xact_start LIMIT 5`,
+    );
+    return rows.map((row) => row.session).join('; ');
+  }
+
+  /** Polls until `done`, failing fast if the projector exits or a projection stops. */
+  async function waitFor(
+    projector: Projector,
+    what: string,
+    done: (rows: Map<string, CheckpointRow>) => boolean,
+  ): Promise<void> {
+    const deadline = Date.now() + PROGRESS_TIMEOUT_MS;
+    for (;;) {
+      const rows = await checkpoints();
+      if (done(rows)) return;
+      const stopped = [...rows.values()].find((row) => row.status === 'stopped');
+      if (stopped) throw new Error(`${stopped.projection} stopped: ${stopped.last_error}`);
+      if (projector.child.exitCode !== null || projector.child.signalCode !== null) {
+        throw new Error(`projector exited while waiting for ${what}: ${projector.stderr()}`);
+      }
+      if (Date.now() > deadline) {
+        const where = [...rows.values()].map(
+          (row) => `${row.projection} ${row.events_applied} at ${encodePosition(positionOf(row))}`,
+        );
+        throw new Error(
+          `no ${what} within ${PROGRESS_TIMEOUT_MS} ms; checkpoints: ${where.join(', ')}; ` +
+            `oldest transactions on the server: ${await oldestTransactions()}; ` +
+            `projector stderr: ${projector.stderr()}`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  function launch(batchSize: number): Projector {
+    const projector = startProjector(database.url, batchSize);
+    projectors.push(projector);
+    return projector;
+  }
+
+  it('end with the views of a clean build, each event applied exactly once', async () => {
+    const total = LOG_EVENTS * VIEW_PROJECTIONS.length;
+    const plan = killPlan(seededRandom(SEED ^ 0x5eed));
+    console.log(
+      `kill plan: ${plan.kills.length} kills at ${plan.kills
+        .map((k) => `${k.threshold}+${k.jitterMs}ms (batch ${k.batchSize})`)
+        .join(', ')}; then batch ${plan.finalBatchSize} to the head`,
+    );
+
+    const kills: { killedAt: number; afterKill: number; open: number; ms: number }[] = [];
+    const crashStarted = Date.now();
+    for (const step of plan.kills) {
+      const started = Date.now();
+      const projector = launch(step.batchSize);
+      await projector.ready;
+      await waitFor(
+        projector,
+        `${step.threshold} events applied`,
+        (rows) => applied(rows) >= step.threshold,
+      );
+      await sleep(step.jitterMs);
+      const killedAt = await progress();
+      const open = await openTransactions();
+      projector.child.kill('SIGKILL');
+      const exit = await projector.exited;
+      expect(exit.signal).toBe('SIGKILL');
+      // A COMMIT already on the wire still lands after the kill.
+      kills.push({ killedAt, afterKill: await progress(), open, ms: Date.now() - started });
+    }
+
+    const final = launch(plan.finalBatchSize);
+    await final.ready;
+    await waitFor(final, 'every checkpoint at the head', (rows) =>
+      VIEW_PROJECTIONS.every((projection) => {
+        const row = rows.get(projection.name);
+        return row !== undefined && comparePositions(positionOf(row), head) === 0;
+      }),
+    );
+    final.child.kill('SIGTERM');
+    const finalExit = await Promise.race([final.exited, sleep(10_000, 'timeout' as const)]);
+    if (finalExit === 'timeout') final.child.kill('SIGKILL');
+    console.log(
+      `kills (events applied by the 4 projections, of ${total}): ${kills
+        .map((k) => `${k.killedAt}->${k.afterKill} (${k.open} open transactions) after ${k.ms} ms`)
+        .join(', ')}; all at the head ${Date.now() - crashStarted} ms after the first start`,
+    );
+    // The kills came while the projectors were catching up, not after.
+    expect(kills.filter((k) => k.afterKill < total).length).toBeGreaterThanOrEqual(
+      Math.ceil(kills.length / 2),
+    );
+
+    // The clean build: the same runners, never killed, into shadow tables.
+    const cleanStarted = Date.now();
+    const cleanTables = new Map<string, TableNames>();
+    await Promise.all(
+      VIEW_PROJECTIONS.map(async (projection) => {
+        const tables = await shadowTables(pool, projection, CLEAN);
+        cleanTables.set(projection.name, tables);
+        const runner = new ProjectionRunner(
+          projection,
+          store,
+          pool,
+          new CheckpointsRepository(pool),
+          new ParkedEventsRepository(pool),
+          {
+            checkpointName: `${projection.name}:${CLEAN}`,
+            tables,
+            batchSize: DEFAULT_BATCH_SIZE,
+            retry: DEFAULT_RETRY,
+            onFailure: 'stop',
+          },
+        );
+        await runner.catchUpTo(head);
+      }),
+    );
+    console.log(`clean build in ${Date.now() - cleanStarted} ms`);
+
+    const { rows: counted } = await pool.query<{ events: string }>(
+      'SELECT count(*) AS events FROM ledger_events',
+    );
+    expect(Number(counted[0]!.events)).toBe(LOG_EVENTS);
+    const { rows: parked } = await pool.query('SELECT * FROM ledger_projection_parked');
+    expect(parked).toEqual([]);
+
+    const rows = await checkpoints();
+    const actual = [];
+    const expected = [];
+    for (const projection of VIEW_PROJECTIONS) {
+      const live = rows.get(projection.name)!;
+      const clean = rows.get(`${projection.name}:${CLEAN}`)!;
+      const tables = [];
+      for (const [logical, table] of Object.entries(liveTables(projection))) {
+        const shadow = cleanTables.get(projection.name)![logical]!;
+        const recovered = await digest(pool, table);
+        const built = await digest(pool, shadow);
+        expect(built.rows, `${shadow} is empty`).toBeGreaterThan(0);
+        const equal = recovered.rows === built.rows && recovered.md5 === built.md5;
+        tables.push({
+          table: logical,
+          recovered,
+          clean: built,
+          ...(equal
+            ? {}
+            : {
+                onlyRecovered: await rowsMissing(pool, table, shadow),
+                onlyClean: await rowsMissing(pool, shadow, table),
+              }),
+        });
+      }
+      actual.push({
+        projection: projection.name,
+        status: live.status,
+        lastError: live.last_error,
+        position: encodePosition(positionOf(live)),
+        eventsApplied: Number(live.events_applied),
+        cleanEventsApplied: Number(clean.events_applied),
+        tables,
+      });
+      expected.push({
+        projection: projection.name,
+        status: 'running',
+        lastError: null,
+        position: encodePosition(head),
+        eventsApplied: LOG_EVENTS,
+        cleanEventsApplied: LOG_EVENTS,
+        tables: tables.map(({ table, clean: built }) => ({
+          table,
+          recovered: built,
+          clean: built,
+        })),
+      });
+    }
+    expect(actual).toEqual(expected);
+  }, 150_000);
+});
