@@ -7,11 +7,8 @@
  * pays when another process wrote the stream, and what Emmett pays on every command.
  * `npm run bench`, `--help` for the knobs.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { gitState, packageVersion, rotate, writeResults } from './bench-results.js';
 import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import type pg from 'pg';
 import { type BenchConfig, USAGE, readConfig } from './bench-config.js';
 import {
@@ -52,12 +49,6 @@ function describe(measurement: Measurement, concurrency: number): string {
     case 'bare-append':
       return `Bare append, ${concurrency} concurrent`;
   }
-}
-
-/** Each run starts with a different system, so none always enjoys the quieter slot. */
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const shift = by % items.length;
-  return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
 function log(line: string): void {
@@ -208,42 +199,6 @@ function details(bench: Bench, measurement: Measurement, system: string): string
     `${median((r) => r.latencyMs.p50)} / ${median((r) => r.latencyMs.p99)} ms, ` +
     `CPU ${median((r) => r.clientCpuMsPerOp)} ms, ${conflicts} conflicts`
   );
-}
-
-async function packageVersion(name: string): Promise<string> {
-  try {
-    const file = path.join(process.cwd(), 'node_modules', name, 'package.json');
-    const { version } = JSON.parse(await readFile(file, 'utf8')) as { version?: string };
-    return version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** Which code was measured: the commit, and whether the work tree differed from it. */
-async function gitState(): Promise<{ commit: string; dirty: boolean } | null> {
-  try {
-    const run = promisify(execFile);
-    const commit = (await run('git', ['rev-parse', 'HEAD'])).stdout.trim();
-    const status = (await run('git', ['status', '--porcelain', '--', 'src', 'bench'])).stdout;
-    return { commit, dirty: status.trim() !== '' };
-  } catch {
-    return null;
-  }
-}
-
-/** Formatted as the repo's Prettier would, so `prettier --check .` stays green after a run. */
-async function writeResults(file: string, results: unknown): Promise<void> {
-  let text = `${JSON.stringify(results, null, 2)}\n`;
-  try {
-    const prettier = await import('prettier');
-    const options = (await prettier.resolveConfig(file)) ?? {};
-    text = await prettier.format(text, { ...options, filepath: file });
-  } catch {
-    // Prettier is a dev dependency; unformatted JSON is still the same data.
-  }
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, text);
 }
 
 async function main(): Promise<number> {

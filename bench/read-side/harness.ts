@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { gitState, packageVersion, writeResults } from '../bench-results.js';
 import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import type pg from 'pg';
 import {
   type BenchDatabase,
@@ -49,42 +46,6 @@ export interface BenchDefinition<S extends OptionSpec> {
   describe(options: BenchOptions<S>): string;
   /** Measures and prints; returns what goes into the JSON next to the common fields. */
   run(context: BenchContext<S>): Promise<Record<string, unknown>>;
-}
-
-async function packageVersion(name: string): Promise<string> {
-  try {
-    const file = path.join(process.cwd(), 'node_modules', name, 'package.json');
-    const { version } = JSON.parse(await readFile(file, 'utf8')) as { version?: string };
-    return version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/** Which code was measured: the commit, and whether the work tree differed from it. */
-async function gitState(): Promise<{ commit: string; dirty: boolean } | null> {
-  try {
-    const run = promisify(execFile);
-    const commit = (await run('git', ['rev-parse', 'HEAD'])).stdout.trim();
-    const status = (await run('git', ['status', '--porcelain', '--', 'src', 'bench'])).stdout;
-    return { commit, dirty: status.trim() !== '' };
-  } catch {
-    return null;
-  }
-}
-
-/** Formatted as the repo's Prettier would, so `prettier --check .` stays green after a run. */
-async function writeResults(file: string, results: unknown): Promise<void> {
-  let text = `${JSON.stringify(results, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value), 2)}\n`;
-  try {
-    const prettier = await import('prettier');
-    const options = (await prettier.resolveConfig(file)) ?? {};
-    text = await prettier.format(text, { ...options, filepath: file });
-  } catch {
-    // Prettier is a dev dependency; unformatted JSON is still the same data.
-  }
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, text);
 }
 
 function machine(): Record<string, unknown> {
@@ -230,13 +191,6 @@ export function summarizeLatencies(values: readonly number[]): LatencySummary {
 
 export function formatMs(value: number): string {
   return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
-}
-
-/** Each run starts with a different variant, so none always enjoys the quieter slot. */
-export function rotate<T>(items: readonly T[], by: number): T[] {
-  if (items.length === 0) return [];
-  const shift = by % items.length;
-  return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
 /**

@@ -42,7 +42,8 @@ import {
   loadHistory,
   measureCeiling,
 } from './event-log.js';
-import { VerificationError, log, rotate, runBench, settle } from './harness.js';
+import { VerificationError, log, runBench, settle } from './harness.js';
+import { rotate } from '../bench-results.js';
 
 const BATCH_SIZES = [1_000, 5_000] as const;
 const GOAL_EVENTS_PER_SECOND = 50_000;
