@@ -14,7 +14,7 @@ import {
   UnknownProjectionError,
 } from '../projections/projections.service.js';
 import { ProjectionsQuery } from '../queries/projections/projections.query.js';
-import { type ProjectionStatusRow } from '../queries/repositories/checkpoints.repository.js';
+import { type ProjectionStatusRow } from '../queries/repositories/projection-status.repository.js';
 import { type CliCommand } from './cli-args.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, err, out } from './cli-io.js';
 import { chooseDatabase } from './database-target.js';

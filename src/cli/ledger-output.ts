@@ -7,7 +7,7 @@ import { type RebuildReport } from '../projections/engine/projection-rebuilder.j
 import {
   MAX_COUNTED_LAG_EVENTS,
   type ProjectionStatusRow,
-} from '../queries/repositories/checkpoints.repository.js';
+} from '../queries/repositories/projection-status.repository.js';
 import { formatDuration } from './progress-bar.js';
 import { cellText, formatCount, formatTable } from './table-format.js';
 

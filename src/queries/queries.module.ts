@@ -16,7 +16,7 @@ import { ProjectionsHandler } from './projections/projections.query.js';
 import { ProjectionsResolver } from './projections/projections.resolver.js';
 import { AccountStatementsRepository } from './repositories/account-statements.repository.js';
 import { AccountsRepository } from './repositories/accounts.repository.js';
-import { CheckpointsRepository } from './repositories/checkpoints.repository.js';
+import { ProjectionStatusRepository } from './repositories/projection-status.repository.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
@@ -29,7 +29,7 @@ import { OrdersRepository } from './repositories/orders.repository.js';
 @Module({
   imports: [CqrsModule],
   providers: [
-    CheckpointsRepository,
+    ProjectionStatusRepository,
     AccountsRepository,
     HoldingsRepository,
     OrdersRepository,

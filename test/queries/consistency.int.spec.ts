@@ -11,7 +11,7 @@ import {
   MAX_WAIT_TIMEOUT_MS,
   boundedTimeoutMs,
 } from '../../src/queries/consistency/consistency.service.js';
-import { CheckpointsRepository } from '../../src/queries/repositories/checkpoints.repository.js';
+import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
 import { type TestDatabase, createTestDatabase } from '../support/test-database.js';
 import { at, listenerPid, setCheckpoint, settled, sleep } from './read-side.fixtures.js';
 
@@ -20,9 +20,9 @@ let pool: pg.Pool;
 const services: ConsistencyService[] = [];
 
 /** Counts reads of the checkpoint table. */
-class CountingCheckpoints extends CheckpointsRepository {
+class CountingCheckpoints extends ProjectionStatusRepository {
   reads = 0;
-  override positions(): ReturnType<CheckpointsRepository['positions']> {
+  override positions(): ReturnType<ProjectionStatusRepository['positions']> {
     this.reads++;
     return super.positions();
   }

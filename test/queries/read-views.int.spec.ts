@@ -31,7 +31,7 @@ import { type Page } from '../../src/queries/paging/page.js';
 import { toProjectionType } from '../../src/queries/projections/projection.type.js';
 import { AccountStatementsRepository } from '../../src/queries/repositories/account-statements.repository.js';
 import { AccountsRepository } from '../../src/queries/repositories/accounts.repository.js';
-import { CheckpointsRepository } from '../../src/queries/repositories/checkpoints.repository.js';
+import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
 import { HoldingsRepository } from '../../src/queries/repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from '../../src/queries/repositories/ledger-entries.repository.js';
 import {
@@ -58,7 +58,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   pool = createPool({ connectionString: database.url, max: 8 });
   await migrate(pool, MIGRATIONS);
-  consistency = new ConsistencyService(new CheckpointsRepository(pool), pool);
+  consistency = new ConsistencyService(new ProjectionStatusRepository(pool), pool);
 });
 afterAll(async () => {
   await consistency?.onModuleDestroy();
@@ -478,7 +478,7 @@ describe('projections', () => {
        VALUES ('accounts', 1, 1, $1, 'X.v1', 's', 'e', 3, NULL), ('accounts', 1, 2, $2, 'X.v1', 's', 'e', 3, now())`,
       [randomUUID(), randomUUID()],
     );
-    const checkpoints = new CheckpointsRepository(pool);
+    const checkpoints = new ProjectionStatusRepository(pool);
     const rows = await checkpoints.statuses(['accounts', 'holdings', 'orders', 'ledger-entries'], {
       countLag: true,
     });

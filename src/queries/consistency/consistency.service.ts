@@ -8,7 +8,7 @@ import {
 } from '../../infrastructure/event-store/position.js';
 import { WakeSignal } from '../../infrastructure/event-store/wake-signal.js';
 import { type ConsistencyReport } from '../../infrastructure/graphql/consistency-extension.js';
-import { CheckpointsRepository } from '../repositories/checkpoints.repository.js';
+import { ProjectionStatusRepository } from '../repositories/projection-status.repository.js';
 
 /** The channel projectors NOTIFY (payload: the projection's name) after each batch commits. */
 export const CHECKPOINT_CHANNEL = 'ledger_checkpoints';
@@ -103,7 +103,7 @@ export class ConsistencyService implements OnModuleDestroy {
   private reconnectDelayMs: number;
 
   constructor(
-    private readonly checkpoints: CheckpointsRepository,
+    private readonly checkpoints: ProjectionStatusRepository,
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
     @Optional() @Inject(CONSISTENCY_OPTIONS) options: ConsistencyOptions = {},
   ) {

@@ -4,7 +4,7 @@ import {
   MAX_COUNTED_LAG_EVENTS,
   MAX_COUNTED_PARKED,
   type ProjectionStatusRow,
-} from '../repositories/checkpoints.repository.js';
+} from '../repositories/projection-status.repository.js';
 
 /** A projector as its checkpoint row tells it. */
 @ObjectType('Projection')

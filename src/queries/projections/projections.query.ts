@@ -5,9 +5,9 @@ import { ConsistencyService } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
 import { PROJECTIONS } from '../consistency/view-projections.js';
 import {
-  CheckpointsRepository,
+  ProjectionStatusRepository,
   type ProjectionStatusRow,
-} from '../repositories/checkpoints.repository.js';
+} from '../repositories/projection-status.repository.js';
 
 /** Every projector's checkpoint, lag and parked events. */
 export class ProjectionsQuery extends ConsistentQuery<ProjectionStatusRow[]> {}
@@ -16,7 +16,7 @@ export class ProjectionsQuery extends ConsistentQuery<ProjectionStatusRow[]> {}
 export class ProjectionsHandler implements IQueryHandler<ProjectionsQuery> {
   constructor(
     private readonly consistency: ConsistencyService,
-    private readonly checkpoints: CheckpointsRepository,
+    private readonly checkpoints: ProjectionStatusRepository,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
   ) {}
 

@@ -45,9 +45,9 @@ interface StatusRow {
   lag_ms: number | null;
 }
 
-/** The projections' checkpoints (written by the projectors, read here). */
+/** The projections' checkpoints and status, as readers see them (the projectors write them). */
 @Injectable()
-export class CheckpointsRepository {
+export class ProjectionStatusRepository {
   constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
 
   /** Every projection's checkpoint in one query: the table has a row per projector. */
