@@ -29,57 +29,61 @@ describe('PostgreSQL log follower', () => {
     await database.drop();
   });
 
-  it(`sees every event exactly once, in order, while ${WRITERS} writers append concurrently`, async () => {
-    const subscription = store.subscribeToAll({ after: START, batchSize: 64 });
-    const expected = new Set<string>();
-    const seen: RecordedEvent[] = [];
-    let writersDone = false;
+  it(
+    `sees every event exactly once, in order, while ${WRITERS} writers append concurrently`,
+    { timeout: 150_000 },
+    async () => {
+      const subscription = store.subscribeToAll({ after: START, batchSize: 64 });
+      const expected = new Set<string>();
+      const seen: RecordedEvent[] = [];
+      let writersDone = false;
 
-    const writing = (async () => {
-      await Promise.all(
-        Array.from({ length: WRITERS }, async (_, writer) => {
-          for (let i = 0; i < APPENDS_PER_WRITER; i++) {
-            // Batches of 1-3 events: sequence values are taken per row, commits land in any order.
-            const batch = Array.from({ length: 1 + (i % 3) }, () => ({
-              id: randomUUID(),
-              type: 'Counted.v1',
-              data: { writer, i },
-              metadata: {},
-            }));
-            for (const e of batch) expected.add(e.id);
-            await store.appendToStream(`counter-${writer}-${i % 10}`, batch, {
-              expectedRevision: 'any',
-            });
-          }
-        }),
-      );
-      writersDone = true;
-    })();
+      const writing = (async () => {
+        await Promise.all(
+          Array.from({ length: WRITERS }, async (_, writer) => {
+            for (let i = 0; i < APPENDS_PER_WRITER; i++) {
+              // Batches of 1-3 events: sequence values are taken per row, commits land in any order.
+              const batch = Array.from({ length: 1 + (i % 3) }, () => ({
+                id: randomUUID(),
+                type: 'Counted.v1',
+                data: { writer, i },
+                metadata: {},
+              }));
+              for (const e of batch) expected.add(e.id);
+              await store.appendToStream(`counter-${writer}-${i % 10}`, batch, {
+                expectedRevision: 'any',
+              });
+            }
+          }),
+        );
+        writersDone = true;
+      })();
 
-    const deadline = Date.now() + 120_000;
-    for await (const event of subscription) {
-      seen.push(event);
-      if (writersDone && seen.length >= expected.size) break;
-      if (Date.now() > deadline) break;
-    }
-    await writing;
-    await subscription.close();
+      const deadline = Date.now() + 120_000;
+      for await (const event of subscription) {
+        seen.push(event);
+        if (writersDone && seen.length >= expected.size) break;
+        if (Date.now() > deadline) break;
+      }
+      await writing;
+      await subscription.close();
 
-    const ids = seen.map((e) => e.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.length).toBe(expected.size);
-    expect(ids.every((id) => expected.has(id))).toBe(true);
-    for (let i = 1; i < seen.length; i++) {
-      expect(comparePositions(seen[i - 1]!.position, seen[i]!.position)).toBeLessThan(0);
-    }
-    // Each stream's events arrive in revision order.
-    const lastRevision = new Map<string, bigint>();
-    for (const event of seen) {
-      const previous = lastRevision.get(event.streamId) ?? -1n;
-      expect(event.revision).toBe(previous + 1n);
-      lastRevision.set(event.streamId, event.revision);
-    }
-  });
+      const ids = seen.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(expected.size);
+      expect(ids.every((id) => expected.has(id))).toBe(true);
+      for (let i = 1; i < seen.length; i++) {
+        expect(comparePositions(seen[i - 1]!.position, seen[i]!.position)).toBeLessThan(0);
+      }
+      // Each stream's events arrive in revision order.
+      const lastRevision = new Map<string, bigint>();
+      for (const event of seen) {
+        const previous = lastRevision.get(event.streamId) ?? -1n;
+        expect(event.revision).toBe(previous + 1n);
+        lastRevision.set(event.streamId, event.revision);
+      }
+    },
+  );
 
   it('holds back events behind a running older transaction, then delivers them in order', async () => {
     const older = await pool.connect();

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type TestProject } from 'vitest/node';
-import { EmbeddedPostgresServer } from '../../src/infrastructure/database/embedded-postgres.server.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,11 +42,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => undefined;
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'ledger-test-pg-'));
-  const server = await EmbeddedPostgresServer.start(dataDir);
-  project.provide('pgServerUrl', server.connectionString);
+  const script = fileURLToPath(new URL('./embedded-postgres.process.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /READY (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`embedded PostgreSQL for tests exited with ${code}`)),
+    );
+  });
+  project.provide('pgServerUrl', url);
   project.provide('pgServerKind', 'embedded');
   return async () => {
-    await server.stop();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
     await rm(dataDir, { recursive: true, force: true });
   };
 }
