@@ -23,6 +23,7 @@ import {
 } from '../../src/projections/engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { type CheckpointRow, digest, positionOf, rowsMissing } from './view-digests.js';
 import { generateHistory } from './generated-history.js';
 import { liveTables, seededRandom, shadowTables } from './projection-database.js';
 
@@ -148,52 +149,6 @@ function startProjector(databaseUrl: string, batchSize: number): Projector {
     );
   });
   return { child, ready, exited, stderr: () => stderr };
-}
-
-interface CheckpointRow {
-  projection: string;
-  commit_position: string;
-  prepare_position: string;
-  status: string;
-  last_error: string | null;
-  events_applied: string;
-}
-
-function positionOf(row: CheckpointRow): Position {
-  return { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
-}
-
-/** Count and md5 of a table's rows in primary-key order: equal digests, equal tables. */
-interface TableDigest {
-  readonly rows: number;
-  readonly md5: string;
-}
-
-async function digest(pool: pg.Pool, table: string): Promise<TableDigest> {
-  const { rows: keys } = await pool.query<{ key: string | null }>(
-    `SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ordinality) AS key
-       FROM pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ordinality)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1::regclass AND i.indisprimary`,
-    [table],
-  );
-  const key = keys[0]?.key;
-  if (!key) throw new Error(`${table} has no primary key`);
-  const { rows } = await pool.query<TableDigest>(
-    `SELECT count(*)::int AS rows,
-            coalesce(md5(string_agg(t::text, E'\\n' ORDER BY ${key})), '') AS md5
-       FROM ${table} t`,
-  );
-  return rows[0]!;
-}
-
-/** A few rows of `a` that `b` lacks, as text: what a difference looks like. */
-async function rowsMissing(pool: pg.Pool, a: string, b: string): Promise<string[]> {
-  const { rows } = await pool.query<{ row: string }>(
-    `SELECT x::text AS row FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b}) x LIMIT 3`,
-  );
-  return rows.map((row) => row.row);
 }
 
 interface KillStep {

@@ -24,6 +24,13 @@ import {
   type SubscriptionFaults,
   startEsdbEmulator,
 } from '../support/esdb-emulator/index.js';
+import {
+  type CheckpointRow,
+  type TableDigest,
+  digest,
+  positionOf,
+  rowsMissing,
+} from './view-digests.js';
 import { generateHistory } from './generated-history.js';
 import {
   type ProjectionDatabase,
@@ -56,44 +63,6 @@ const REFERENCE = 'reference';
 
 // ---------------------------------------------------------------------------------------
 // Comparing views
-
-/** Count and md5 of a table's rows in primary-key order: equal digests, equal tables. */
-interface TableDigest {
-  readonly rows: number;
-  readonly md5: string;
-}
-
-async function primaryKey(pool: pg.Pool, table: string): Promise<string> {
-  const { rows } = await pool.query<{ key: string | null }>(
-    `SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ordinality) AS key
-       FROM pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ordinality)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1::regclass AND i.indisprimary`,
-    [table],
-  );
-  const key = rows[0]?.key;
-  if (!key) throw new Error(`${table} has no primary key`);
-  return key;
-}
-
-async function digest(pool: pg.Pool, table: string): Promise<TableDigest> {
-  const key = await primaryKey(pool, table);
-  const { rows } = await pool.query<TableDigest>(
-    `SELECT count(*)::int AS rows,
-            coalesce(md5(string_agg(t::text, E'\\n' ORDER BY ${key})), '') AS md5
-       FROM ${table} t`,
-  );
-  return rows[0]!;
-}
-
-/** A few rows of `a` that `b` lacks, as text: what a difference looks like. */
-async function rowsMissing(pool: pg.Pool, a: string, b: string): Promise<string[]> {
-  const { rows } = await pool.query<{ row: string }>(
-    `SELECT x::text AS row FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b}) x LIMIT 3`,
-  );
-  return rows.map((row) => row.row);
-}
 
 interface TableComparison {
   readonly table: string;
@@ -129,25 +98,12 @@ async function compareTables(
   return comparisons;
 }
 
-interface CheckpointRow {
-  projection: string;
-  commit_position: string;
-  prepare_position: string;
-  status: string;
-  last_error: string | null;
-  events_applied: string;
-}
-
 async function checkpointRows(pool: pg.Pool): Promise<Map<string, CheckpointRow>> {
   const { rows } = await pool.query<CheckpointRow>(
     `SELECT projection, commit_position::text, prepare_position::text, status, last_error,
             events_applied::text FROM ledger_projection_checkpoints`,
   );
   return new Map(rows.map((row) => [row.projection, row]));
-}
-
-function positionOf(row: CheckpointRow): Position {
-  return { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) };
 }
 
 // ---------------------------------------------------------------------------------------
