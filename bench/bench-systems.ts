@@ -40,3 +40,19 @@ export function totalsFromRows(
     ]),
   );
 }
+
+/** What a bare-append check found wrong: the event count, and streams with gaps or repeats. */
+export function bareAppendProblems(
+  found: { events: string; broken_streams: string },
+  expectedRows: number,
+  positionName: string,
+): string[] {
+  const problems: string[] = [];
+  if (Number(found.events) !== expectedRows) {
+    problems.push(`expected ${expectedRows} bare events, found ${found.events}`);
+  }
+  if (found.broken_streams !== '0') {
+    problems.push(`${found.broken_streams} bare streams have gaps or duplicate ${positionName}`);
+  }
+  return problems;
+}

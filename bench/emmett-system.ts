@@ -20,6 +20,7 @@ import {
   type CommandSystem,
   bareStreamId,
   totalsFromRows,
+  bareAppendProblems,
 } from './bench-systems.js';
 import { runLoad } from './load-runner.js';
 import { type AccountTotal, type Deposit } from './workload.js';
@@ -241,15 +242,7 @@ export class EmmettSystem implements CommandSystem, AppendSystem {
        FROM (SELECT stream_id, count(*) AS n, max(stream_position) AS last_position
              FROM emt_messages WHERE stream_id ^@ 'bench_bare-' GROUP BY stream_id) AS s`,
     );
-    const row = rows[0]!;
-    const problems: string[] = [];
-    if (Number(row.events) !== expectedRows) {
-      problems.push(`expected ${expectedRows} bare events, found ${row.events}`);
-    }
-    if (row.broken_streams !== '0') {
-      problems.push(`${row.broken_streams} bare streams have gaps or duplicate positions`);
-    }
-    return problems;
+    return bareAppendProblems(rows[0]!, expectedRows, 'positions');
   }
 
   /** Emmett does not end a pool it was handed; the caller ends `pool` after this. */

@@ -18,6 +18,7 @@ import {
   type CommandSystem,
   bareStreamId,
   totalsFromRows,
+  bareAppendProblems,
 } from './bench-systems.js';
 import { runLoad } from './load-runner.js';
 import { type AccountTotal, type Deposit } from './workload.js';
@@ -193,15 +194,7 @@ export class LedgerSystem implements CommandSystem, AppendSystem {
        FROM (SELECT stream_id, count(*) AS n, max(revision) AS last_revision
              FROM ledger_events WHERE stream_id ^@ 'bench_bare-' GROUP BY stream_id) AS s`,
     );
-    const row = rows[0]!;
-    const problems: string[] = [];
-    if (Number(row.events) !== expectedRows) {
-      problems.push(`expected ${expectedRows} bare events, found ${row.events}`);
-    }
-    if (row.broken_streams !== '0') {
-      problems.push(`${row.broken_streams} bare streams have gaps or duplicate revisions`);
-    }
-    return problems;
+    return bareAppendProblems(rows[0]!, expectedRows, 'revisions');
   }
 
   async close(): Promise<void> {
