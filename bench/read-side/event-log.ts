@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { encodeEvent } from '../../src/events/event-codec.js';
 import { type EventMetadata, toJson } from '../../src/events/event-metadata.js';
 import { type HistoryGenerator, type HistoryTally } from './event-history.js';
-import { chunked, copyFrom, copyText } from './pg-copy.js';
+import { chunked, copyFrom, copyText } from '../../src/infrastructure/database/copy-from-stdin.js';
 
 /**
  * Writes a generated history straight into `ledger_events` and `ledger_streams`, as the
@@ -29,18 +29,24 @@ export interface LoadedLog {
 
 const FIRST_TX_ID = 1_000n;
 
-/** Free transaction ids below the horizon, leaving a margin for ids the server hands out meanwhile. */
+const MIN_USABLE_TX_IDS = 1_000n;
+
+function horizonOf(pool: pg.Pool): Promise<bigint> {
+  return pool
+    .query<{ horizon: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon')
+    .then(({ rows }) => BigInt(rows[0]!.horizon));
+}
+
+/**
+ * Free transaction ids below the horizon, leaving a margin for ids the server hands out
+ * meanwhile. A freshly initialised server has handed out too few: it is made to hand out
+ * more, one short transaction each.
+ */
 async function usableTransactionIds(pool: pg.Pool): Promise<bigint> {
-  const { rows } = await pool.query<{ horizon: string }>(
-    'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon',
-  );
-  const usable = BigInt(rows[0]!.horizon) - FIRST_TX_ID - 100n;
-  if (usable < 1_000n) {
-    throw new Error(
-      `The server has handed out too few transaction ids (${rows[0]!.horizon}) to lay out a log`,
-    );
-  }
-  return usable;
+  const needed = FIRST_TX_ID + 100n + MIN_USABLE_TX_IDS;
+  const shortfall = needed - (await horizonOf(pool));
+  for (let i = 0n; i < shortfall; i++) await pool.query('SELECT pg_current_xact_id()');
+  return (await horizonOf(pool)) - FIRST_TX_ID - 100n;
 }
 
 export async function loadHistory(

@@ -5,6 +5,9 @@ export type CliCommand =
   | { readonly name: 'restart'; readonly projection: string }
   | { readonly name: 'rebuild'; readonly projection: string };
 
+/** `projections rebuild all`: every view projection at once. */
+export const ALL_PROJECTIONS = 'all';
+
 export type ParsedArgs =
   | { readonly kind: 'help' }
   | { readonly kind: 'command'; readonly command: CliCommand }
@@ -17,13 +20,14 @@ Commands:
   projections parked [name]          parked events, oldest first (at most 500), of one projection or all
   projections replay-parked <name>   apply a projection's parked events again
   projections restart <name>         clear a stopped projector's status
-  projections rebuild <name>         blue/green rebuild from the start of the log, with a parity check
+  projections rebuild <name>|all     blue/green rebuild from the start of the log, with a parity check
+                                     (all: every view, in one pass over the log)
 
 Environment as for the app: DATABASE_URL; without it the PostgreSQL of the Ledger running on
 LEDGER_DATA_DIR (./.ledger), or an embedded one started for the command when none runs there.
 
 Exit codes: 0 done; 1 error (or a parked event that failed again on replay); 2 rebuild refused
-(the parity check failed: nothing swapped, the live tables stay).`;
+(a parity check failed: that projection was not swapped, its live tables stay).`;
 
 /** Bound on any one argument: names are short, anything longer is a mistake. */
 const MAX_ARGUMENT_LENGTH = 256;

@@ -15,7 +15,7 @@ import {
 } from '../projections/projections.service.js';
 import { ProjectionsQuery } from '../queries/projections/projections.query.js';
 import { type ProjectionStatusRow } from '../queries/repositories/projection-status.repository.js';
-import { type CliCommand } from './cli-args.js';
+import { ALL_PROJECTIONS, type CliCommand } from './cli-args.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, err, out } from './cli-io.js';
 import { chooseDatabase } from './database-target.js';
 import { formatParked, formatRebuildReport, formatStatus } from './ledger-output.js';
@@ -64,18 +64,19 @@ async function rebuild(
 ): Promise<number> {
   const projections = app.get(ProjectionsService);
   const pool = app.get<pg.Pool>(DATABASE_POOL);
-  const live = (await statuses(app)).find((row) => row.name === name);
-  if (live?.lagEvents) {
+  const names = name === ALL_PROJECTIONS ? projections.names : [name];
+  for (const live of await statuses(app)) {
+    if (!names.includes(live.name) || !live.lagEvents) continue;
     // Under writes this is common; with no projector running anywhere it is a dead end.
     err(
-      `ledger: note: the live ${name} projector is ${live.lagEvents} event(s) behind the log; ` +
+      `ledger: note: the live ${live.name} projector is ${live.lagEvents} event(s) behind the log; ` +
         'the swap waits (a bounded time) for it to reach the rebuilt copy, which takes a ' +
         'Ledger app running its projectors',
     );
   }
   // Lag counts rows of ledger_events: only a log in PostgreSQL has a size to show.
   const total = config.eventStoreUrl === undefined ? await estimateLogEvents(pool) : undefined;
-  const reporter = new ProgressReporter(process.stderr, { label: name });
+  const reporter = new ProgressReporter(process.stderr, { label: names.join(', ') });
   const interrupted = (): void => {
     err(
       `\nledger: rebuild of ${name} interrupted: the live tables are untouched; ` +
@@ -86,7 +87,7 @@ async function rebuild(
   };
   process.once('SIGINT', interrupted);
   try {
-    const report = await projections.rebuild(name, (progress) =>
+    const reports = await projections.rebuild(names, (progress) =>
       reporter.update({
         phase: progress.phase,
         applied: progress.applied,
@@ -95,8 +96,8 @@ async function rebuild(
       }),
     );
     reporter.finish();
-    out(formatRebuildReport(report));
-    return report.swapped ? EXIT_OK : EXIT_REFUSED;
+    out(reports.map(formatRebuildReport).join('\n\n'));
+    return reports.every((report) => report.swapped) ? EXIT_OK : EXIT_REFUSED;
   } finally {
     reporter.finish();
     process.removeListener('SIGINT', interrupted);

@@ -1,5 +1,5 @@
 import { VIEW_PROJECTIONS } from '../projections/views/index.js';
-import { USAGE, parseArgs } from './cli-args.js';
+import { ALL_PROJECTIONS, USAGE, parseArgs } from './cli-args.js';
 import { EXIT_ERROR, EXIT_OK, err, out } from './cli-io.js';
 
 /**
@@ -19,7 +19,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const { command } = parsed;
   const known = VIEW_PROJECTIONS.map((projection) => projection.name);
   if ('projection' in command && command.projection !== undefined) {
-    if (!known.includes(command.projection)) {
+    const all = command.name === 'rebuild' && command.projection === ALL_PROJECTIONS;
+    if (!all && !known.includes(command.projection)) {
       err(
         `ledger: no projection named ${JSON.stringify(command.projection)} (known: ${known.join(', ')})`,
       );

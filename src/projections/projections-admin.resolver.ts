@@ -29,7 +29,18 @@ export class ProjectionsAdminResolver {
   async rebuildProjection(
     @Args('input') input: RebuildProjectionInput,
   ): Promise<RebuildReportType> {
-    return toRebuildReportType(await this.projections.rebuild(input.name));
+    const [report] = await this.projections.rebuild([input.name]);
+    return toRebuildReportType(report!);
+  }
+
+  @Mutation(() => [RebuildReportType], {
+    description:
+      'Blue/green rebuild of every view in one pass over the log; each is swapped only when its ' +
+      'parity check passes. Answers when done (`npm run ledger -- projections rebuild all` shows progress).',
+  })
+  async rebuildAllProjections(): Promise<RebuildReportType[]> {
+    const reports = await this.projections.rebuild(this.projections.names);
+    return reports.map(toRebuildReportType);
   }
 
   @Mutation(() => ReplayParkedResultType, {

@@ -17,7 +17,7 @@ import {
 import { ConsistencyService } from '../queries/consistency/consistency.service.js';
 import { CheckpointsRepository } from './engine/checkpoints.repository.js';
 import { type ParkedEvent, ParkedEventsRepository } from './engine/parked-events.repository.js';
-import { type Projection } from './engine/projection.js';
+import { type Projection, liveBinding } from './engine/projection.js';
 import {
   type RebuildOptions,
   type RebuildReport,
@@ -59,7 +59,9 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger('Projections');
   private readonly checkpoints: CheckpointsRepository;
   private readonly parked: ParkedEventsRepository;
-  private readonly runners: Map<string, ProjectionRunner>;
+  private readonly projections: Map<string, Projection>;
+  /** One runner for every view: the log is read once and each batch is one transaction. */
+  private readonly runner: ProjectionRunner;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -69,24 +71,35 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   ) {
     this.checkpoints = new CheckpointsRepository(pool);
     this.parked = new ParkedEventsRepository(pool);
-    this.runners = new Map(
-      VIEW_PROJECTIONS.map((projection) => [projection.name, this.runnerFor(projection)]),
+    this.projections = new Map(VIEW_PROJECTIONS.map((projection) => [projection.name, projection]));
+    this.runner = new ProjectionRunner(
+      VIEW_PROJECTIONS.map(liveBinding),
+      store,
+      pool,
+      this.checkpoints,
+      this.parked,
+      {
+        batchSize: config.projectionBatchSize,
+        retry: DEFAULT_RETRY,
+        onFailure: config.projectionOnFailure,
+        onAdvanced: (checkpointName) => consistency.checkpointAdvanced(checkpointName),
+        log: (message) => this.logger.warn(message),
+      },
     );
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.projectionsEnabled) return;
-    for (const runner of this.runners.values()) runner.start();
+    if (this.config.projectionsEnabled) this.runner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+    await this.runner.stop();
   }
 
   projection(name: string): Projection {
-    const runner = this.runners.get(name);
-    if (!runner) throw new UnknownProjectionError(`No projection named ${name}`);
-    return runner.projection;
+    const projection = this.projections.get(name);
+    if (!projection) throw new UnknownProjectionError(`No projection named ${name}`);
+    return projection;
   }
 
   listParked(name?: string): Promise<ParkedEvent[]> {
@@ -100,7 +113,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
    * log: the admin replays once the cause is fixed.
    */
   replayParked(name: string): Promise<{ replayed: number; failed: number }> {
-    return this.exclusively(name, (projection) => this.replayParkedOf(projection));
+    return this.exclusively([name], ([projection]) => this.replayParkedOf(projection!));
   }
 
   private async replayParkedOf(
@@ -123,7 +136,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
         await projection.apply(
           client,
           [{ event: decodeEvent(recorded), recorded }],
-          this.liveTables(projection),
+          liveBinding(projection).tables,
         );
         await this.parked.markReplayed(client, parked.id);
         await client.query('COMMIT');
@@ -141,17 +154,28 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     return { replayed, failed };
   }
 
-  /** Clears a stopped projector's status and starts it again from its checkpoint. */
+  /** The names of every view projection, for operations on all of them. */
+  get names(): string[] {
+    return [...this.projections.keys()];
+  }
+
+  /** Clears a stopped projector's status; the runner picks it up again from its checkpoint. */
   async restart(name: string): Promise<void> {
     this.projection(name);
     await this.checkpoints.setStatus(name, 'running', null);
-    if (this.config.projectionsEnabled) this.runners.get(name)!.start();
+    if (!this.config.projectionsEnabled) return;
+    await this.runner.stop();
+    this.runner.start();
   }
 
-  rebuild(name: string, onProgress?: RebuildOptions['onProgress']): Promise<RebuildReport> {
-    return this.exclusively(name, (projection) =>
+  /** Rebuilds the named projections blue/green, in one pass over the log. */
+  rebuild(
+    names: readonly string[],
+    onProgress?: RebuildOptions['onProgress'],
+  ): Promise<RebuildReport[]> {
+    return this.exclusively(names, (projections) =>
       new ProjectionRebuilder(this.store, this.pool, this.checkpoints, this.parked).rebuild(
-        projection,
+        projections,
         {
           batchSize: this.config.projectionBatchSize,
           alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
@@ -161,41 +185,30 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     );
   }
 
-  /** Runs `work` holding the projection's admin lock, or throws ProjectionBusyError at once. */
+  /** Runs `work` holding the projections' admin locks, or throws ProjectionBusyError at once. */
   private async exclusively<T>(
-    name: string,
-    work: (projection: Projection) => Promise<T>,
+    names: readonly string[],
+    work: (projections: Projection[]) => Promise<T>,
   ): Promise<T> {
-    const projection = this.projection(name); // An unknown name fails as such, before any lock.
+    const unique = [...new Set(names)].sort();
+    // An unknown name fails as such, before any lock.
+    const projections = unique.map((name) => this.projection(name));
     const client = await this.pool.connect();
+    const held: string[] = [];
     let broken = false;
     try {
-      const { rows } = await client.query<{ locked: boolean }>(ADMIN_TRY_LOCK_SQL, [name]);
-      if (!rows[0]?.locked) throw new ProjectionBusyError(name);
-      try {
-        return await work(projection);
-      } finally {
-        // A connection that cannot unlock is closed, which unlocks.
+      for (const name of unique) {
+        const { rows } = await client.query<{ locked: boolean }>(ADMIN_TRY_LOCK_SQL, [name]);
+        if (!rows[0]?.locked) throw new ProjectionBusyError(name);
+        held.push(name);
+      }
+      return await work(projections);
+    } finally {
+      // A connection that cannot unlock is closed, which unlocks.
+      for (const name of held) {
         await client.query(ADMIN_UNLOCK_SQL, [name]).catch(() => (broken = true));
       }
-    } finally {
       client.release(broken);
     }
-  }
-
-  private liveTables(projection: Projection): Record<string, string> {
-    return Object.fromEntries(projection.tables.map((table) => [table, table]));
-  }
-
-  private runnerFor(projection: Projection): ProjectionRunner {
-    return new ProjectionRunner(projection, this.store, this.pool, this.checkpoints, this.parked, {
-      checkpointName: projection.name,
-      tables: this.liveTables(projection),
-      batchSize: this.config.projectionBatchSize,
-      retry: DEFAULT_RETRY,
-      onFailure: this.config.projectionOnFailure,
-      onAdvanced: (checkpointName) => this.consistency.checkpointAdvanced(checkpointName),
-      log: (message) => this.logger.warn(message),
-    });
   }
 }

@@ -191,6 +191,13 @@ describe('the ledger CLI on DATABASE_URL', () => {
       expect(alone.code, alone.stderr).toBe(0);
       expect(alone.stdout).toMatch(/^view_account_statements\s+yes\s+4\s+4\s/m);
 
+      // Every view at once, in one pass over the log.
+      const all = await runCli(['projections', 'rebuild', 'all'], env);
+      expect(all.code, all.stderr).toBe(0);
+      for (const name of ['accounts', 'holdings', 'orders', 'ledger-entries']) {
+        expect(all.stdout).toContain(`Rebuilt ${name}: swapped in`);
+      }
+
       const status = await runCli(['projections', 'status'], env);
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/^accounts\s+\d+\.\d+\s+0\s+0\s+running\s+0$/m);

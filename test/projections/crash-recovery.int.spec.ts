@@ -347,26 +347,22 @@ describe('view projectors killed at random points while catching up', () => {
     // The clean build: the same runners, never killed, into shadow tables.
     const cleanStarted = Date.now();
     const cleanTables = new Map<string, TableNames>();
-    await Promise.all(
-      VIEW_PROJECTIONS.map(async (projection) => {
-        const tables = await shadowTables(pool, projection, CLEAN);
-        cleanTables.set(projection.name, tables);
-        const runner = new ProjectionRunner(
-          projection,
-          store,
-          pool,
-          new CheckpointsRepository(pool),
-          new ParkedEventsRepository(pool),
-          {
-            checkpointName: `${projection.name}:${CLEAN}`,
-            tables,
-            batchSize: DEFAULT_BATCH_SIZE,
-            retry: DEFAULT_RETRY,
-            onFailure: 'stop',
-          },
-        );
-        await runner.catchUpTo(head);
-      }),
+    const cleanBindings = [];
+    for (const projection of VIEW_PROJECTIONS) {
+      const tables = await shadowTables(pool, projection, CLEAN);
+      cleanTables.set(projection.name, tables);
+      cleanBindings.push({ projection, checkpointName: `${projection.name}:${CLEAN}`, tables });
+    }
+    const cleanRunner = new ProjectionRunner(
+      cleanBindings,
+      store,
+      pool,
+      new CheckpointsRepository(pool),
+      new ParkedEventsRepository(pool),
+      { batchSize: DEFAULT_BATCH_SIZE, retry: DEFAULT_RETRY, onFailure: 'stop' },
+    );
+    await cleanRunner.catchUpTo(
+      new Map(cleanBindings.map((binding) => [binding.checkpointName, head])),
     );
     console.log(`clean build in ${Date.now() - cleanStarted} ms`);
 

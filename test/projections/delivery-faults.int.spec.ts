@@ -296,14 +296,12 @@ describe('view projectors under subscription delivery faults', () => {
     batchSize: number,
   ): ProjectionRunner {
     const created = new ProjectionRunner(
-      projection,
+      [{ projection, checkpointName, tables }],
       source,
       db.pool,
       new CheckpointsRepository(db.pool),
       new ParkedEventsRepository(db.pool),
       {
-        checkpointName,
-        tables,
         batchSize,
         retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 10 },
         onFailure: 'stop',
@@ -348,7 +346,7 @@ describe('view projectors under subscription delivery faults', () => {
       const tables = await shadowTables(db.pool, projection, REFERENCE);
       reference.set(projection.name, tables);
       const name = `${projection.name}:${REFERENCE}`;
-      await runner(projection, store!, name, tables, 1_000).catchUpTo(head);
+      await runner(projection, store!, name, tables, 1_000).catchUpTo(new Map([[name, head]]));
     }
     const checkpoints = await checkpointRows(db.pool);
     const actual = [];

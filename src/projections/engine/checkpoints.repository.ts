@@ -24,49 +24,75 @@ function toCheckpoint(row: CheckpointRow): Checkpoint {
   };
 }
 
+export interface CheckpointMove {
+  readonly projection: string;
+  readonly position: Position;
+  /** Events applied since the previous position. */
+  readonly applied: number;
+}
+
 /** Projection checkpoints: where each projector has got to in the log. */
 export class CheckpointsRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   /** The checkpoint, created at START when the projector is new. */
   async ensure(projection: string): Promise<Checkpoint> {
+    return (await this.ensureAll([projection])).get(projection)!;
+  }
+
+  /** The checkpoints by name, each created at START when its projector is new. */
+  async ensureAll(projections: readonly string[]): Promise<Map<string, Checkpoint>> {
     await this.pool.query(
-      'INSERT INTO ledger_projection_checkpoints (projection) VALUES ($1) ON CONFLICT (projection) DO NOTHING',
-      [projection],
+      `INSERT INTO ledger_projection_checkpoints (projection)
+       SELECT unnest($1::text[]) ON CONFLICT (projection) DO NOTHING`,
+      [projections],
     );
-    const { rows } = await this.pool.query<CheckpointRow>(
-      `SELECT commit_position, prepare_position, status, last_error
-       FROM ledger_projection_checkpoints WHERE projection = $1`,
-      [projection],
+    const { rows } = await this.pool.query<CheckpointRow & { projection: string }>(
+      `SELECT projection, commit_position, prepare_position, status, last_error
+       FROM ledger_projection_checkpoints WHERE projection = ANY($1::text[])`,
+      [projections],
     );
-    return toCheckpoint(rows[0]!);
+    return new Map(rows.map((row) => [row.projection, toCheckpoint(row)]));
   }
 
-  /** Locks the checkpoint row for the batch's transaction and returns where it stands. */
-  async lock(client: pg.ClientBase, projection: string): Promise<Checkpoint | undefined> {
-    const { rows } = await client.query<CheckpointRow>(
-      `SELECT commit_position, prepare_position, status, last_error
-       FROM ledger_projection_checkpoints WHERE projection = $1 FOR UPDATE`,
-      [projection],
-    );
-    return rows[0] && toCheckpoint(rows[0]);
-  }
-
-  /** Moves the checkpoint and tells waiting readers, both at the transaction's commit. */
-  async advance(
+  /**
+   * Locks the checkpoint rows for the batch's transaction and returns where they stand.
+   * In name order, so that two runners sharing projections never wait on each other.
+   */
+  async lockAll(
     client: pg.ClientBase,
-    projection: string,
-    position: Position,
-    applied: number,
-  ): Promise<void> {
-    await client.query(
-      `UPDATE ledger_projection_checkpoints
-       SET commit_position = $2, prepare_position = $3, events_applied = events_applied + $4,
-           last_error = NULL, updated_at = now()
-       WHERE projection = $1`,
-      [projection, position.commit.toString(), position.prepare.toString(), applied],
+    projections: readonly string[],
+  ): Promise<Map<string, Checkpoint>> {
+    const { rows } = await client.query<CheckpointRow & { projection: string }>(
+      `SELECT projection, commit_position, prepare_position, status, last_error
+       FROM ledger_projection_checkpoints WHERE projection = ANY($1::text[])
+       ORDER BY projection FOR UPDATE`,
+      [projections],
     );
-    await client.query("SELECT pg_notify('ledger_checkpoints', $1)", [projection]);
+    return new Map(rows.map((row) => [row.projection, toCheckpoint(row)]));
+  }
+
+  /** Moves the checkpoints and tells waiting readers, both at the transaction's commit. */
+  async advanceAll(client: pg.ClientBase, moves: readonly CheckpointMove[]): Promise<void> {
+    const names = moves.map((move) => move.projection);
+    await client.query(
+      `UPDATE ledger_projection_checkpoints AS c
+       SET commit_position = m.commit_position, prepare_position = m.prepare_position,
+           events_applied = c.events_applied + m.applied, last_error = NULL, updated_at = now()
+       FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::bigint[])
+         AS m(projection, commit_position, prepare_position, applied)
+       WHERE c.projection = m.projection`,
+      [
+        names,
+        moves.map((move) => move.position.commit.toString()),
+        moves.map((move) => move.position.prepare.toString()),
+        moves.map((move) => move.applied),
+      ],
+    );
+    await client.query(
+      "SELECT pg_notify('ledger_checkpoints', name) FROM unnest($1::text[]) AS name",
+      [names],
+    );
   }
 
   async setStatus(

@@ -51,12 +51,32 @@ export interface RebuildOptions {
 /** Catch-up rounds before the swap; each is shorter than the one before while writes continue. */
 const MAX_CATCH_UP_ROUNDS = 5;
 
+/** A projection's live tables and their shadow copies. */
+interface RebuildPlan {
+  readonly projection: Projection;
+  readonly shadowName: string;
+  readonly pairs: readonly { readonly live: string; readonly shadow: string }[];
+}
+
+function planFor(projection: Projection): RebuildPlan {
+  return {
+    projection,
+    shadowName: `${projection.name}#rebuild`,
+    pairs: projection.tables.map((live) => ({ live, shadow: `${live}__shadow` })),
+  };
+}
+
+function sameTarget(plans: readonly RebuildPlan[], position: Position): Map<string, Position> {
+  return new Map(plans.map((plan) => [plan.shadowName, position]));
+}
+
 /**
- * Blue/green rebuild: builds shadow copies of a projection's tables from the start of
- * the log while the live tables keep serving and updating, then pauses the live
- * projector between two batches, brings both to the same position, compares them
- * (row counts and checksums) and swaps the copies in one transaction. A failed parity
- * check refuses the swap and reports the difference.
+ * Blue/green rebuild: builds shadow copies of projections' tables from the start of the
+ * log while the live tables keep serving and updating, then pauses the live projectors
+ * between two batches, brings each shadow to its live copy's position, compares them
+ * (row counts and checksums) and swaps the copies in one transaction. A projection
+ * whose parity check fails is not swapped, and its report says where they differ.
+ * Several projections rebuild in one pass over the log.
  */
 export class ProjectionRebuilder {
   private readonly tables: ViewTablesRepository;
@@ -70,30 +90,44 @@ export class ProjectionRebuilder {
     this.tables = new ViewTablesRepository(pool);
   }
 
-  async rebuild(projection: Projection, options: RebuildOptions): Promise<RebuildReport> {
+  async rebuild(
+    projections: readonly Projection[],
+    options: RebuildOptions,
+  ): Promise<RebuildReport[]> {
     const started = Date.now();
-    const shadowName = `${projection.name}#rebuild`;
-    const pairs = projection.tables.map((live) => ({ live, shadow: `${live}__shadow` }));
-    for (const { live, shadow } of pairs) await this.tables.createShadow(live, shadow);
-    const resetClient = await this.pool.connect();
+    const plans = projections.map(planFor);
     try {
-      await this.checkpoints.reset(resetClient, shadowName);
+      return await this.build(plans, options, started);
     } finally {
-      resetClient.release();
+      await this.cleanUp(plans);
+    }
+  }
+
+  private async build(
+    plans: readonly RebuildPlan[],
+    options: RebuildOptions,
+    started: number,
+  ): Promise<RebuildReport[]> {
+    const client = await this.pool.connect();
+    try {
+      for (const plan of plans) {
+        for (const { live, shadow } of plan.pairs) await this.tables.createShadow(live, shadow);
+        await this.checkpoints.reset(client, plan.shadowName);
+      }
+    } finally {
+      client.release();
     }
     const shadow = new ProjectionRunner(
-      projection,
+      plans.map((plan) => ({
+        projection: plan.projection,
+        checkpointName: plan.shadowName,
+        tables: Object.fromEntries(plan.pairs.map(({ live, shadow: copy }) => [live, copy])),
+      })),
       this.store,
       this.pool,
       this.checkpoints,
       this.parked,
-      {
-        checkpointName: shadowName,
-        tables: Object.fromEntries(pairs.map(({ live, shadow: copy }) => [live, copy])),
-        batchSize: options.batchSize,
-        retry: DEFAULT_RETRY,
-        onFailure: 'stop',
-      },
+      { batchSize: options.batchSize, retry: DEFAULT_RETRY, onFailure: 'stop' },
     );
 
     let applied = 0;
@@ -113,52 +147,60 @@ export class ProjectionRebuilder {
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       const head = await this.store.headPosition();
       if (comparePositions(position, head) >= 0) break;
-      const caughtUp = await shadow.catchUpTo(head, report('catching-up'));
-      position = caughtUp.position;
+      const caughtUp = await shadow.catchUpTo(sameTarget(plans, head), report('catching-up'));
+      position = head;
       applied += caughtUp.applied;
     }
 
-    await this.waitForLive(projection.name, position, options.alignTimeoutMs);
+    for (const plan of plans) {
+      await this.waitForLive(plan.projection.name, position, options.alignTimeoutMs);
+    }
+    const names = plans.map((plan) => plan.projection.name).sort();
     const pause = await this.pool.connect();
     try {
-      await pause.query(PAUSE_SQL, [projection.name]);
-      // The live projector is between batches now and stays there until RESUME.
-      const live = (await this.checkpoints.ensure(projection.name)).position;
-      const aligned = await shadow.catchUpTo(live, report('aligning'));
-      position = aligned.position;
+      for (const name of names) await pause.query(PAUSE_SQL, [name]);
+      // The live projectors are between batches now and stay there until RESUME.
+      const live = await this.checkpoints.ensureAll(names);
+      const targets = new Map(
+        plans.map((plan) => [plan.shadowName, live.get(plan.projection.name)!.position]),
+      );
+      const aligned = await shadow.catchUpTo(targets, report('aligning'));
       applied += aligned.applied;
-      if (comparePositions(position, live) !== 0) {
-        throw new Error(
-          `shadow stopped at ${encodePosition(position)}, live is at ${encodePosition(live)}`,
-        );
+      for (const plan of plans) {
+        const reached = shadow.committedPosition(plan.shadowName)!;
+        const target = targets.get(plan.shadowName)!;
+        if (comparePositions(reached, target) !== 0) {
+          throw new Error(
+            `shadow of ${plan.projection.name} stopped at ${encodePosition(reached)}, live is at ${encodePosition(target)}`,
+          );
+        }
       }
-      const parity = await this.compare(pause, pairs);
-      const swapped = parity.every((p) => p.equal);
-      if (swapped) {
+      const outcomes = [];
+      for (const plan of plans)
+        outcomes.push({ plan, parity: await this.compare(pause, plan.pairs) });
+      const passing = outcomes.filter(({ parity }) => parity.every((p) => p.equal));
+      if (passing.length > 0) {
         await pause.query('BEGIN');
         try {
-          await this.tables.swap(pause, pairs);
-          await pause.query('DELETE FROM ledger_projection_checkpoints WHERE projection = $1', [
-            shadowName,
-          ]);
+          for (const { plan } of passing) await this.tables.swap(pause, plan.pairs);
           await pause.query('COMMIT');
         } catch (error) {
           await pause.query('ROLLBACK');
           throw error;
         }
       }
-      return {
-        projection: projection.name,
-        swapped,
-        position: encodePosition(position),
+      const seconds = (Date.now() - started) / 1000;
+      return outcomes.map(({ plan, parity }) => ({
+        projection: plan.projection.name,
+        swapped: passing.some((pass) => pass.plan === plan),
+        position: encodePosition(targets.get(plan.shadowName)!),
         eventsApplied: applied,
-        seconds: (Date.now() - started) / 1000,
+        seconds,
         parity,
-      };
+      }));
     } finally {
-      await pause.query(RESUME_SQL, [projection.name]).catch(() => undefined);
+      for (const name of names) await pause.query(RESUME_SQL, [name]).catch(() => undefined);
       pause.release();
-      await this.cleanUp(pairs, shadowName);
     }
   }
 
@@ -193,13 +235,12 @@ export class ProjectionRebuilder {
   }
 
   /** Whatever was not swapped in is dropped (after a swap only the retired names are gone already). */
-  private async cleanUp(
-    pairs: readonly { live: string; shadow: string }[],
-    shadowName: string,
-  ): Promise<void> {
-    for (const { shadow } of pairs) await this.tables.drop(shadow);
-    await this.pool.query('DELETE FROM ledger_projection_checkpoints WHERE projection = $1', [
-      shadowName,
+  private async cleanUp(plans: readonly RebuildPlan[]): Promise<void> {
+    for (const plan of plans) {
+      for (const { shadow } of plan.pairs) await this.tables.drop(shadow);
+    }
+    await this.pool.query('DELETE FROM ledger_projection_checkpoints WHERE projection = ANY($1)', [
+      plans.map((plan) => plan.shadowName),
     ]);
   }
 }

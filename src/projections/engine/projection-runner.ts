@@ -12,15 +12,17 @@ import {
 import { type BackoffPolicy, backoffDelayMs, pause } from './backoff.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
-import { type ProjectedEvent, type Projection, type TableNames } from './projection.js';
+import {
+  type ProjectedEvent,
+  type ProjectionBinding,
+  isLiveBinding,
+  lowestPosition,
+} from './projection.js';
 
 /** What a projector does with an event it cannot apply after its retries: park it and stop, or park it and go on. */
 export type FailurePolicy = 'stop' | 'skip';
 
 export interface RunnerOptions {
-  /** The checkpoint's name: the projection's own, or a rebuild's shadow. */
-  readonly checkpointName: string;
-  readonly tables: TableNames;
   readonly batchSize: number;
   readonly retry: BackoffPolicy;
   readonly onFailure: FailurePolicy;
@@ -40,51 +42,71 @@ const RESTART_BACKOFF: BackoffPolicy = {
   maxDelayMs: 10_000,
 };
 
-/** Taken per batch by a live projector; held by a rebuild's swap. Advisory: no transaction id. */
-export const PAUSE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext('ledger-projection:' || $1))";
+/**
+ * Taken per batch for every live projection in it; held by a rebuild's swap. Advisory:
+ * no transaction id. Sorted, so that two runners never wait on each other.
+ */
+const PAUSE_LOCKS_SQL = `SELECT pg_advisory_xact_lock(hashtext('ledger-projection:' || name))
+  FROM (SELECT name FROM unnest($1::text[]) AS name ORDER BY name) AS sorted`;
 export const PAUSE_SQL = "SELECT pg_advisory_lock(hashtext('ledger-projection:' || $1))";
 export const RESUME_SQL = "SELECT pg_advisory_unlock(hashtext('ledger-projection:' || $1))";
 
 export interface CatchUpProgress {
+  /** Log events read and applied so far, whatever the number of projections. */
   readonly applied: number;
   readonly position: Position;
   readonly target: Position;
 }
 
-/** Another runner moved the checkpoint: this one starts over from where it now stands. */
+/** Another runner moved a checkpoint: this one starts over from where they now stand. */
 class CheckpointMovedError extends Error {}
+
+/** A binding and the events of a batch past its checkpoint (and within its target). */
+interface Slice {
+  readonly binding: ProjectionBinding;
+  readonly events: readonly RecordedEvent[];
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /**
- * Follows the global log from a projection's checkpoint, catch-up then live, and
- * applies it in bounded batches. Each batch's view writes and its checkpoint commit in
- * one transaction, under a lock on the checkpoint row that also proves no other runner
- * applied it first: a crash at any instant neither loses nor repeats an event.
+ * Follows the global log for a group of projections, catch-up then live, and applies
+ * it in bounded batches. The log is read and decoded once for the group, and a batch is
+ * applied to every projection in one transaction, with each projection's checkpoint
+ * locked (which proves no other runner applied it first) and moved in it: a crash at any
+ * instant neither loses nor repeats an event. Each projection keeps its own checkpoint:
+ * one that starts behind the others only gets the events past its own, and one that
+ * fails on an event is split off, retried alone, and parks the event by its policy.
  */
 export class ProjectionRunner {
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
-  private position: Position | undefined;
+  private readonly positions = new Map<string, Position>();
+  /** The bindings that are not stopped. */
+  private active: ProjectionBinding[] = [];
+  /** While catching up to targets: no binding applies an event past its own. */
+  private targets: ReadonlyMap<string, Position> | undefined;
 
   constructor(
-    readonly projection: Projection,
+    readonly bindings: readonly ProjectionBinding[],
     private readonly store: EventStore,
     private readonly pool: pg.Pool,
     private readonly checkpoints: CheckpointsRepository,
     private readonly parked: ParkedEventsRepository,
     private readonly options: RunnerOptions,
-  ) {}
-
-  get name(): string {
-    return this.options.checkpointName;
+  ) {
+    if (bindings.length === 0) throw new Error('A projection runner needs a projection');
   }
 
-  /** The last position this runner committed (undefined before its first batch). */
-  get committedPosition(): Position | undefined {
-    return this.position;
+  get name(): string {
+    return this.bindings.map((binding) => binding.checkpointName).join(', ');
+  }
+
+  /** The last position committed for a checkpoint (undefined before the runner loaded it). */
+  committedPosition(checkpointName: string): Position | undefined {
+    return this.positions.get(checkpointName);
   }
 
   start(): void {
@@ -112,93 +134,169 @@ export class ProjectionRunner {
         if (!(await this.follow(signal))) return;
         failures = 0;
       } catch (error) {
-        // The store or the database went away: start over from the checkpoint, later.
+        // The store or the database went away: start over from the checkpoints, later.
         failures++;
-        this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoint`);
+        this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoints`);
         await pause(backoffDelayMs(RESTART_BACKOFF, Math.min(failures, 10)), signal);
       }
     }
   }
 
-  /** One subscription from the stored checkpoint. False when the projector must stop. */
-  private async follow(signal: AbortSignal): Promise<boolean> {
-    const checkpoint = await this.checkpoints.ensure(this.name);
-    if (checkpoint.status === 'stopped') {
-      this.options.log?.(`${this.name} is stopped: ${checkpoint.lastError ?? 'by an admin'}`);
-      return false;
+  /** Loads the checkpoints; stopped projections stay out until restarted. */
+  private async load(): Promise<void> {
+    const stored = await this.checkpoints.ensureAll(
+      this.bindings.map((binding) => binding.checkpointName),
+    );
+    this.active = [];
+    for (const binding of this.bindings) {
+      const checkpoint = stored.get(binding.checkpointName)!;
+      this.positions.set(binding.checkpointName, checkpoint.position);
+      if (checkpoint.status === 'stopped') {
+        this.options.log?.(
+          `${binding.checkpointName} is stopped: ${checkpoint.lastError ?? 'by an admin'}`,
+        );
+      } else {
+        this.active.push(binding);
+      }
     }
-    this.position = checkpoint.position;
+  }
+
+  /** One pass from the stored checkpoints. False when the runner must end. */
+  private async follow(signal: AbortSignal): Promise<boolean> {
+    await this.load();
     try {
-      while (!signal.aborted) {
+      const reader = new PageReader(this.store, this.options.batchSize);
+      while (!signal.aborted && this.active.length > 0) {
         // Pages read from the store keep the log's order: a push channel that repeats or
         // reorders events only wakes the projector, it never feeds it.
-        const page = await this.store.readAll({
-          after: this.position,
-          maxCount: this.options.batchSize,
-        });
-        if (page.length > 0 && !(await this.handle(page))) return false;
+        const page = await reader.next(this.lowest());
+        if (page.length > 0) await this.handle(this.active, page);
         if (page.length < this.options.batchSize) {
-          await this.store.waitForEvents(this.position, IDLE_RECHECK_MS, signal);
+          await this.store.waitForEvents(this.lowest(), IDLE_RECHECK_MS, signal);
         }
       }
       return false;
     } catch (error) {
       if (!(error instanceof CheckpointMovedError)) throw error;
-      this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoint`);
+      this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoints`);
       return true;
     }
   }
 
-  /**
-   * Applies the log up to and including `target`, then returns (a rebuild's shadow).
-   * Not to be mixed with start() on the same runner.
-   */
-  async catchUpTo(
-    target: Position,
-    onProgress?: (progress: CatchUpProgress) => void,
-  ): Promise<{ position: Position; applied: number }> {
-    let position = (await this.checkpoints.ensure(this.name)).position;
-    this.position = position;
-    let applied = 0;
-    while (comparePositions(position, target) < 0) {
-      const page = await this.store.readAll({ after: position, maxCount: this.options.batchSize });
-      const batch = page.filter((event) => comparePositions(event.position, target) <= 0);
-      if (batch.length === 0) break;
-      if (!(await this.handle(batch)))
-        throw new Error(`${this.name} stopped at ${encodePosition(this.position!)}`);
-      position = this.position!;
-      applied += batch.length;
-      onProgress?.({ applied, position, target });
-    }
-    return { position, applied };
+  private lowest(): Position {
+    return lowestPosition(
+      this.active.map((binding) => this.positions.get(binding.checkpointName)!),
+    );
   }
 
-  /** Applies a batch with retries; a batch that keeps failing is applied event by event. */
-  private async handle(batch: readonly RecordedEvent[]): Promise<boolean> {
-    const error = await this.withRetries(batch);
-    if (error === undefined) return true;
-    if (batch.length === 1) return this.giveUp(batch[0]!, error);
-    for (const event of batch) {
-      const single = await this.withRetries([event]);
-      if (single !== undefined && !(await this.giveUp(event, single))) return false;
+  /**
+   * Applies the log up to each checkpoint's target (inclusive), then returns (a
+   * rebuild's shadows). Not to be mixed with start() on the same runner.
+   */
+  async catchUpTo(
+    targets: ReadonlyMap<string, Position>,
+    onProgress?: (progress: CatchUpProgress) => void,
+  ): Promise<{ applied: number }> {
+    await this.load();
+    const stopped = this.bindings.filter((binding) => !this.active.includes(binding));
+    if (stopped.length > 0) throw new Error(`${stopped[0]!.checkpointName} is stopped`);
+    const target = (binding: ProjectionBinding): Position => {
+      const position = targets.get(binding.checkpointName);
+      if (!position) throw new Error(`No target for ${binding.checkpointName}`);
+      return position;
+    };
+    const behind = (): ProjectionBinding[] =>
+      this.active.filter(
+        (binding) =>
+          comparePositions(this.positions.get(binding.checkpointName)!, target(binding)) < 0,
+      );
+    const highest = this.bindings
+      .map(target)
+      .reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
+    this.targets = targets;
+    try {
+      const reader = new PageReader(this.store, this.options.batchSize);
+      let applied = 0;
+      for (let pending = behind(); pending.length > 0; pending = behind()) {
+        const after = lowestPosition(
+          pending.map((binding) => this.positions.get(binding.checkpointName)!),
+        );
+        const page = (await reader.next(after)).filter(
+          (event) => comparePositions(event.position, highest) <= 0,
+        );
+        if (page.length === 0) break;
+        await this.handle(pending, page);
+        const stoppedNow = pending.find((binding) => !this.active.includes(binding));
+        if (stoppedNow) {
+          throw new Error(
+            `${stoppedNow.checkpointName} stopped at ${encodePosition(this.positions.get(stoppedNow.checkpointName)!)}`,
+          );
+        }
+        applied += page.length;
+        onProgress?.({ applied, position: page[page.length - 1]!.position, target: highest });
+      }
+      return { applied };
+    } finally {
+      this.targets = undefined;
     }
-    return true;
+  }
+
+  /** Each binding with the events past its checkpoint and within its target. */
+  private slices(
+    bindings: readonly ProjectionBinding[],
+    events: readonly RecordedEvent[],
+  ): Slice[] {
+    const slices: Slice[] = [];
+    for (const binding of bindings) {
+      if (!this.active.includes(binding)) continue;
+      const from = this.positions.get(binding.checkpointName)!;
+      const upTo = this.targets?.get(binding.checkpointName);
+      const mine = events.filter(
+        (event) =>
+          comparePositions(event.position, from) > 0 &&
+          (upTo === undefined || comparePositions(event.position, upTo) <= 0),
+      );
+      if (mine.length > 0) slices.push({ binding, events: mine });
+    }
+    return slices;
+  }
+
+  /**
+   * Applies the events with retries. What keeps failing is split: each projection on its
+   * own, then event by event, and an event that still fails is given up on.
+   */
+  private async handle(
+    bindings: readonly ProjectionBinding[],
+    events: readonly RecordedEvent[],
+  ): Promise<void> {
+    const slices = this.slices(bindings, events);
+    if (slices.length === 0) return;
+    const error = await this.withRetries(slices);
+    if (error === undefined || this.abort.signal.aborted) return;
+    if (slices.length > 1) {
+      for (const { binding } of slices) await this.handle([binding], events);
+      return;
+    }
+    const [{ binding, events: mine }] = slices as [Slice];
+    if (mine.length === 1) return this.giveUp(binding, mine[0]!, error);
+    for (const event of mine) await this.handle([binding], [event]);
   }
 
   /** Undefined on success, else the last error once the attempts are spent. */
-  private async withRetries(events: readonly RecordedEvent[]): Promise<string | undefined> {
+  private async withRetries(slices: readonly Slice[]): Promise<string | undefined> {
     const { retry } = this.options;
     let lastError = '';
     for (let attempt = 1; attempt <= retry.maxAttempts; attempt++) {
       if (this.abort.signal.aborted) return 'stopped';
       try {
-        await this.applyAndAdvance(events);
+        await this.applyAndAdvance(slices);
         return undefined;
       } catch (error) {
         if (error instanceof CheckpointMovedError) throw error;
         lastError = describe(error);
+        const names = slices.map((slice) => slice.binding.checkpointName).join(', ');
         this.options.log?.(
-          `${this.name}: attempt ${attempt} failed at ${encodePosition(events[0]!.position)}: ${lastError}`,
+          `${names}: attempt ${attempt} failed at ${encodePosition(slices[0]!.events[0]!.position)}: ${lastError}`,
         );
         if (attempt < retry.maxAttempts)
           await pause(backoffDelayMs(retry, attempt), this.abort.signal);
@@ -207,56 +305,87 @@ export class ProjectionRunner {
     return lastError;
   }
 
-  private async applyAndAdvance(events: readonly RecordedEvent[]): Promise<void> {
-    const expected = this.position!;
-    const last = events[events.length - 1]!;
-    const projected: ProjectedEvent[] = events.map((recorded) => ({
+  private async applyAndAdvance(slices: readonly Slice[]): Promise<void> {
+    // Slices of one batch are suffixes of it: the longest is decoded once for all.
+    const longest = slices.reduce((a, b) => (b.events.length > a.events.length ? b : a)).events;
+    const decoded: ProjectedEvent[] = longest.map((recorded) => ({
       event: decodeEvent(recorded),
       recorded,
     }));
-    await this.inTransaction(expected, async (client) => {
-      await this.projection.apply(client, projected, this.options.tables);
-      await this.checkpoints.advance(client, this.name, last.position, events.length);
+    await this.inTransaction(slices, async (client) => {
+      for (const { binding, events } of slices) {
+        await binding.projection.apply(
+          client,
+          decoded.slice(decoded.length - events.length),
+          binding.tables,
+        );
+      }
+      await this.checkpoints.advanceAll(
+        client,
+        slices.map(({ binding, events }) => ({
+          projection: binding.checkpointName,
+          position: events[events.length - 1]!.position,
+          applied: events.length,
+        })),
+      );
     });
-    this.committed(last.position);
+    for (const { binding, events } of slices) {
+      this.committed(binding, events[events.length - 1]!.position);
+    }
   }
 
-  /** Parks the event; with 'skip' the checkpoint moves past it, with 'stop' the projector stops. */
-  private async giveUp(event: RecordedEvent, error: string): Promise<boolean> {
-    if (this.abort.signal.aborted) return false;
+  /** Parks the event; with 'skip' the checkpoint moves past it, with 'stop' the projection stops. */
+  private async giveUp(
+    binding: ProjectionBinding,
+    event: RecordedEvent,
+    error: string,
+  ): Promise<void> {
+    if (this.abort.signal.aborted) return;
     const attempts = this.options.retry.maxAttempts;
     const skip = this.options.onFailure === 'skip';
-    await this.inTransaction(this.position!, async (client) => {
-      await this.parked.park(client, this.projection.name, event, error, attempts);
-      if (skip) await this.checkpoints.advance(client, this.name, event.position, 0);
+    const name = binding.checkpointName;
+    await this.inTransaction([{ binding, events: [event] }], async (client) => {
+      await this.parked.park(client, binding.projection.name, event, error, attempts);
+      if (skip) {
+        await this.checkpoints.advanceAll(client, [
+          { projection: name, position: event.position, applied: 0 },
+        ]);
+      }
     });
     if (skip) {
-      this.committed(event.position);
-      return true;
+      this.committed(binding, event.position);
+      return;
     }
     await this.checkpoints.setStatus(
-      this.name,
+      name,
       'stopped',
       `event ${event.id} at ${encodePosition(event.position)}: ${error}`,
     );
+    this.active = this.active.filter((other) => other !== binding);
     this.options.log?.(
-      `${this.name}: stopped at ${encodePosition(event.position)} after ${attempts} attempts`,
+      `${name}: stopped at ${encodePosition(event.position)} after ${attempts} attempts`,
     );
-    return false;
   }
 
   private async inTransaction(
-    expected: Position,
+    slices: readonly Slice[],
     work: (client: pg.PoolClient) => Promise<void>,
   ): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // A blue/green swap holds this lock to pause the live projector between batches.
-      if (this.name === this.projection.name) await client.query(PAUSE_LOCK_SQL, [this.name]);
-      const current = await this.checkpoints.lock(client, this.name);
-      if (!current || comparePositions(current.position, expected) !== 0) {
-        throw new CheckpointMovedError();
+      const live = slices.filter(({ binding }) => isLiveBinding(binding));
+      // A blue/green swap holds these locks to pause the live projections between batches.
+      if (live.length > 0) {
+        await client.query(PAUSE_LOCKS_SQL, [live.map(({ binding }) => binding.checkpointName)]);
+      }
+      const names = slices.map(({ binding }) => binding.checkpointName);
+      const current = await this.checkpoints.lockAll(client, names);
+      for (const name of names) {
+        const stored = current.get(name);
+        if (!stored || comparePositions(stored.position, this.positions.get(name)!) !== 0) {
+          throw new CheckpointMovedError(`the checkpoint of ${name} was moved by another runner`);
+        }
       }
       await work(client);
       await client.query('COMMIT');
@@ -268,8 +397,42 @@ export class ProjectionRunner {
     }
   }
 
-  private committed(position: Position): void {
-    this.position = position;
-    this.options.onAdvanced?.(this.name, position);
+  private committed(binding: ProjectionBinding, position: Position): void {
+    this.positions.set(binding.checkpointName, position);
+    this.options.onAdvanced?.(binding.checkpointName, position);
+  }
+}
+
+/**
+ * Reads the log in pages, fetching the next page while the current one is applied when
+ * the current one was full (a catch-up): the database and this process work at once.
+ */
+class PageReader {
+  private prefetched: { after: Position; page: Promise<RecordedEvent[]> } | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly batchSize: number,
+  ) {}
+
+  async next(after: Position): Promise<RecordedEvent[]> {
+    const ahead = this.prefetched;
+    this.prefetched = undefined;
+    const page =
+      ahead && comparePositions(ahead.after, after) === 0
+        ? await ahead.page
+        : await this.read(after);
+    if (page.length === this.batchSize) {
+      const following = page[page.length - 1]!.position;
+      const read = this.read(following);
+      // Observed here so that a failed read-ahead nobody awaits is not an unhandled rejection.
+      read.catch(() => undefined);
+      this.prefetched = { after: following, page: read };
+    }
+    return page;
+  }
+
+  private read(after: Position): Promise<RecordedEvent[]> {
+    return this.store.readAll({ after, maxCount: this.batchSize });
   }
 }

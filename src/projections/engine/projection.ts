@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import { type DomainEvent } from '../../events/event-catalog.js';
 import { type RecordedEvent } from '../../infrastructure/event-store/event-store.port.js';
+import {
+  type Position,
+  START,
+  comparePositions,
+} from '../../infrastructure/event-store/position.js';
 
 /** A decoded event with where it sits in the log and when it happened. */
 export interface ProjectedEvent {
@@ -28,4 +33,30 @@ export interface Projection {
     events: readonly ProjectedEvent[],
     tables: TableNames,
   ): Promise<void>;
+}
+
+/** A projection bound to the checkpoint it follows the log with and the tables it writes. */
+export interface ProjectionBinding {
+  readonly projection: Projection;
+  /** The projection's own name, or a rebuild's shadow. */
+  readonly checkpointName: string;
+  readonly tables: TableNames;
+}
+
+/** The live tables and checkpoint of a projection. */
+export function liveBinding(projection: Projection): ProjectionBinding {
+  return {
+    projection,
+    checkpointName: projection.name,
+    tables: Object.fromEntries(projection.tables.map((table) => [table, table])),
+  };
+}
+
+/** A live projection serves queries: a rebuild's swap must be able to pause it. */
+export function isLiveBinding(binding: ProjectionBinding): boolean {
+  return binding.checkpointName === binding.projection.name;
+}
+
+export function lowestPosition(positions: readonly Position[]): Position {
+  return positions.reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b), positions[0] ?? START);
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type AccountEvent } from '../../events/account.events.js';
 import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
-import { type Column, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
+import { type Column, copyRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
 import {
   accountIdOfStream,
   commitPosition,
@@ -242,7 +242,7 @@ async function apply(
   );
   // No ON CONFLICT: a statement line written twice means the batch was applied twice,
   // and the balances with it; that must fail loudly rather than be hidden.
-  await insertRows(client, physicalTable(tables, STATEMENTS), STATEMENT_COLUMNS, statements);
+  await copyRows(client, physicalTable(tables, STATEMENTS), STATEMENT_COLUMNS, statements);
 }
 
 /**

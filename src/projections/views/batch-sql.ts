@@ -1,10 +1,12 @@
 import type pg from 'pg';
+import { chunked, copyFrom, copyText } from '../../infrastructure/database/copy-from-stdin.js';
 import { type TableNames } from '../engine/projection.js';
 
 /**
- * The few SQL building blocks the view projections share. Every table write of a
- * batch is one `INSERT ... SELECT FROM unnest(...)`: each column travels as one array
- * parameter, so a batch of any size is one statement and one round trip per table.
+ * The few SQL building blocks the view projections share. Every table write of a batch
+ * is one statement: rows that update others are one `INSERT ... SELECT FROM unnest(...)`
+ * (each column travels as one array parameter), and rows that are only ever appended
+ * are one COPY, the fastest way into PostgreSQL.
  */
 
 /** PostgreSQL types of the columns the views use. */
@@ -60,6 +62,26 @@ export async function insertRows<Row>(
      ${onConflict}`,
     params,
   );
+}
+
+/**
+ * `COPY <table> (...) FROM STDIN`: appends the rows, for tables whose rows are never
+ * updated. A row whose key exists already fails the whole COPY, as a repeated batch must.
+ */
+export async function copyRows<Row>(
+  client: pg.ClientBase,
+  table: string,
+  columns: readonly Column<Row>[],
+  rows: readonly Row[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const names = columns.map((column) => quoteIdentifier(column.name)).join(', ');
+  function* lines(): Generator<string> {
+    for (const row of rows) {
+      yield `${columns.map((column) => copyText(column.value(row))).join('\t')}\n`;
+    }
+  }
+  await copyFrom(client, `COPY ${table} (${names}) FROM STDIN`, chunked(lines()));
 }
 
 /** `col = EXCLUDED.col, ...`: the new row's values win for these columns. */

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type Posting } from '../../domain/ledger.js';
 import { type DomainEvent } from '../../events/event-catalog.js';
 import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
-import { type Column, insertRows, physicalTable } from './batch-sql.js';
+import { type Column, copyRows, insertRows, physicalTable } from './batch-sql.js';
 import {
   accountIdOfStream,
   commitPosition,
@@ -130,14 +130,8 @@ async function apply(
   });
 
   await insertRows(client, currenciesTable, CURRENCY_COLUMNS, opened, 'ON CONFLICT DO NOTHING');
-  // The checkpoint makes each batch apply once; the key makes a repeat harmless anyway.
-  await insertRows(
-    client,
-    physicalTable(tables, ENTRIES),
-    ENTRY_COLUMNS,
-    entries,
-    'ON CONFLICT DO NOTHING',
-  );
+  // The checkpoint makes each batch apply once; a line written twice fails the batch.
+  await copyRows(client, physicalTable(tables, ENTRIES), ENTRY_COLUMNS, entries);
 }
 
 /** The double-entry journal: one row per posting, in the account's currency. */

@@ -6,10 +6,14 @@ import { createPool } from '../../../src/infrastructure/database/create-pool.js'
 import { migrate } from '../../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../../src/infrastructure/database/migrations/index.js';
 import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres/postgres.event-store.js';
-import { comparePositions } from '../../../src/infrastructure/event-store/position.js';
+import {
+  type Position,
+  START,
+  comparePositions,
+} from '../../../src/infrastructure/event-store/position.js';
 import { CheckpointsRepository } from '../../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../../src/projections/engine/parked-events.repository.js';
-import { type Projection } from '../../../src/projections/engine/projection.js';
+import { type Projection, liveBinding } from '../../../src/projections/engine/projection.js';
 import { ProjectionRebuilder } from '../../../src/projections/engine/projection-rebuilder.js';
 import {
   type FailurePolicy,
@@ -17,22 +21,31 @@ import {
 } from '../../../src/projections/engine/projection-runner.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
-/** Records every event it sees; a primary key makes a second application fail loudly. */
-const seenProjection: Projection = {
-  name: 'seen',
-  tables: ['test_seen'],
-  async apply(client, events, tables) {
-    const poison = events.find(
-      (e) => e.event.type === 'AccountOrderOpened' && e.event.data.instrument === 'POISON',
-    );
-    if (poison) throw new Error(`cannot project ${poison.recorded.id}`);
-    await client.query(
-      `INSERT INTO ${tables['test_seen']} (event_id, stream_id)
-       SELECT * FROM unnest($1::uuid[], $2::text[])`,
-      [events.map((e) => e.recorded.id), events.map((e) => e.recorded.streamId)],
-    );
-  },
-};
+/**
+ * Records every event it sees in its table; a primary key makes a second application
+ * fail loudly. It cannot apply events of the instrument it is allergic to.
+ */
+function recordingProjection(name: string, table: string, poison: string): Projection {
+  return {
+    name,
+    tables: [table],
+    async apply(client, events, tables) {
+      const bad = events.find(
+        (e) => e.event.type === 'AccountOrderOpened' && e.event.data.instrument === poison,
+      );
+      if (bad) throw new Error(`cannot project ${bad.recorded.id}`);
+      await client.query(
+        `INSERT INTO ${tables[table]} (event_id, stream_id)
+         SELECT * FROM unnest($1::uuid[], $2::text[])`,
+        [events.map((e) => e.recorded.id), events.map((e) => e.recorded.streamId)],
+      );
+    },
+  };
+}
+
+const seenProjection = recordingProjection('seen', 'test_seen', 'POISON');
+/** A second view for the group tests, with another event it cannot apply. */
+const otherProjection = recordingProjection('other', 'test_other', 'TOXIC');
 
 describe('ProjectionRunner', () => {
   let database: TestDatabase;
@@ -44,9 +57,14 @@ describe('ProjectionRunner', () => {
     database = await createTestDatabase();
     pool = createPool({ connectionString: database.url, max: 10 });
     await migrate(pool, MIGRATIONS);
-    await pool.query('CREATE TABLE test_seen (event_id uuid PRIMARY KEY, stream_id text NOT NULL)');
+    for (const table of ['test_seen', 'test_other']) {
+      await pool.query(
+        `CREATE TABLE ${table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL)`,
+      );
+    }
     store = new PostgresEventStore(pool);
     runners = [];
+    lastAppended = START;
   });
   afterEach(async () => {
     await Promise.all(runners.map((r) => r.stop()));
@@ -55,16 +73,18 @@ describe('ProjectionRunner', () => {
     await database.drop();
   });
 
-  function runner(onFailure: FailurePolicy = 'skip', batchSize = 50): ProjectionRunner {
+  function runner(
+    onFailure: FailurePolicy = 'skip',
+    batchSize = 50,
+    projections: readonly Projection[] = [seenProjection],
+  ): ProjectionRunner {
     const created = new ProjectionRunner(
-      seenProjection,
+      projections.map(liveBinding),
       store,
       pool,
       new CheckpointsRepository(pool),
       new ParkedEventsRepository(pool),
       {
-        checkpointName: 'seen',
-        tables: { test_seen: 'test_seen' },
         batchSize,
         retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
         onFailure,
@@ -74,9 +94,12 @@ describe('ProjectionRunner', () => {
     return created;
   }
 
+  /** The position of the last event appended: what "caught up" means here. */
+  let lastAppended: Position = START;
+
   async function append(count: number, instrument = 'AAPL'): Promise<void> {
     for (let i = 0; i < count; i++) {
-      await store.appendToStream(
+      const { position } = await store.appendToStream(
         `account-${randomUUID()}`,
         [
           {
@@ -90,26 +113,30 @@ describe('ProjectionRunner', () => {
         ],
         { expectedRevision: 'any' },
       );
+      lastAppended = position;
     }
   }
 
-  async function seenCount(): Promise<number> {
+  async function seenCount(table = 'test_seen'): Promise<number> {
     return Number(
-      (await pool.query<{ n: string }>('SELECT count(*) AS n FROM test_seen')).rows[0]!.n,
+      (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n,
     );
   }
 
-  async function caughtUp(): Promise<void> {
+  /**
+   * Until the checkpoint has passed the last append. Not the store's head: that is bound
+   * by the server-wide horizon, which other tests' transactions can hold back for a moment.
+   */
+  async function caughtUp(name = 'seen'): Promise<void> {
     await expect
       .poll(
         async () => {
-          const head = await store.headPosition();
-          const checkpoint = await new CheckpointsRepository(pool).ensure('seen');
-          return comparePositions(checkpoint.position, head);
+          const checkpoint = await new CheckpointsRepository(pool).ensure(name);
+          return comparePositions(checkpoint.position, lastAppended) >= 0;
         },
         { timeout: 20_000 },
       )
-      .toBe(0);
+      .toBe(true);
   }
 
   it('catches up, then follows live appends, applying each event once', async () => {
@@ -170,6 +197,58 @@ describe('ProjectionRunner', () => {
     expect(await new ParkedEventsRepository(pool).list('seen')).toHaveLength(1);
   });
 
+  describe('a group of projections', () => {
+    it('applies every batch to each projection once, in one pass over the log', async () => {
+      await append(120);
+      runner('skip', 25, [seenProjection, otherProjection]).start();
+      await caughtUp('seen');
+      await caughtUp('other');
+      await append(30);
+      await caughtUp('seen');
+      await caughtUp('other');
+      expect(await seenCount('test_seen')).toBe(150);
+      expect(await seenCount('test_other')).toBe(150);
+    });
+
+    it('one projection stopping on an event does not hold the others back', async () => {
+      await append(10);
+      await append(1, 'TOXIC');
+      await append(10);
+      runner('stop', 50, [seenProjection, otherProjection]).start();
+      await caughtUp('seen');
+      await expect
+        .poll(async () => (await new CheckpointsRepository(pool).ensure('other')).status, {
+          timeout: 20_000,
+        })
+        .toBe('stopped');
+      expect(await seenCount('test_seen')).toBe(21);
+      expect(await seenCount('test_other')).toBe(10);
+      // And the group goes on following the log for the projection still running.
+      await append(5);
+      await caughtUp('seen');
+      expect(await seenCount('test_seen')).toBe(26);
+      expect(await seenCount('test_other')).toBe(10);
+      const parked = await new ParkedEventsRepository(pool).list();
+      expect(parked.map((event) => event.projection)).toEqual(['other']);
+    });
+
+    it('a projection behind the others gets only the events past its own checkpoint', async () => {
+      await append(40);
+      const alone = runner('skip', 50, [seenProjection]);
+      alone.start();
+      await caughtUp('seen');
+      await alone.stop();
+      await append(20);
+      runner('skip', 15, [seenProjection, otherProjection]).start();
+      await caughtUp('seen');
+      await caughtUp('other');
+      // A second application would have failed on the primary key and parked events.
+      expect(await seenCount('test_seen')).toBe(60);
+      expect(await seenCount('test_other')).toBe(60);
+      expect(await new ParkedEventsRepository(pool).list()).toEqual([]);
+    });
+  });
+
   describe('blue/green rebuild', () => {
     function rebuilder(): ProjectionRebuilder {
       return new ProjectionRebuilder(
@@ -188,16 +267,16 @@ describe('ProjectionRunner', () => {
         while (writing) await append(5);
       })();
       const progress: number[] = [];
-      const report = await rebuilder().rebuild(seenProjection, {
+      const [report] = await rebuilder().rebuild([seenProjection], {
         batchSize: 40,
         alignTimeoutMs: 20_000,
         onProgress: (p) => progress.push(p.applied),
       });
       writing = false;
       await writer;
-      expect(report.swapped).toBe(true);
-      expect(report.parity.every((p) => p.equal)).toBe(true);
-      expect(report.parity[0]!.live.rows).toBeGreaterThanOrEqual(300);
+      expect(report!.swapped).toBe(true);
+      expect(report!.parity.every((p) => p.equal)).toBe(true);
+      expect(report!.parity[0]!.live.rows).toBeGreaterThanOrEqual(300);
       expect(progress.length).toBeGreaterThan(0);
       await caughtUp();
       // The swapped-in table is the live one now, and keeps following the log.
@@ -215,17 +294,43 @@ describe('ProjectionRunner', () => {
       await caughtUp();
       // A row the log never produced: the rebuilt copy cannot match it.
       await pool.query("INSERT INTO test_seen VALUES ($1, 'stray')", [randomUUID()]);
-      const report = await rebuilder().rebuild(seenProjection, {
+      const [report] = await rebuilder().rebuild([seenProjection], {
         batchSize: 20,
         alignTimeoutMs: 20_000,
       });
-      expect(report.swapped).toBe(false);
-      expect(report.parity[0]).toMatchObject({
+      expect(report!.swapped).toBe(false);
+      expect(report!.parity[0]).toMatchObject({
         equal: false,
         live: { rows: 51 },
         shadow: { rows: 50 },
       });
       expect(await seenCount()).toBe(51);
+    });
+
+    it('rebuilds several projections in one pass, swapping only those whose parity holds', async () => {
+      await append(80);
+      runner('skip', 50, [seenProjection, otherProjection]).start();
+      await caughtUp('seen');
+      await caughtUp('other');
+      await pool.query("INSERT INTO test_other VALUES ($1, 'stray')", [randomUUID()]);
+      const reports = await rebuilder().rebuild([seenProjection, otherProjection], {
+        batchSize: 30,
+        alignTimeoutMs: 20_000,
+      });
+      expect(reports.map((r) => [r.projection, r.swapped])).toEqual([
+        ['seen', true],
+        ['other', false],
+      ]);
+      expect(reports[0]!.eventsApplied).toBe(80);
+      expect(await seenCount('test_seen')).toBe(80);
+      expect(await seenCount('test_other')).toBe(81);
+      const tables = await pool.query(
+        "SELECT tablename FROM pg_tables WHERE tablename LIKE 'test_%' ORDER BY tablename",
+      );
+      expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual([
+        'test_other',
+        'test_seen',
+      ]);
     });
   });
 });

@@ -22,6 +22,7 @@ import {
   DEFAULT_RETRY,
   ProjectionRunner,
 } from '../../../src/projections/engine/projection-runner.js';
+import { liveBinding } from '../../../src/projections/engine/projection.js';
 import { VIEW_PROJECTIONS } from '../../../src/projections/views/index.js';
 
 /** The application_name of the process's database sessions. */
@@ -51,17 +52,20 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore(pool, { idleRecheckMs: 200 });
   const checkpoints = new CheckpointsRepository(pool);
   const parked = new ParkedEventsRepository(pool);
-  const runners = VIEW_PROJECTIONS.map(
-    (projection) =>
-      new ProjectionRunner(projection, store, pool, checkpoints, parked, {
-        checkpointName: projection.name,
-        tables: Object.fromEntries(projection.tables.map((table) => [table, table])),
-        batchSize,
-        retry: DEFAULT_RETRY,
-        // The production default: a failing event stops its projector, visibly.
-        onFailure: 'stop',
-        log: (message) => process.stderr.write(`[projector ${process.pid}] ${message}\n`),
-      }),
+  // As the app runs them: one runner for every view.
+  const runner = new ProjectionRunner(
+    VIEW_PROJECTIONS.map(liveBinding),
+    store,
+    pool,
+    checkpoints,
+    parked,
+    {
+      batchSize,
+      retry: DEFAULT_RETRY,
+      // The production default: a failing event stops its projector, visibly.
+      onFailure: 'stop',
+      log: (message) => process.stderr.write(`[projector ${process.pid}] ${message}\n`),
+    },
   );
 
   let stopping = false;
@@ -69,14 +73,14 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     void (async () => {
-      await Promise.all(runners.map((runner) => runner.stop()));
+      await runner.stop();
       await store.close();
       await pool.end();
       process.exit(0);
     })();
   });
 
-  for (const runner of runners) runner.start();
+  runner.start();
   process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, batchSize })}\n`);
 }
 
