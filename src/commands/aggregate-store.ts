@@ -11,6 +11,7 @@ import {
   MAX_READ_COUNT,
 } from '../infrastructure/event-store/event-store.port.js';
 import { type Position, START } from '../infrastructure/event-store/position.js';
+import { type BackoffPolicy, backoffDelayMs } from '../infrastructure/resilience/backoff.js';
 import { CommandRejectedError, ConcurrencyConflictError } from './command-errors.js';
 import { type CommandContext, metadataFor } from './command-context.js';
 import { deterministicUuid } from './deterministic-id.js';
@@ -24,8 +25,12 @@ import {
 
 /** Attempts of load-decide-append before a contended stream gives up with CONCURRENCY_CONFLICT. */
 export const MAX_COMMAND_ATTEMPTS = 12;
-const RETRY_BASE_DELAY_MS = 2;
-const RETRY_MAX_DELAY_MS = 50;
+/** Full jitter: contending writers spread out instead of colliding again in step. */
+const CONFLICT_BACKOFF: BackoffPolicy = {
+  maxAttempts: MAX_COMMAND_ATTEMPTS,
+  baseDelayMs: 4,
+  maxDelayMs: 50,
+};
 
 export interface Loaded<S> {
   readonly state: S;
@@ -161,10 +166,10 @@ export class AggregateStore {
       } catch (error) {
         this.cache.delete(streamId);
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (attempt >= MAX_COMMAND_ATTEMPTS) throw new ConcurrencyConflictError(streamId, attempt);
-        // Full jitter: contending writers spread out instead of colliding again in step.
-        const ceiling = Math.min(RETRY_BASE_DELAY_MS * 2 ** attempt, RETRY_MAX_DELAY_MS);
-        await sleep(Math.random() * ceiling);
+        if (attempt >= CONFLICT_BACKOFF.maxAttempts) {
+          throw new ConcurrencyConflictError(streamId, attempt);
+        }
+        await sleep(backoffDelayMs(CONFLICT_BACKOFF, attempt));
       }
     }
   }

@@ -9,7 +9,7 @@ import {
   comparePositions,
   encodePosition,
 } from '../../infrastructure/event-store/position.js';
-import { type BackoffPolicy, backoffDelayMs, pause } from './backoff.js';
+import { type BackoffPolicy, backoffDelayMs, pause } from '../../infrastructure/resilience/backoff.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import {

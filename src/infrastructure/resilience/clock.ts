@@ -1,0 +1,18 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Time as a dependency: code that waits or reads the time takes a Clock, so that tests
+ * drive it with a ManualClock instead of real timers.
+ */
+export interface Clock {
+  nowMs(): number;
+  /** Resolves after `delayMs`, or early (without throwing) once `signal` aborts. */
+  sleep(delayMs: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  nowMs: () => Date.now(),
+  sleep: async (delayMs, signal) => {
+    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+  },
+};
