@@ -47,6 +47,12 @@ const ADMIN_TRY_LOCK_SQL =
   "SELECT pg_try_advisory_lock(hashtext('ledger-projection-admin:' || $1)) AS locked";
 const ADMIN_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('ledger-projection-admin:' || $1))";
 
+/**
+ * A rebuild reads the log in bigger pages than a live projector: it is after throughput,
+ * and nobody waits on a shadow's position.
+ */
+const REBUILD_BATCH_SIZE = 5_000;
+
 /** Bound on waiting for the live projector to reach a rebuild's shadow. */
 const REBUILD_ALIGN_TIMEOUT_MS = 120_000;
 
@@ -177,7 +183,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
       new ProjectionRebuilder(this.store, this.pool, this.checkpoints, this.parked).rebuild(
         projections,
         {
-          batchSize: this.config.projectionBatchSize,
+          batchSize: REBUILD_BATCH_SIZE,
           alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
           ...(onProgress ? { onProgress } : {}),
         },

@@ -17,7 +17,11 @@ import {
   ProjectionRunner,
   RESUME_SQL,
 } from './projection-runner.js';
-import { type TableFingerprint, ViewTablesRepository } from './view-tables.repository.js';
+import {
+  type DeferredIndexes,
+  type TableFingerprint,
+  ViewTablesRepository,
+} from './view-tables.repository.js';
 
 export interface RebuildProgress extends CatchUpProgress {
   readonly phase: 'catching-up' | 'aligning';
@@ -108,10 +112,13 @@ export class ProjectionRebuilder {
     options: RebuildOptions,
     started: number,
   ): Promise<RebuildReport[]> {
+    const deferred: DeferredIndexes[] = [];
     const client = await this.pool.connect();
     try {
       for (const plan of plans) {
-        for (const { live, shadow } of plan.pairs) await this.tables.createShadow(live, shadow);
+        for (const { live, shadow } of plan.pairs) {
+          deferred.push(await this.tables.createShadow(live, shadow));
+        }
         await this.checkpoints.reset(client, plan.shadowName);
       }
     } finally {
@@ -152,6 +159,8 @@ export class ProjectionRebuilder {
       applied += caughtUp.applied;
     }
 
+    // The bulk of the log is in: the shadows become what the live tables are.
+    for (const indexes of deferred) await this.tables.finishShadow(indexes);
     for (const plan of plans) {
       await this.waitForLive(plan.projection.name, position, options.alignTimeoutMs);
     }

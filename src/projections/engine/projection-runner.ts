@@ -9,7 +9,11 @@ import {
   comparePositions,
   encodePosition,
 } from '../../infrastructure/event-store/position.js';
-import { type BackoffPolicy, backoffDelayMs, pause } from '../../infrastructure/resilience/backoff.js';
+import {
+  type BackoffPolicy,
+  backoffDelayMs,
+  pause,
+} from '../../infrastructure/resilience/backoff.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import {
@@ -375,9 +379,13 @@ export class ProjectionRunner {
     try {
       await client.query('BEGIN');
       const live = slices.filter(({ binding }) => isLiveBinding(binding));
-      // A blue/green swap holds these locks to pause the live projections between batches.
       if (live.length > 0) {
+        // A blue/green swap holds these locks to pause the live projections between batches.
         await client.query(PAUSE_LOCKS_SQL, [live.map(({ binding }) => binding.checkpointName)]);
+      } else {
+        // Nobody reads a shadow yet: no wait for the WAL flush. A server crash can only
+        // lose its last batches and their checkpoint together, never one without the other.
+        await client.query('SET LOCAL synchronous_commit = off');
       }
       const names = slices.map(({ binding }) => binding.checkpointName);
       const current = await this.checkpoints.lockAll(client, names);
