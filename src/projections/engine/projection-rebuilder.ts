@@ -52,6 +52,9 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
 }
 
+/** Shadows made ready for the swap at once. */
+const FINISHING_CONNECTIONS = 2;
+
 /** Catch-up rounds before the swap; each is shorter than the one before while writes continue. */
 const MAX_CATCH_UP_ROUNDS = 5;
 
@@ -159,8 +162,16 @@ export class ProjectionRebuilder {
       applied += caughtUp.applied;
     }
 
-    // The bulk of the log is in: the shadows become what the live tables are.
-    for (const indexes of deferred) await this.tables.finishShadow(indexes);
+    // The bulk of the log is in: the shadows become what the live tables are, two at a
+    // time (the table rewrites and index builds are the server's work, on its cores).
+    const pending = [...deferred];
+    await Promise.all(
+      Array.from({ length: FINISHING_CONNECTIONS }, async () => {
+        for (let next = pending.shift(); next; next = pending.shift()) {
+          await this.tables.finishShadow(next);
+        }
+      }),
+    );
     for (const plan of plans) {
       await this.waitForLive(plan.projection.name, position, options.alignTimeoutMs);
     }
@@ -185,8 +196,7 @@ export class ProjectionRebuilder {
         }
       }
       const outcomes = [];
-      for (const plan of plans)
-        outcomes.push({ plan, parity: await this.compare(pause, plan.pairs) });
+      for (const plan of plans) outcomes.push({ plan, parity: await this.compare(plan.pairs) });
       const passing = outcomes.filter(({ parity }) => parity.every((p) => p.equal));
       if (passing.length > 0) {
         await pause.query('BEGIN');
@@ -213,14 +223,16 @@ export class ProjectionRebuilder {
     }
   }
 
+  /** Each live table against its shadow, the two scanned at once (the server has the cores). */
   private async compare(
-    client: pg.ClientBase,
     pairs: readonly { live: string; shadow: string }[],
   ): Promise<TableParity[]> {
     const parity: TableParity[] = [];
     for (const { live, shadow } of pairs) {
-      const liveFingerprint = await this.tables.fingerprint(client, live);
-      const shadowFingerprint = await this.tables.fingerprint(client, shadow);
+      const [liveFingerprint, shadowFingerprint] = await Promise.all([
+        this.tables.fingerprint(live),
+        this.tables.fingerprint(shadow),
+      ]);
       parity.push({
         table: live,
         live: liveFingerprint,
