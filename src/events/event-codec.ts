@@ -35,15 +35,14 @@ function toJson(value: Plain): Json {
   return value as Json;
 }
 
+// Runs for every field of every event a projector reads: a plain loop, no entry arrays.
 function fromJson(value: Json, key: string): Plain {
-  if (typeof value === 'string' && isBigintField(key)) return BigInt(value);
+  if (typeof value === 'string') return isBigintField(key) ? BigInt(value) : value;
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => fromJson(item, ''));
-  if (value !== null && typeof value === 'object') {
-    const out: { [key: string]: Plain } = {};
-    for (const [k, item] of Object.entries(value)) out[k] = fromJson(item, k);
-    return out;
-  }
-  return value;
+  const out: { [key: string]: Plain } = {};
+  for (const k in value) out[k] = fromJson(value[k]!, k);
+  return out;
 }
 
 export function encodeEvent(event: DomainEvent): { type: string; data: JsonObject } {

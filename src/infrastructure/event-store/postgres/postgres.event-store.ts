@@ -33,12 +33,15 @@ interface EventRow {
   type: string;
   data: JsonObject;
   metadata: JsonObject;
-  created_at: Date;
+  created_ms: number;
 }
 
 // Not aliased `tx_id`: ORDER BY tx_id would then sort by the text alias ('1000' < '999').
+// The time travels as epoch milliseconds: a number parses far faster than a timestamp's
+// text, which counts when a rebuild reads a million rows.
 const EVENT_COLUMNS =
-  'tx_id::text AS commit_position, seq, event_id, stream_id, revision, type, data, metadata, created_at';
+  'tx_id::text AS commit_position, seq, event_id, stream_id, revision, type, data, metadata, ' +
+  '(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
 
 /** Only rows of transactions older than every running one: see migration 001. */
 const HORIZON = 'tx_id < pg_snapshot_xmin(pg_current_snapshot())';
@@ -52,7 +55,7 @@ function toRecorded(row: EventRow): RecordedEvent {
     position: { commit: BigInt(row.commit_position), prepare: BigInt(row.seq) },
     data: row.data,
     metadata: row.metadata,
-    createdAt: row.created_at,
+    createdAt: new Date(row.created_ms),
   };
 }
 
