@@ -4,16 +4,18 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import { type LedgerConfig } from './config/ledger-config.js';
 import { inputValidationPipe } from './infrastructure/graphql/validation.pipe.js';
+import { type MarketConfig } from './market/market.config.js';
 
 /** Largest request body accepted. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export async function createApp(
   config: LedgerConfig,
-  options: { logger?: boolean } = {},
+  /** `market`: unset, read from the environment (see AppModule.forRoot). */
+  options: { logger?: boolean; market?: MarketConfig } = {},
 ): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
+    AppModule.forRoot(config, options.market),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
     { logger: options.logger === false ? false : ['error', 'warn', 'log'] },
   );

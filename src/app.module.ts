@@ -2,16 +2,22 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CommandsModule } from './commands/commands.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { type LedgerConfig } from './config/ledger-config.js';
+import { loadMarketConfig } from './config/market-env.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module.js';
 import { LedgerGraphQLModule } from './infrastructure/graphql/graphql.module.js';
 import { HealthController } from './infrastructure/health/health.controller.js';
+import { MetricsModule } from './infrastructure/health/metrics.module.js';
+import { type MarketConfig } from './market/market.config.js';
+import { MarketModule } from './market/market.module.js';
 import { ProjectionsModule } from './projections/projections.module.js';
 import { QueriesModule } from './queries/queries.module.js';
+import { SagasModule } from './sagas/sagas.module.js';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: LedgerConfig): DynamicModule {
+  /** `market`: the simulated market and fees; unset, from the LEDGER_MARKET_* / LEDGER_FEE_* variables. */
+  static forRoot(config: LedgerConfig, market: MarketConfig = loadMarketConfig()): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -19,9 +25,12 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         LedgerGraphQLModule,
+        MetricsModule,
+        MarketModule.forRoot(market),
         CommandsModule,
         QueriesModule,
         ProjectionsModule,
+        SagasModule,
       ],
       controllers: [HealthController],
     };

@@ -23,6 +23,6 @@ import { PlaceOrderHandler } from './orders/place-order.handler.js';
     PlaceOrderHandler,
     CancelOrderHandler,
   ],
-  exports: [AggregateStore],
+  exports: [AggregateStore, IdempotentCommands],
 })
 export class CommandsModule {}

@@ -1,3 +1,5 @@
+import { type SagaConfig, loadSagaConfig } from './saga-config.js';
+
 /** Runtime selection, read once from the environment (see README, "Configuration"). */
 export interface LedgerConfig {
   /** PostgreSQL for read models and idempotency (and events unless eventStoreUrl); undefined: embedded. */
@@ -14,15 +16,16 @@ export interface LedgerConfig {
   readonly projectionBatchSize: number;
   /** What a projector does with an event it cannot apply: park it and stop, or park it and skip it. */
   readonly projectionOnFailure: 'stop' | 'skip';
+  readonly sagas: SagaConfig;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
 
-function nonEmpty(value: string | undefined): string | undefined {
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function integer(
+export function integer(
   name: string,
   value: string | undefined,
   fallback: number,
@@ -74,5 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       ['stop', 'skip'],
       'stop',
     ),
+    sagas: loadSagaConfig(env),
   };
 }

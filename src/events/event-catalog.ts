@@ -1,8 +1,9 @@
 import { type AccountEvent } from './account.events.js';
 import { type HoldingEvent } from './holding.events.js';
+import { type OrderSagaEvent } from './order-saga.events.js';
 import { type OrderEvent } from './order.events.js';
 
-export type DomainEvent = AccountEvent | HoldingEvent | OrderEvent;
+export type DomainEvent = AccountEvent | HoldingEvent | OrderEvent | OrderSagaEvent;
 export type DomainEventType = DomainEvent['type'];
 
 /**
@@ -35,6 +36,17 @@ export const EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = {
   OrderCancellationRequested: 1,
   OrderCancelled: 1,
   OrderExpired: 1,
+  OrderSagaStarted: 1,
+  OrderSagaReserved: 1,
+  OrderSagaFeeCharged: 1,
+  OrderSagaSubmitted: 1,
+  OrderSagaSubmitUnconfirmed: 1,
+  OrderSagaMarketPolled: 1,
+  OrderSagaFillSettled: 1,
+  OrderSagaMarketCancelSent: 1,
+  OrderSagaCompensationRequested: 1,
+  OrderSagaEnding: 1,
+  OrderSagaFinished: 1,
 };
 
 export function storedTypeName(type: DomainEventType): string {

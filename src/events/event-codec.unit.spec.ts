@@ -147,6 +147,53 @@ const SAMPLES: { [K in DomainEventType]: Extract<DomainEvent, { type: K }> } = {
     data: { orderId: 'o1', reason: 'cancelled by customer' },
   },
   OrderExpired: { type: 'OrderExpired', data: { orderId: 'o1' } },
+  OrderSagaStarted: {
+    type: 'OrderSagaStarted',
+    data: {
+      orderId: 'o1',
+      accountId: 'a1',
+      side: 'BUY',
+      instrument: 'ACME',
+      quantity: 10n,
+      priceMinor: BEYOND_DOUBLE,
+      feeMinor: 100n,
+      reserveMinor: BEYOND_DOUBLE,
+      expiresAt: null,
+    },
+  },
+  OrderSagaReserved: { type: 'OrderSagaReserved', data: { orderId: 'o1' } },
+  OrderSagaFeeCharged: { type: 'OrderSagaFeeCharged', data: { orderId: 'o1' } },
+  OrderSagaSubmitted: { type: 'OrderSagaSubmitted', data: { orderId: 'o1' } },
+  OrderSagaSubmitUnconfirmed: {
+    type: 'OrderSagaSubmitUnconfirmed',
+    data: { orderId: 'o1', reason: 'timed out' },
+  },
+  OrderSagaMarketPolled: {
+    type: 'OrderSagaMarketPolled',
+    data: {
+      orderId: 'o1',
+      fills: [{ fillId: 'f1', quantity: 3n, priceMinor: BEYOND_DOUBLE }],
+      status: 'OPEN',
+      nextCursor: 1,
+    },
+  },
+  OrderSagaFillSettled: { type: 'OrderSagaFillSettled', data: { orderId: 'o1', fillId: 'f1' } },
+  OrderSagaMarketCancelSent: {
+    type: 'OrderSagaMarketCancelSent',
+    data: { orderId: 'o1', cause: 'CUSTOMER' },
+  },
+  OrderSagaCompensationRequested: {
+    type: 'OrderSagaCompensationRequested',
+    data: { orderId: 'o1', by: 'admin' },
+  },
+  OrderSagaEnding: {
+    type: 'OrderSagaEnding',
+    data: { orderId: 'o1', status: 'REJECTED', reason: 'INSUFFICIENT_FUNDS', forced: false },
+  },
+  OrderSagaFinished: {
+    type: 'OrderSagaFinished',
+    data: { orderId: 'o1', status: 'REJECTED', reason: null },
+  },
 };
 
 /** A MARKET order: the nullable bigint field is null. */

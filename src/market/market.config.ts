@@ -20,3 +20,6 @@ export const DEFAULT_MARKET_CONFIG: MarketConfig = {
   resilience: DEFAULT_MARKET_RESILIENCE_CONFIG,
   fees: DEFAULT_FEE_SCHEDULE,
 };
+
+/** Nest injection token of the MarketConfig the module was built from. */
+export const MARKET_CONFIG = Symbol('MARKET_CONFIG');

@@ -6,7 +6,6 @@ import { AccountsHandler } from './accounts/accounts.query.js';
 import { AccountsResolver } from './accounts/accounts.resolver.js';
 import { HoldingsHandler } from './accounts/holdings.query.js';
 import { ConsistencyService } from './consistency/consistency.service.js';
-import { InstrumentsResolver } from './instruments.resolver.js';
 import { LedgerEntriesHandler } from './ledger/ledger-entries.query.js';
 import { LedgerEntriesResolver } from './ledger/ledger-entries.resolver.js';
 import { OrderHandler } from './orders/order.query.js';
@@ -48,7 +47,6 @@ import { OrdersRepository } from './repositories/orders.repository.js';
     OrdersResolver,
     LedgerEntriesResolver,
     ProjectionsResolver,
-    InstrumentsResolver,
   ],
   exports: [ConsistencyService],
 })

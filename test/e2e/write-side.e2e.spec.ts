@@ -1,3 +1,4 @@
+import { DEFAULT_SAGA_CONFIG } from '../../src/config/saga-config.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,11 @@ let dataDir: Awaited<ReturnType<typeof temporaryDataDir>>;
 beforeAll(async () => {
   dataDir = await temporaryDataDir();
   // The embedded default: no DATABASE_URL, no EVENTSTORE_URL.
-  ledger = await startTestApp({ dataDir: dataDir.dir });
+  // The command handlers alone: a saga working on the orders would write in the background.
+  ledger = await startTestApp({
+    dataDir: dataDir.dir,
+    sagas: { ...DEFAULT_SAGA_CONFIG, enabled: false },
+  });
 });
 afterAll(async () => {
   await ledger?.close();

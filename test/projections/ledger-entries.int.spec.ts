@@ -150,10 +150,14 @@ describe('ledger-entries projection', () => {
     ]);
   });
 
-  it('writes nothing twice when a batch is applied again', async () => {
+  it('fails a batch applied again rather than doubling the journal', async () => {
     log.account(accountId, account.opened(accountId), account.deposited(accountId, 10n));
+    await applyBatches(db.pool, ledgerEntriesProjection, [log.events]);
 
-    await applyBatches(db.pool, ledgerEntriesProjection, [log.events, log.events]);
+    // The checkpoint applies each batch once; were it applied twice, the copy's key says so.
+    await expect(applyBatches(db.pool, ledgerEntriesProjection, [log.events])).rejects.toThrow(
+      /duplicate key/,
+    );
 
     expect(await journal()).toHaveLength(2);
     expect(await selectAll(db.pool, 'view_ledger_account_currencies')).toHaveLength(1);

@@ -8,6 +8,7 @@ import {
   EVENT_STORE,
   type EventStore,
 } from '../../src/infrastructure/event-store/event-store.port.js';
+import { type MarketConfig } from '../../src/market/market.config.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -27,8 +28,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(overrides: Partial<LedgerConfig>): Promise<TestApp> {
-  const app = await createApp({ ...loadConfig({}), ...overrides }, { logger: false });
+/** `options.market`: the simulated market to trade on; unset, the LEDGER_MARKET_* defaults. */
+export async function startTestApp(
+  overrides: Partial<LedgerConfig>,
+  options: { market?: MarketConfig } = {},
+): Promise<TestApp> {
+  const app = await createApp(
+    { ...loadConfig({}), ...overrides },
+    { logger: false, market: options.market },
+  );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {

@@ -7,6 +7,7 @@ import {
   ValidationFailedError,
 } from '../../commands/command-errors.js';
 import { type RejectionCode } from '../../domain/rejection.js';
+import { MarketUnavailableError } from '../../market/market-gateway.port.js';
 import { ProjectionBusyError } from '../../projections/projections.service.js';
 import { UnknownProjectionError } from '../../projections/projections.service.js';
 import { EventStoreError } from '../event-store/event-store.errors.js';
@@ -68,6 +69,9 @@ export function toApiError(error: GraphQLError): ApiError {
   }
   if (original instanceof EventStoreError && original.code === 'STORE_UNAVAILABLE') {
     return { code: 'SERVICE_UNAVAILABLE', message: 'The event store is unavailable; try again' };
+  }
+  if (original instanceof MarketUnavailableError) {
+    return { code: 'SERVICE_UNAVAILABLE', message: 'The market is unavailable; try again' };
   }
   if (original === undefined || original instanceof GraphQLError) {
     // Parse, validation and input coercion errors of graphql-js: the request was malformed.

@@ -1,0 +1,81 @@
+import { type OrderSide } from './order.events.js';
+
+/** How an order placement ends; the order's terminal status. */
+export type SagaEnding = 'COMPLETED' | 'REJECTED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
+
+/** Why the saga cancelled an order at the market: decides the order's terminal status. */
+export type MarketCancelCause = 'CUSTOMER' | 'EXPIRY' | 'UNCONFIRMED' | 'ADMIN';
+
+export type MarketOrderState = 'OPEN' | 'FILLED' | 'CANCELLED' | 'EXPIRED';
+
+export interface SagaFill {
+  fillId: string;
+  quantity: bigint;
+  priceMinor: bigint;
+}
+
+/**
+ * Events of the `order-saga-<orderId>` stream: the placement saga's own progress. The
+ * effects (cash, shares, the order's lifecycle) are on the aggregates' streams; these
+ * record which step is done and what the saga learnt, so that a restart resumes there.
+ */
+export type OrderSagaEvent =
+  | {
+      readonly type: 'OrderSagaStarted';
+      readonly data: {
+        orderId: string;
+        accountId: string;
+        side: OrderSide;
+        instrument: string;
+        quantity: bigint;
+        /** The price the fee and the reservation were worked out from: limit or last price. */
+        priceMinor: bigint;
+        /** Quoted once here and never again: a restart reuses it. */
+        feeMinor: bigint;
+        /** Cash a buy reserves (notional and fee); 0 for a sell, which reserves shares. */
+        reserveMinor: bigint;
+        expiresAt: string | null;
+      };
+    }
+  | { readonly type: 'OrderSagaReserved'; readonly data: { orderId: string } }
+  | { readonly type: 'OrderSagaFeeCharged'; readonly data: { orderId: string } }
+  | { readonly type: 'OrderSagaSubmitted'; readonly data: { orderId: string } }
+  /** The market did not answer the submit: the order may or may not be there. */
+  | {
+      readonly type: 'OrderSagaSubmitUnconfirmed';
+      readonly data: { orderId: string; reason: string };
+    }
+  | {
+      readonly type: 'OrderSagaMarketPolled';
+      readonly data: {
+        orderId: string;
+        fills: SagaFill[];
+        status: MarketOrderState;
+        nextCursor: number;
+      };
+    }
+  | { readonly type: 'OrderSagaFillSettled'; readonly data: { orderId: string; fillId: string } }
+  | {
+      readonly type: 'OrderSagaMarketCancelSent';
+      readonly data: { orderId: string; cause: MarketCancelCause };
+    }
+  /** An admin asked to unwind the saga (cancel at the market if there, then compensate). */
+  | {
+      readonly type: 'OrderSagaCompensationRequested';
+      readonly data: { orderId: string; by: string };
+    }
+  /** How the saga is to end, when a step decided it (a refusal, a rejection, an admin). */
+  | {
+      readonly type: 'OrderSagaEnding';
+      readonly data: {
+        orderId: string;
+        status: SagaEnding;
+        reason: string;
+        /** Set by an admin's failSaga: end without asking the market anything more. */
+        forced: boolean;
+      };
+    }
+  | {
+      readonly type: 'OrderSagaFinished';
+      readonly data: { orderId: string; status: SagaEnding; reason: string | null };
+    };

@@ -1,0 +1,166 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type pg from 'pg';
+import { AggregateStore } from '../../commands/aggregate-store.js';
+import { CommandRejectedError } from '../../commands/command-errors.js';
+import { type CommandContext } from '../../commands/command-context.js';
+import { commandResult } from '../../commands/command-result.mapper.js';
+import { type CommandResult } from '../../commands/idempotency/command-result.js';
+import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { type OrderSagaEvent } from '../../events/order-saga.events.js';
+import { orderSagaStream } from '../../events/stream-names.js';
+import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { EVENT_STORE, type EventStore } from '../../infrastructure/event-store/event-store.port.js';
+import { systemClock } from '../../infrastructure/resilience/clock.js';
+import { FeeSchedule } from '../../market/fee-schedule.js';
+import { MARKET_GATEWAY, type MarketGateway } from '../../market/market-gateway.port.js';
+import { OrderPlacementRunner } from './order-placement.runner.js';
+import { type SagaCommand } from './order-placement.saga.js';
+import { OrderPlacementSteps, sagaDecider } from './order-placement.steps.js';
+import {
+  type ParkedSaga,
+  type SagaCounts,
+  OrderSagasRepository,
+} from './order-sagas.repository.js';
+import { SagaLogFollower } from './saga-log-follower.js';
+
+/**
+ * Runs this process's order placement saga (its log follower and its turns) and the
+ * admin operations on parked sagas.
+ */
+@Injectable()
+export class OrderPlacementSagaService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  private readonly logger = new Logger('OrderPlacementSaga');
+  private readonly sagas: OrderSagasRepository;
+  private readonly runner: OrderPlacementRunner;
+  private readonly follower: SagaLogFollower;
+
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(DATABASE_POOL) pool: pg.Pool,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    private readonly aggregates: AggregateStore,
+    @Inject(MARKET_GATEWAY) market: MarketGateway,
+    fees: FeeSchedule,
+  ) {
+    const log = (message: string): void => this.logger.warn(message);
+    this.sagas = new OrderSagasRepository(pool);
+    const steps = new OrderPlacementSteps(aggregates, market, fees, systemClock, config.sagas);
+    this.runner = new OrderPlacementRunner(
+      aggregates,
+      this.sagas,
+      steps,
+      config.sagas,
+      systemClock,
+      log,
+    );
+    this.follower = new SagaLogFollower(
+      store,
+      this.sagas,
+      config.sagas.batchSize,
+      () => this.runner.notify(),
+      log,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.sagas.enabled) return;
+    this.follower.start();
+    this.runner.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.follower.stop();
+    await this.runner.stop();
+  }
+
+  listParked(limit: number): Promise<ParkedSaga[]> {
+    return this.sagas.listParked(limit);
+  }
+
+  counts(): Promise<SagaCounts> {
+    return this.sagas.counts();
+  }
+
+  /** Runs a parked saga again from where it stopped. */
+  async retry(orderId: string): Promise<CommandResult> {
+    await this.unpark(orderId);
+    const loaded = await this.aggregates.load(orderSagaStream(orderId), sagaDecider);
+    return commandResult(orderId, {
+      streamId: orderSagaStream(orderId),
+      revision: loaded.revision ?? -1n,
+      position: loaded.position,
+      appended: 0,
+    });
+  }
+
+  /** Unwinds a parked saga: cancels the order at the market if it is there, settles its fills, compensates, FAILED. */
+  compensate(orderId: string, context: CommandContext): Promise<CommandResult> {
+    return this.recordAndResume(
+      orderId,
+      { type: 'OrderSagaCompensationRequested', data: { orderId, by: context.userId } },
+      context,
+    );
+  }
+
+  /**
+   * Ends a parked saga FAILED at once, asking the market nothing more: the admin's word
+   * that the order is not (or no longer) at the market. The reservation is released and
+   * the fee refunded unless something was filled.
+   */
+  fail(orderId: string, reason: string, context: CommandContext): Promise<CommandResult> {
+    return this.recordAndResume(
+      orderId,
+      {
+        type: 'OrderSagaEnding',
+        data: { orderId, status: 'FAILED', reason: `failed by an admin: ${reason}`, forced: true },
+      },
+      context,
+    );
+  }
+
+  private async recordAndResume(
+    orderId: string,
+    event: OrderSagaEvent,
+    context: CommandContext,
+  ): Promise<CommandResult> {
+    await this.requireParked(orderId);
+    const written = await this.aggregates.execute(
+      orderSagaStream(orderId),
+      sagaDecider,
+      (): SagaCommand => ({ type: 'Record', event }),
+      context,
+    );
+    await this.unpark(orderId);
+    return commandResult(orderId, written);
+  }
+
+  private async requireParked(orderId: string): Promise<void> {
+    const status = await this.sagas.status(orderId);
+    if (status === undefined) {
+      throw new CommandRejectedError({
+        code: 'NOT_FOUND',
+        message: `No saga for order ${orderId}`,
+      });
+    }
+    if (status !== 'parked') {
+      throw new CommandRejectedError({
+        code: 'ORDER_NOT_ACTIVE',
+        message: `The saga of order ${orderId} is ${status}, not parked`,
+      });
+    }
+  }
+
+  private async unpark(orderId: string): Promise<void> {
+    // Throws the reason when the saga was not parked (anymore).
+    if (!(await this.sagas.unpark(orderId))) await this.requireParked(orderId);
+    this.runner.notify();
+  }
+}

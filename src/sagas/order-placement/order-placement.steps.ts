@@ -1,0 +1,485 @@
+import { type AccountCommand, accountDecider } from '../../domain/account.decider.js';
+import { type HoldingCommand, holdingDecider } from '../../domain/holding.decider.js';
+import {
+  type OrderCommand,
+  type OrderState,
+  isTerminal,
+  orderDecider,
+} from '../../domain/order.decider.js';
+import { type Decider } from '../../domain/rejection.js';
+import { type DomainEvent } from '../../events/event-catalog.js';
+import {
+  type OrderSagaEvent,
+  type SagaEnding,
+  type SagaFill,
+} from '../../events/order-saga.events.js';
+import {
+  accountStream,
+  holdingStream,
+  orderSagaStream,
+  orderStream,
+} from '../../events/stream-names.js';
+import { type AggregateStore } from '../../commands/aggregate-store.js';
+import { CommandRejectedError } from '../../commands/command-errors.js';
+import { type CommandContext } from '../../commands/command-context.js';
+import { deterministicUuid } from '../../commands/deterministic-id.js';
+import { type Clock } from '../../infrastructure/resilience/clock.js';
+import { type FeeSchedule } from '../../market/fee-schedule.js';
+import {
+  type MarketGateway,
+  type MarketOrderRequest,
+  MarketUnavailableError,
+} from '../../market/market-gateway.port.js';
+import {
+  type PendingEnding,
+  type SagaAction,
+  type SagaCommand,
+  type SagaState,
+  decideSaga,
+  evolveSaga,
+  initialSagaState,
+} from './order-placement.saga.js';
+
+export const sagaDecider: Decider<SagaCommand, SagaState, OrderSagaEvent> = {
+  initialState: initialSagaState,
+  decide: decideSaga,
+  evolve: evolveSaga,
+};
+
+const SAGA_USER = 'system:order-saga';
+const BPS_PER_UNIT = 10_000n;
+
+/** An order the saga cannot go on with until someone looks at it (then it is parked). */
+export class SagaStepError extends Error {}
+
+export interface StepOptions {
+  readonly marketBuyCollarBps: number;
+}
+
+function rejectionReason(error: CommandRejectedError): string {
+  return `${error.rejection.code}: ${error.rejection.message}`;
+}
+
+/**
+ * Carries out the saga's actions: commands to the aggregates and calls to the market,
+ * then records what happened on the saga's stream. Every command's id derives from the
+ * order and the step (and the fill), so a step repeated after a crash or a redelivery
+ * finds its effect already in the stream and does nothing: the effects check and the
+ * deciders' own once-per-order rules make charging, refunding, reserving or settling
+ * twice impossible. Each method returns false when it learnt nothing new.
+ */
+export class OrderPlacementSteps {
+  constructor(
+    private readonly aggregates: AggregateStore,
+    private readonly market: MarketGateway,
+    private readonly fees: FeeSchedule,
+    private readonly clock: Clock,
+    private readonly options: StepOptions,
+  ) {}
+
+  /** Carries out one action of nextAction's. */
+  perform(
+    action: Exclude<SagaAction, { kind: 'done' }>,
+    saga: SagaState,
+    order: OrderState,
+  ): Promise<boolean> {
+    switch (action.kind) {
+      case 'start':
+        return this.start(order);
+      case 'reserve':
+        return this.reserve(saga);
+      case 'chargeFee':
+        return this.chargeFee(saga);
+      case 'submit':
+        return this.submit(saga, order);
+      case 'confirmUnplaced':
+        return this.confirmUnplaced(saga);
+      case 'poll':
+        return this.poll(saga);
+      case 'settle':
+        return this.settle(saga, action.fill);
+      case 'cancelAtMarket':
+        return this.cancelAtMarket(saga, action.cause);
+      case 'finish':
+        return this.finish(saga, order, action.ending);
+    }
+  }
+
+  private context(orderId: string, ...step: string[]): CommandContext {
+    return {
+      commandId: deterministicUuid('order-saga', orderId, ...step),
+      correlationId: orderId,
+      causationId: `${orderSagaStream(orderId)}:${step.join(':')}`,
+      userId: SAGA_USER,
+      now: new Date(this.clock.nowMs()).toISOString(),
+    };
+  }
+
+  private async run<C, S, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<C, S, E>,
+    command: NoInfer<C>,
+    context: CommandContext,
+  ): Promise<S> {
+    const written = await this.aggregates.execute(streamId, decider, () => command, context);
+    return written.state;
+  }
+
+  async record(orderId: string, event: OrderSagaEvent, ...step: string[]): Promise<void> {
+    await this.run(
+      orderSagaStream(orderId),
+      sagaDecider,
+      { type: 'Record', event },
+      this.context(orderId, 'record', event.type, ...step),
+    );
+  }
+
+  /** Prices the order once (limit, or the last price) and records the fee and the reservation. */
+  async start(order: OrderState): Promise<boolean> {
+    const { orderId, side, instrument, quantity, limitPriceMinor, currency } = order;
+    const priceMinor = limitPriceMinor ?? (await this.lastPrice(instrument));
+    const fee = this.fees.quote({ currency, quantity, priceMinor });
+    const collarMinor =
+      limitPriceMinor === null
+        ? (fee.notionalMinor * BigInt(this.options.marketBuyCollarBps) + BPS_PER_UNIT - 1n) /
+          BPS_PER_UNIT
+        : 0n;
+    const reserveMinor = side === 'BUY' ? fee.notionalMinor + collarMinor + fee.feeMinor : 0n;
+    await this.record(orderId, {
+      type: 'OrderSagaStarted',
+      data: {
+        orderId,
+        accountId: order.accountId,
+        side,
+        instrument,
+        quantity,
+        priceMinor,
+        feeMinor: fee.feeMinor,
+        reserveMinor,
+        expiresAt: order.expiresAt,
+      },
+    });
+    return true;
+  }
+
+  private async lastPrice(symbol: string): Promise<bigint> {
+    const quote = await this.market.getInstrument(symbol);
+    if (!quote) throw new SagaStepError(`The market does not list ${symbol}`);
+    return quote.priceMinor;
+  }
+
+  async reserve(saga: SagaState): Promise<boolean> {
+    const { orderId } = saga;
+    const context = this.context(orderId, 'reserve');
+    return this.refusable(saga, 'REJECTED', 'OrderSagaReserved', async () => {
+      if (saga.side === 'BUY') {
+        await this.run(
+          accountStream(saga.accountId),
+          accountDecider,
+          { type: 'ReserveCash', orderId, amountMinor: saga.reserveMinor },
+          context,
+        );
+      } else {
+        await this.run(
+          holdingStream(saga.accountId, saga.instrument),
+          holdingDecider,
+          { type: 'ReserveShares', orderId, quantity: saga.quantity },
+          context,
+        );
+      }
+    });
+  }
+
+  async chargeFee(saga: SagaState): Promise<boolean> {
+    const { orderId } = saga;
+    return this.refusable(saga, 'REJECTED', 'OrderSagaFeeCharged', () =>
+      this.run(
+        accountStream(saga.accountId),
+        accountDecider,
+        {
+          type: 'ChargeFee',
+          orderId,
+          paymentId: deterministicUuid('fee', orderId),
+          amountMinor: saga.feeMinor,
+        },
+        this.context(orderId, 'charge-fee'),
+      ),
+    );
+  }
+
+  /** Runs a command the domain may refuse: a refusal ends the saga, anything else records `done`. */
+  private async refusable(
+    saga: SagaState,
+    status: SagaEnding,
+    done: 'OrderSagaReserved' | 'OrderSagaFeeCharged',
+    command: () => Promise<unknown>,
+  ): Promise<boolean> {
+    const { orderId } = saga;
+    try {
+      await command();
+    } catch (error) {
+      if (!(error instanceof CommandRejectedError)) throw error;
+      await this.end(orderId, { status, reason: rejectionReason(error), forced: false });
+      return true;
+    }
+    await this.record(orderId, { type: done, data: { orderId } });
+    return true;
+  }
+
+  async end(orderId: string, ending: PendingEnding): Promise<void> {
+    await this.record(
+      orderId,
+      { type: 'OrderSagaEnding', data: { orderId, ...ending } },
+      ending.forced ? 'forced' : 'decided',
+    );
+  }
+
+  /**
+   * Accepts the order on its stream, then sends it. Accepting first closes the race with
+   * a cancel: from then on a cancel is a request the saga carries to the market, and an
+   * order that was cancelled just before is never sent.
+   */
+  async submit(saga: SagaState, order: OrderState): Promise<boolean> {
+    const { orderId } = saga;
+    try {
+      await this.run(
+        orderStream(orderId),
+        orderDecider,
+        { type: 'AcceptOrder' },
+        this.context(orderId, 'accept'),
+      );
+    } catch (error) {
+      // Cancelled (or otherwise ended) before it could be sent: the next action compensates.
+      if (error instanceof CommandRejectedError && error.rejection.code === 'ORDER_NOT_ACTIVE')
+        return true;
+      throw error;
+    }
+    let outcome;
+    try {
+      outcome = await this.market.submitOrder(marketRequest(order));
+    } catch (error) {
+      if (!(error instanceof MarketUnavailableError)) throw error;
+      await this.record(orderId, {
+        type: 'OrderSagaSubmitUnconfirmed',
+        data: { orderId, reason: error.message },
+      });
+      return true;
+    }
+    if (outcome.kind === 'accepted') {
+      await this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
+      return true;
+    }
+    const expired = outcome.code === 'EXPIRED_ON_ARRIVAL';
+    await this.end(orderId, {
+      status: expired ? 'EXPIRED' : 'FAILED',
+      reason: expired
+        ? 'time in force elapsed'
+        : `market rejected the order: ${outcome.code}: ${outcome.message}`,
+      forced: false,
+    });
+    return true;
+  }
+
+  /**
+   * After a submit without an answer: a cancel either finds the order (it did arrive, and
+   * is followed like any other) or makes the market refuse it for good (`not-placed`).
+   */
+  async confirmUnplaced(saga: SagaState): Promise<boolean> {
+    const { orderId } = saga;
+    const outcome = await this.market.cancelOrder(orderId);
+    if (outcome.kind === 'not-placed') {
+      await this.end(orderId, {
+        status: 'FAILED',
+        reason: 'the market did not answer in time; the order was withdrawn',
+        forced: false,
+      });
+      return true;
+    }
+    await this.record(orderId, {
+      type: 'OrderSagaMarketCancelSent',
+      data: { orderId, cause: 'UNCONFIRMED' },
+    });
+    await this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
+    return true;
+  }
+
+  async poll(saga: SagaState): Promise<boolean> {
+    const { orderId } = saga;
+    const page = await this.market.pollFills(orderId, saga.cursor);
+    if (!page) throw new SagaStepError(`The market has no order ${orderId}`);
+    // A closed order's fills may span pages: it counts as closed once the last page is in.
+    const status = page.hasMore ? 'OPEN' : page.status;
+    if (page.fills.length === 0 && status === saga.marketStatus) return false;
+    const fills: SagaFill[] = page.fills.map(({ fillId, quantity, priceMinor }) => ({
+      fillId,
+      quantity,
+      priceMinor,
+    }));
+    await this.record(
+      orderId,
+      {
+        type: 'OrderSagaMarketPolled',
+        data: { orderId, fills, status, nextCursor: page.nextCursor },
+      },
+      String(page.nextCursor),
+      status,
+    );
+    return true;
+  }
+
+  /** One fill: the order records it, cash moves at the fill's price, the shares move. */
+  async settle(saga: SagaState, fill: SagaFill): Promise<boolean> {
+    const { orderId, accountId, side, instrument } = saga;
+    const { fillId, quantity, priceMinor } = fill;
+    const amountMinor = quantity * priceMinor;
+    const context = this.context(orderId, 'settle', fillId);
+    await this.run(
+      orderStream(orderId),
+      orderDecider,
+      { type: 'RecordFill', fillId, quantity, priceMinor },
+      context,
+    );
+    await this.run(
+      accountStream(accountId),
+      accountDecider,
+      {
+        type: 'SettleTradeCash',
+        orderId,
+        fillId,
+        paymentId: deterministicUuid('trade', orderId, fillId),
+        side,
+        amountMinor,
+      },
+      context,
+    );
+    const shares: HoldingCommand =
+      side === 'BUY'
+        ? { type: 'AcquireShares', orderId, fillId, quantity, costMinor: amountMinor }
+        : { type: 'DisposeShares', orderId, fillId, quantity, proceedsMinor: amountMinor };
+    await this.run(holdingStream(accountId, instrument), holdingDecider, shares, context);
+    await this.record(orderId, { type: 'OrderSagaFillSettled', data: { orderId, fillId } }, fillId);
+    return true;
+  }
+
+  async cancelAtMarket(
+    saga: SagaState,
+    cause: 'CUSTOMER' | 'EXPIRY' | 'ADMIN' | 'UNCONFIRMED',
+  ): Promise<boolean> {
+    const { orderId } = saga;
+    // Whatever the answer (cancelled, already closed), the next poll shows how the order closed.
+    await this.market.cancelOrder(orderId);
+    await this.record(orderId, { type: 'OrderSagaMarketCancelSent', data: { orderId, cause } });
+    return true;
+  }
+
+  /**
+   * Compensates and ends: the unused reservation is released, the fee refunded when
+   * nothing traded, the order takes its terminal status and leaves its account's open
+   * orders. Release and refund run whatever the saga's phase: a crash may have left a
+   * reservation or a fee the saga never recorded, and both are no-ops when there is none.
+   */
+  async finish(saga: SagaState, order: OrderState, ending: PendingEnding): Promise<boolean> {
+    const { orderId, accountId } = saga.phase === 'NONE' ? order : saga;
+    const side = saga.phase === 'NONE' ? order.side : saga.side;
+    const instrument = saga.phase === 'NONE' ? order.instrument : saga.instrument;
+    await this.releaseReservation(orderId, accountId, side, instrument);
+    if (ending.status !== 'COMPLETED' && order.filledQuantity === 0n) {
+      await this.accountCommand(
+        accountId,
+        { type: 'RefundFee', orderId, paymentId: deterministicUuid('fee-refund', orderId) },
+        this.context(orderId, 'refund-fee'),
+      );
+    }
+    let final = order;
+    if (final.status !== 'NONE' && !isTerminal(final)) {
+      final = await this.run(
+        orderStream(orderId),
+        orderDecider,
+        terminalCommand(ending, final, this.clock.nowMs()),
+        this.context(orderId, 'end', ending.status),
+      );
+    }
+    await this.accountCommand(
+      accountId,
+      { type: 'CloseAccountOrder', orderId },
+      this.context(orderId, 'close'),
+    );
+    const status = isTerminal(final) ? (final.status as SagaEnding) : ending.status;
+    await this.record(orderId, {
+      type: 'OrderSagaFinished',
+      data: {
+        orderId,
+        status,
+        reason: status === 'COMPLETED' ? null : (final.reason ?? ending.reason),
+      },
+    });
+    return true;
+  }
+
+  private async releaseReservation(
+    orderId: string,
+    accountId: string,
+    side: SagaState['side'],
+    instrument: string,
+  ): Promise<void> {
+    const context = this.context(orderId, 'release');
+    if (side === 'BUY') {
+      await this.accountCommand(accountId, { type: 'ReleaseCash', orderId }, context);
+    } else {
+      await this.run(
+        holdingStream(accountId, instrument),
+        holdingDecider,
+        { type: 'ReleaseShares', orderId },
+        context,
+      );
+    }
+  }
+
+  /** A closed account holds no cash and no reservation: there is nothing left to move on it. */
+  private async accountCommand(
+    accountId: string,
+    command: AccountCommand,
+    context: CommandContext,
+  ): Promise<void> {
+    try {
+      await this.run(accountStream(accountId), accountDecider, command, context);
+    } catch (error) {
+      if (error instanceof CommandRejectedError && error.rejection.code === 'ACCOUNT_CLOSED')
+        return;
+      throw error;
+    }
+  }
+}
+
+function terminalCommand(ending: PendingEnding, order: OrderState, nowMs: number): OrderCommand {
+  switch (ending.status) {
+    case 'COMPLETED':
+      return { type: 'CompleteOrder' };
+    case 'REJECTED':
+      return order.status === 'PLACED'
+        ? { type: 'RejectOrder', reason: ending.reason }
+        : { type: 'FailOrder', reason: ending.reason };
+    case 'CANCELLED':
+      return { type: 'ConfirmCancellation' };
+    case 'EXPIRED': {
+      // The market's clock said it expired: never earlier than the order's own expiry.
+      const expiresMs = order.expiresAt === null ? nowMs : Date.parse(order.expiresAt);
+      return { type: 'ExpireOrder', now: new Date(Math.max(nowMs, expiresMs)).toISOString() };
+    }
+    case 'FAILED':
+      return { type: 'FailOrder', reason: ending.reason };
+  }
+}
+
+export function marketRequest(order: OrderState): MarketOrderRequest {
+  return {
+    orderId: order.orderId,
+    accountId: order.accountId,
+    instrument: order.instrument,
+    side: order.side,
+    orderType: order.orderType,
+    quantity: order.quantity,
+    limitPriceMinor: order.limitPriceMinor,
+    expiresAt: order.expiresAt,
+  };
+}

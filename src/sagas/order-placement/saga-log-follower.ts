@@ -1,0 +1,98 @@
+import { storedTypeName } from '../../events/event-catalog.js';
+import {
+  type EventStore,
+  type RecordedEvent,
+} from '../../infrastructure/event-store/event-store.port.js';
+import { type Position } from '../../infrastructure/event-store/position.js';
+import {
+  type BackoffPolicy,
+  backoffDelayMs,
+  pause,
+} from '../../infrastructure/resilience/backoff.js';
+import { type OrderSagasRepository } from './order-sagas.repository.js';
+
+/** Events that give an order's saga work: a new order, and a cancel it must act on. */
+const TRIGGERS: ReadonlySet<string> = new Set(
+  (['OrderPlaced', 'OrderCancellationRequested', 'OrderCancelled'] as const).map(storedTypeName),
+);
+/** A caught-up follower looks at the log at least this often, whatever the wake-ups. */
+const IDLE_RECHECK_MS = 1_000;
+const RESTART_BACKOFF: BackoffPolicy = {
+  maxAttempts: Infinity,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+};
+
+function orderIdOf(event: RecordedEvent): string | undefined {
+  const orderId = event.data['orderId'];
+  return typeof orderId === 'string' ? orderId : undefined;
+}
+
+/**
+ * The saga's checkpointed subscription: follows the global log from its checkpoint in
+ * pages (catch-up, then live, woken by the store), and for each page makes the sagas of
+ * the orders it touches due and moves the checkpoint in one transaction. It never runs a
+ * saga step itself: those happen outside any transaction, in the scheduler's turns.
+ * The whole log is read (not a filtered one): a filter would leave the checkpoint behind
+ * the unrelated events, and the store's wake-ups would then fire for them every time.
+ */
+export class SagaLogFollower {
+  private abort = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly sagas: OrderSagasRepository,
+    private readonly batchSize: number,
+    /** Told after a page scheduled sagas. */
+    private readonly onScheduled: () => void,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  start(): void {
+    if (this.loop) return;
+    this.abort = new AbortController();
+    this.loop = this.run(this.abort.signal).finally(() => {
+      this.loop = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    for (let failures = 0; !signal.aborted;) {
+      try {
+        await this.follow(signal);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.log(`order saga follower: ${String(error)}; resuming from the checkpoint`);
+        await pause(backoffDelayMs(RESTART_BACKOFF, Math.min(failures, 10)), signal);
+      }
+    }
+  }
+
+  /** Returns when another follower moved the checkpoint (the caller reloads it). */
+  private async follow(signal: AbortSignal): Promise<void> {
+    let position: Position = await this.sagas.checkpoint();
+    while (!signal.aborted) {
+      const page = await this.store.readAll({ after: position, maxCount: this.batchSize });
+      if (page.length > 0) {
+        const orderIds = page.flatMap((event) => {
+          const orderId = TRIGGERS.has(event.type) ? orderIdOf(event) : undefined;
+          return orderId === undefined ? [] : [orderId];
+        });
+        const last = page[page.length - 1]!.position;
+        if (!(await this.sagas.schedule(position, last, orderIds))) return;
+        position = last;
+        if (orderIds.length > 0) this.onScheduled();
+      }
+      if (page.length < this.batchSize) {
+        await this.store.waitForEvents(position, IDLE_RECHECK_MS, signal);
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The order placement saga in a process of its own, for crash tests: its log follower
+ * and its runner against the database at DATABASE_URL, trading on the test process's
+ * market over IPC (see ipc-market.ts), until it is killed. Saga settings come from the
+ * LEDGER_SAGA_* variables. Prints `{"ready":true}` once started.
+ */
+import { AggregateStore } from '../../../src/commands/aggregate-store.js';
+import { loadSagaConfig } from '../../../src/config/saga-config.js';
+import { createPool } from '../../../src/infrastructure/database/create-pool.js';
+import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres/postgres.event-store.js';
+import { systemClock } from '../../../src/infrastructure/resilience/clock.js';
+import { FeeSchedule } from '../../../src/market/fee-schedule.js';
+import {
+  DEFAULT_MARKET_RESILIENCE_CONFIG,
+  ResilientMarketGateway,
+} from '../../../src/market/resilient-market-gateway.js';
+import { OrderPlacementRunner } from '../../../src/sagas/order-placement/order-placement.runner.js';
+import { OrderPlacementSteps } from '../../../src/sagas/order-placement/order-placement.steps.js';
+import { OrderSagasRepository } from '../../../src/sagas/order-placement/order-sagas.repository.js';
+import { SagaLogFollower } from '../../../src/sagas/order-placement/saga-log-follower.js';
+import { IpcMarketGateway } from './ipc-market.js';
+
+function main(): void {
+  const databaseUrl = process.env['DATABASE_URL'];
+  if (!databaseUrl) throw new Error('DATABASE_URL is required');
+  const config = loadSagaConfig(process.env);
+  const pool = createPool({ connectionString: databaseUrl, max: 10 });
+  const store = new PostgresEventStore(pool, { idleRecheckMs: 200 });
+  const aggregates = new AggregateStore(store);
+  const market = new ResilientMarketGateway(
+    new IpcMarketGateway(),
+    DEFAULT_MARKET_RESILIENCE_CONFIG,
+    systemClock,
+  );
+  const steps = new OrderPlacementSteps(aggregates, market, new FeeSchedule(), systemClock, config);
+  const sagas = new OrderSagasRepository(pool);
+  const log = (message: string): void => {
+    process.stderr.write(`[saga ${process.pid}] ${message}\n`);
+  };
+  const runner = new OrderPlacementRunner(aggregates, sagas, steps, config, systemClock, log);
+  new SagaLogFollower(store, sagas, config.batchSize, () => runner.notify(), log).start();
+  runner.start();
+  process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
+}
+
+main();
