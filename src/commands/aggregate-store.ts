@@ -113,8 +113,10 @@ export class AggregateStore {
    * Runs one command against one stream. `buildCommand` sees the stream's state on
    * every attempt, so it may read whatever else the decision needs. The state comes
    * from the cache when this process wrote the stream last; the append's expected
-   * revision catches a stale one, which is then read afresh. Event ids derive from the
-   * command id, and a command already in the stream is not run again.
+   * revision catches a stale one, which is then read afresh, and a refusal or a no-op
+   * (nothing appended, so nothing checked) is decided again on the stream as read.
+   * Event ids derive from the command id, and a command already in the stream is not
+   * run again.
    */
   async execute<C, S, E extends DomainEvent>(
     streamId: string,
@@ -123,7 +125,8 @@ export class AggregateStore {
     context: CommandContext,
   ): Promise<StreamWrite & { readonly state: S }> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = this.cache.get<S>(streamId, decider) ?? (await this.read(streamId, decider));
+      const cached = this.cache.get<S>(streamId, decider);
+      const loaded = cached ?? (await this.read(streamId, decider));
       this.cache.set(streamId, decider, loaded);
       const effect = loaded.effects.get(context.commandId);
       if (effect) {
@@ -132,6 +135,13 @@ export class AggregateStore {
         return { streamId, ...effect, appended: 0, state: loaded.state };
       }
       const decision = decider.decide(await buildCommand(loaded), loaded.state);
+      if (cached && (decision.kind === 'rejected' || decision.events.length === 0)) {
+        // No append will check the cached state's revision: another process may have
+        // written since (a cancel the saga must confirm, a deposit a withdrawal needs),
+        // so only the stream itself may refuse the command or find nothing to do.
+        this.cache.delete(streamId);
+        continue;
+      }
       if (decision.kind === 'rejected') throw new CommandRejectedError(decision.rejection);
       if (decision.events.length === 0) {
         return {

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module.js';
 import { OrderPlacementSagaService } from './order-placement/order-placement-saga.service.js';
+import { SagaMetrics } from './saga.metrics.js';
 import { SagasAdminResolver } from './sagas-admin.resolver.js';
 
-/** The process managers. The market gateway and the fee schedule come from the global MarketModule. */
+/**
+ * The process managers. The market gateway and the fee schedule come from the global
+ * MarketModule, the metrics registry from the global MetricsModule.
+ */
 @Module({
   imports: [CommandsModule],
-  providers: [OrderPlacementSagaService, SagasAdminResolver],
+  providers: [OrderPlacementSagaService, SagasAdminResolver, SagaMetrics],
 })
 export class SagasModule {}

@@ -107,6 +107,40 @@ describe('AggregateStore', () => {
     },
   );
 
+  it.each([
+    ['with', 10_000],
+    ['without', 0],
+  ])(
+    'refuses a command only on the current state %s its stream cache when another process wrote meanwhile',
+    async (_, size) => {
+      const first = new AggregateStore(store, { streamCacheSize: size });
+      const second = new AggregateStore(store, { streamCacheSize: size });
+      const accountId = randomUUID();
+      await run(first, accountId, {
+        type: 'OpenAccount',
+        accountId,
+        customerId: 'c',
+        name: 'n',
+        currency: 'USD',
+      });
+      await run(second, accountId, {
+        type: 'DepositFunds',
+        paymentId: 'p1',
+        amountMinor: 100n,
+        reference: 'r',
+      });
+      // `first` last saw an empty account: a stale refusal would be INSUFFICIENT_FUNDS.
+      const accepted = await run(first, accountId, {
+        type: 'WithdrawFunds',
+        paymentId: 'p2',
+        amountMinor: 60n,
+        reference: 'r',
+      });
+      expect(accepted).toMatchObject({ appended: 1, revision: 2n });
+      expect(accepted.state.balanceMinor).toBe(40n);
+    },
+  );
+
   it('does not run a command again that is already in the stream, cached or not', async () => {
     const accountId = randomUUID();
     const writer = new AggregateStore(store);

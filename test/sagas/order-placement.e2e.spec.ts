@@ -380,6 +380,14 @@ describe('parked sagas', () => {
     sagaStatus: { name: string; active: number; parked: number }[];
   }
 
+  /** The value of the ledger_parked_sagas gauge on GET /metrics. */
+  async function parkedGauge(): Promise<string | undefined> {
+    const response = await ledger.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('# TYPE ledger_parked_sagas gauge\n');
+    return /^ledger_parked_sagas (\S+)$/m.exec(response.body)?.[1];
+  }
+
   async function parkedOrder(): Promise<{ accountId: string; orderId: string }> {
     const accountId = await client.openFundedAccount('10000.00');
     exchange.setFailureRate(1);
@@ -413,6 +421,7 @@ describe('parked sagas', () => {
       expect.objectContaining({ name: 'order-placement', parked: 1 }),
     ]);
     expect((await client.order(orderId))?.status).toBe('ACCEPTED');
+    expect(await parkedGauge()).toBe('1');
 
     exchange.setFailureRate(0);
     const compensated = await ledger.gql(
@@ -427,6 +436,7 @@ describe('parked sagas', () => {
       reserved: '0.00',
     });
     expect((await ledger.gql<Parked>(PARKED)).data!.parkedSagaCount).toBe(0);
+    expect(await parkedGauge()).toBe('0');
   });
 
   it('fails a parked saga on an admin’s word, and refuses to act on one that is not parked', async () => {
@@ -515,6 +525,6 @@ describe('redelivery', () => {
     }
     expect(repeated).toBeGreaterThan(50);
     expect((await readLog(ledger.store)).length).toBe(before);
-    await expectLogInvariants(ledger.store);
+    expectLogInvariants(await readLog(ledger.store));
   });
 });

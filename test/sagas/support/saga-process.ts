@@ -2,7 +2,9 @@
  * The order placement saga in a process of its own, for crash tests: its log follower
  * and its runner against the database at DATABASE_URL, trading on the test process's
  * market over IPC (see ipc-market.ts), until it is killed. Saga settings come from the
- * LEDGER_SAGA_* variables. Prints `{"ready":true}` once started.
+ * LEDGER_SAGA_* variables, the market gateway's resilience from SAGA_PROCESS_MARKET_RESILIENCE
+ * (JSON of a MarketResilienceConfig; unset, the production default). Prints `{"ready":true}`
+ * once started.
  */
 import { AggregateStore } from '../../../src/commands/aggregate-store.js';
 import { loadSagaConfig } from '../../../src/config/saga-config.js';
@@ -12,6 +14,7 @@ import { systemClock } from '../../../src/infrastructure/resilience/clock.js';
 import { FeeSchedule } from '../../../src/market/fee-schedule.js';
 import {
   DEFAULT_MARKET_RESILIENCE_CONFIG,
+  type MarketResilienceConfig,
   ResilientMarketGateway,
 } from '../../../src/market/resilient-market-gateway.js';
 import { OrderPlacementRunner } from '../../../src/sagas/order-placement/order-placement.runner.js';
@@ -19,6 +22,7 @@ import { OrderPlacementSteps } from '../../../src/sagas/order-placement/order-pl
 import { OrderSagasRepository } from '../../../src/sagas/order-placement/order-sagas.repository.js';
 import { SagaLogFollower } from '../../../src/sagas/order-placement/saga-log-follower.js';
 import { IpcMarketGateway } from './ipc-market.js';
+import { SAGA_MARKET_RESILIENCE_ENV } from './processes.js';
 
 function main(): void {
   const databaseUrl = process.env['DATABASE_URL'];
@@ -27,9 +31,12 @@ function main(): void {
   const pool = createPool({ connectionString: databaseUrl, max: 10 });
   const store = new PostgresEventStore(pool, { idleRecheckMs: 200 });
   const aggregates = new AggregateStore(store);
+  const resilience = process.env[SAGA_MARKET_RESILIENCE_ENV];
   const market = new ResilientMarketGateway(
     new IpcMarketGateway(),
-    DEFAULT_MARKET_RESILIENCE_CONFIG,
+    resilience
+      ? (JSON.parse(resilience) as MarketResilienceConfig)
+      : DEFAULT_MARKET_RESILIENCE_CONFIG,
     systemClock,
   );
   const steps = new OrderPlacementSteps(aggregates, market, new FeeSchedule(), systemClock, config);

@@ -1,8 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import { type SagaConfig, DEFAULT_SAGA_CONFIG } from '../../../src/config/saga-config.js';
+import {
+  type AccountState,
+  accountDecider,
+  availableMinor,
+} from '../../../src/domain/account.decider.js';
+import {
+  type HoldingState,
+  availableQuantity,
+  holdingDecider,
+} from '../../../src/domain/holding.decider.js';
+import { type OrderState, orderDecider } from '../../../src/domain/order.decider.js';
+import { type Decider } from '../../../src/domain/rejection.js';
 import { decodeEvent } from '../../../src/events/event-codec.js';
 import { type DomainEvent } from '../../../src/events/event-catalog.js';
+import {
+  ACCOUNT_STREAM_PREFIX,
+  holdingStream,
+  orderSagaStream,
+  orderStream,
+} from '../../../src/events/stream-names.js';
 import {
   type EventStore,
   MAX_READ_COUNT,
@@ -175,8 +193,7 @@ export async function readLog(
  * The invariants on the log: postings sum to zero, at most one fee and one refund per
  * order, a refund only of a charged fee, and at most one terminal event per order.
  */
-export async function expectLogInvariants(store: EventStore): Promise<void> {
-  const log = await readLog(store);
+export function expectLogInvariants(log: readonly LoggedEvent[]): void {
   let sum = 0n;
   const fees = new Map<string, number>();
   const refunds = new Map<string, number>();
@@ -205,4 +222,108 @@ export async function expectLogInvariants(store: EventStore): Promise<void> {
     expect(fees.has(orderId), `refund of ${orderId} without a fee`).toBe(true);
   }
   for (const [orderId, n] of terminals) expect(n, `terminal events of ${orderId}`).toBe(1);
+}
+
+export type LoggedEvent = Awaited<ReturnType<typeof readLog>>[number];
+
+/**
+ * Each stream the predicate picks, folded through its decider event by event; `check`
+ * sees the state after every event, so an invariant that held only at the end fails.
+ */
+export function foldStreams<S, E extends DomainEvent>(
+  log: readonly LoggedEvent[],
+  picks: (streamId: string) => boolean,
+  decider: Decider<never, S, E>,
+  check: (state: S, streamId: string) => void = () => undefined,
+): Map<string, S> {
+  const states = new Map<string, S>();
+  for (const { recorded, event } of log) {
+    if (!picks(recorded.streamId)) continue;
+    const state = decider.evolve(states.get(recorded.streamId) ?? decider.initialState, event as E);
+    check(state, recorded.streamId);
+    states.set(recorded.streamId, state);
+  }
+  return states;
+}
+
+const ORDER_PREFIX = orderStream('');
+const SAGA_PREFIX = orderSagaStream('');
+/** holdingStream's prefix (its id, `holding-<accountId>-<symbol>`, has no constant of its own). */
+const HOLDING_PREFIX = 'holding-';
+
+/** Orders by id, folded from their streams. */
+export function foldOrders(log: readonly LoggedEvent[]): Map<string, OrderState> {
+  const byStream = foldStreams(
+    log,
+    (streamId) => streamId.startsWith(ORDER_PREFIX) && !streamId.startsWith(SAGA_PREFIX),
+    orderDecider,
+  );
+  return new Map([...byStream.values()].map((order) => [order.orderId, order]));
+}
+
+export interface SettledPositions {
+  /** By account id. */
+  readonly accounts: ReadonlyMap<string, AccountState>;
+  /** By holding stream (holdingStream(accountId, instrument)). */
+  readonly holdings: ReadonlyMap<string, HoldingState>;
+}
+
+/**
+ * The accounts and holdings of a log whose sagas have all finished: available cash and
+ * available shares never below zero after any event, nothing left reserved, and every
+ * holding exactly the shares its account's fills bought minus those they sold (each
+ * fill settled once, none lost).
+ */
+export function expectSettledPositions(log: readonly LoggedEvent[]): SettledPositions {
+  const accounts = foldStreams(
+    log,
+    (streamId) => streamId.startsWith(ACCOUNT_STREAM_PREFIX),
+    accountDecider,
+    (account, streamId) =>
+      expect(availableMinor(account), `available cash of ${streamId}`).toBeGreaterThanOrEqual(0n),
+  );
+  const holdings = foldStreams(
+    log,
+    (streamId) => streamId.startsWith(HOLDING_PREFIX),
+    holdingDecider,
+    (holding, streamId) =>
+      expect(availableQuantity(holding), `available shares of ${streamId}`).toBeGreaterThanOrEqual(
+        0n,
+      ),
+  );
+  for (const [streamId, account] of accounts) {
+    expect(account.reservedMinor, `cash reserved on ${streamId}`).toBe(0n);
+  }
+  for (const [streamId, holding] of holdings) {
+    expect(holding.reservedQuantity, `shares reserved on ${streamId}`).toBe(0n);
+  }
+  const sharesFromFills = new Map<string, bigint>();
+  const fillsByAccount = new Map<string, string[]>();
+  const orders = foldOrders(log);
+  for (const { event } of log) {
+    if (event.type !== 'OrderFilled') continue;
+    const order = orders.get(event.data.orderId)!;
+    const stream = holdingStream(order.accountId, order.instrument);
+    const signed = order.side === 'BUY' ? event.data.quantity : -event.data.quantity;
+    sharesFromFills.set(stream, (sharesFromFills.get(stream) ?? 0n) + signed);
+    fillsByAccount.set(order.accountId, [
+      ...(fillsByAccount.get(order.accountId) ?? []),
+      event.data.fillId,
+    ]);
+  }
+  for (const stream of new Set([...holdings.keys(), ...sharesFromFills.keys()])) {
+    expect(holdings.get(stream)?.quantity ?? 0n, `shares of ${stream}`).toBe(
+      sharesFromFills.get(stream) ?? 0n,
+    );
+  }
+  // And every fill's cash moved: the account settled exactly the fills of its orders.
+  for (const account of accounts.values()) {
+    expect([...account.settledFills].sort(), `fills paid on ${account.accountId}`).toEqual(
+      (fillsByAccount.get(account.accountId) ?? []).sort(),
+    );
+  }
+  return {
+    accounts: new Map([...accounts.values()].map((account) => [account.accountId, account])),
+    holdings,
+  };
 }
