@@ -18,6 +18,14 @@ import { type ClaimedSaga, type OrderSagasRepository } from './order-sagas.repos
 const MAX_ACTIONS_PER_TURN = 64;
 /** The scheduler looks at the table at least this often, whatever the wake-ups. */
 const IDLE_RECHECK_MS = 1_000;
+/** A turn renews its lease before an action only once less than this share of it is left. */
+const RENEW_WHEN_LEFT = 0.5;
+/**
+ * A resting order's first look after a quiet one comes after this share of the poll
+ * interval; each further quiet look doubles the wait, up to the interval: an order that
+ * fills soon after it arrives is seen soon, one that rests costs no more than before.
+ */
+const FIRST_QUIET_POLL_SHARE = 1 / 8;
 const RESTART_BACKOFF: BackoffPolicy = {
   maxAttempts: Infinity,
   baseDelayMs: 200,
@@ -34,6 +42,14 @@ function describe(error: unknown): string {
  * at most `concurrency` at once, and in each turn takes the order's next actions one after
  * another until it has to wait. A turn that fails is tried again with backoff; after
  * `maxAttempts` failed turns in a row the saga is parked for an admin.
+ *
+ * A turn reads the saga's stream once, when it starts: each step answers the state its
+ * records left, and while the lease is held no one else records on the stream (were one
+ * to, the next record's expected revision would catch it, and that record's answer would
+ * be read afresh). The order's stream is read before every action that looks at the order
+ * (all but settling a reported fill and ending a finished saga), so that a cancel that
+ * came meanwhile interrupts the saga at once. The lease is renewed only once half of it
+ * is gone, and a turn that finds it lost ends there: another worker has the saga.
  */
 export class OrderPlacementRunner {
   /** Lease holder name: unique per runner, so that a restarted process never claims as its predecessor. */
@@ -84,15 +100,23 @@ export class OrderPlacementRunner {
       const seen = this.wake.current;
       try {
         const free = this.config.concurrency - this.running.size;
+        let waitMs = IDLE_RECHECK_MS;
         if (free > 0) {
-          for (const claimed of await this.sagas.claimDue(this.owner, free, this.config.leaseMs)) {
-            this.launch(claimed, signal);
+          // Taken before the claim is sent: the lease surely ends no earlier than this + leaseMs.
+          const leasedAtMs = performance.now();
+          const { claimed, nextDueInMs } = await this.sagas.claimDue(
+            this.owner,
+            free,
+            this.config.leaseMs,
+          );
+          for (const saga of claimed) this.launch(saga, leasedAtMs, signal);
+          if (this.running.size < this.config.concurrency) {
+            waitMs = Math.min(nextDueInMs ?? IDLE_RECHECK_MS, IDLE_RECHECK_MS);
           }
         }
-        const dueInMs =
-          this.running.size >= this.config.concurrency ? undefined : await this.sagas.nextDueInMs();
         failures = 0;
-        await this.wake.wait(seen, Math.min(dueInMs ?? IDLE_RECHECK_MS, IDLE_RECHECK_MS), signal);
+        // Woken by the follower, an admin, or a turn that ended (a free worker).
+        await this.wake.wait(seen, waitMs, signal);
       } catch (error) {
         failures++;
         this.log(`order saga scheduler: ${describe(error)}`);
@@ -101,8 +125,8 @@ export class OrderPlacementRunner {
     }
   }
 
-  private launch(claimed: ClaimedSaga, signal: AbortSignal): void {
-    const turn = this.turn(claimed, signal)
+  private launch(claimed: ClaimedSaga, leasedAtMs: number, signal: AbortSignal): void {
+    const turn = this.turn(claimed, leasedAtMs, signal)
       .catch((error: unknown) => this.log(`order saga ${claimed.orderId}: ${describe(error)}`))
       .finally(() => {
         this.running.delete(claimed.orderId);
@@ -111,19 +135,48 @@ export class OrderPlacementRunner {
     this.running.set(claimed.orderId, turn);
   }
 
-  private async turn({ orderId, failures }: ClaimedSaga, signal: AbortSignal): Promise<void> {
+  private async turn(
+    { orderId, failures, quietPolls }: ClaimedSaga,
+    leasedAtMs: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     let action = 'load';
+    const lease = { endsAtMs: leasedAtMs + this.config.leaseMs };
     try {
+      let [{ state: saga }, { state: order }] = await Promise.all([
+        this.aggregates.load(orderSagaStream(orderId), sagaDecider),
+        this.aggregates.load(orderStream(orderId), orderDecider),
+      ]);
       for (let taken = 0; taken < MAX_ACTIONS_PER_TURN && !signal.aborted; taken++) {
-        const saga = (await this.aggregates.load(orderSagaStream(orderId), sagaDecider)).state;
-        const order = (await this.aggregates.load(orderStream(orderId), orderDecider)).state;
-        const next = nextAction(saga, order, this.clock.nowMs());
+        let next = nextAction(saga, order, this.clock.nowMs());
+        if (taken > 0) {
+          action = 'load';
+          // Settling a fill the market reported, and ending a finished saga, are decided by
+          // the saga's state alone: every other action looks at the order as it is now.
+          const fresh = next.kind !== 'settle' && next.kind !== 'done';
+          const [held, loaded] = await Promise.all([
+            this.keepLease(orderId, lease),
+            fresh ? this.aggregates.load(orderStream(orderId), orderDecider) : undefined,
+          ]);
+          if (!held) return;
+          if (loaded) {
+            order = loaded.state;
+            next = nextAction(saga, order, this.clock.nowMs());
+          }
+        }
         action = next.kind;
         if (next.kind === 'done') return await this.sagas.finish(orderId, this.owner);
-        if (!(await this.steps.perform(next, saga, order))) {
-          return await this.sagas.reschedule(orderId, this.owner, this.restingMs(saga));
+        const after = await this.steps.perform(next, saga, order);
+        if (after === null) {
+          return await this.sagas.reschedule(
+            orderId,
+            this.owner,
+            this.restingMs(saga, quietPolls),
+            quietPolls + 1,
+          );
         }
-        await this.sagas.renew(orderId, this.owner, this.config.leaseMs);
+        saga = after;
+        quietPolls = 0;
       }
       // More to do (or stopping): the saga stays due, for this runner or another.
       await this.sagas.reschedule(orderId, this.owner, 0);
@@ -140,9 +193,33 @@ export class OrderPlacementRunner {
     }
   }
 
-  /** How long an order resting at the market waits for its next look: the poll interval, or its expiry if sooner. */
-  private restingMs(saga: SagaState): number {
-    const pollMs = this.config.marketPollIntervalMs;
+  /**
+   * Renews the lease when less than RENEW_WHEN_LEFT of it is left (most turns end long
+   * before). False when this runner no longer holds it.
+   */
+  private async keepLease(orderId: string, lease: { endsAtMs: number }): Promise<boolean> {
+    const { leaseMs } = this.config;
+    const startedMs = performance.now();
+    if (lease.endsAtMs - startedMs > leaseMs * RENEW_WHEN_LEFT) return true;
+    if (!(await this.sagas.renew(orderId, this.owner, leaseMs))) {
+      this.log(`order saga ${orderId}: lease lost to another worker; turn ended`);
+      return false;
+    }
+    lease.endsAtMs = startedMs + leaseMs;
+    return true;
+  }
+
+  /**
+   * How long an order resting at the market waits for its next look: a short wait after
+   * its first quiet look, doubling with each further one up to the poll interval, or
+   * until its expiry if sooner.
+   */
+  private restingMs(saga: SagaState, quietPolls: number): number {
+    const intervalMs = this.config.marketPollIntervalMs;
+    const pollMs = Math.min(
+      intervalMs,
+      Math.max(1, Math.round(intervalMs * FIRST_QUIET_POLL_SHARE * 2 ** Math.min(quietPolls, 30))),
+    );
     if (saga.expiresAt === null) return pollMs;
     const untilExpiryMs = Date.parse(saga.expiresAt) - this.clock.nowMs();
     return Math.max(0, Math.min(pollMs, untilExpiryMs));

@@ -66,7 +66,9 @@ function rejectionReason(error: CommandRejectedError): string {
  * order and the step (and the fill), so a step repeated after a crash or a redelivery
  * finds its effect already in the stream and does nothing: the effects check and the
  * deciders' own once-per-order rules make charging, refunding, reserving or settling
- * twice impossible. Each method returns false when it learnt nothing new.
+ * twice impossible. Each method returns the saga's state after the step (what its
+ * records left on the saga's stream), or null when it learnt nothing new: the runner
+ * carries that state on to the next action instead of reading the stream again.
  */
 export class OrderPlacementSteps {
   constructor(
@@ -77,12 +79,12 @@ export class OrderPlacementSteps {
     private readonly options: StepOptions,
   ) {}
 
-  /** Carries out one action of nextAction's. */
+  /** Carries out one action of nextAction's: the saga's state after it, or null when nothing new was learnt. */
   perform(
     action: Exclude<SagaAction, { kind: 'done' }>,
     saga: SagaState,
     order: OrderState,
-  ): Promise<boolean> {
+  ): Promise<SagaState | null> {
     switch (action.kind) {
       case 'start':
         return this.start(order);
@@ -125,8 +127,9 @@ export class OrderPlacementSteps {
     return written.state;
   }
 
-  async record(orderId: string, event: OrderSagaEvent, ...step: string[]): Promise<void> {
-    await this.run(
+  /** Records on the saga's stream (once per step): the saga's state after it. */
+  record(orderId: string, event: OrderSagaEvent, ...step: string[]): Promise<SagaState> {
+    return this.run(
       orderSagaStream(orderId),
       sagaDecider,
       { type: 'Record', event },
@@ -135,7 +138,7 @@ export class OrderPlacementSteps {
   }
 
   /** Prices the order once (limit, or the last price) and records the fee and the reservation. */
-  async start(order: OrderState): Promise<boolean> {
+  async start(order: OrderState): Promise<SagaState> {
     const { orderId, side, instrument, quantity, limitPriceMinor, currency } = order;
     const priceMinor = limitPriceMinor ?? (await this.lastPrice(instrument));
     const fee = this.fees.quote({ currency, quantity, priceMinor });
@@ -145,7 +148,7 @@ export class OrderPlacementSteps {
           BPS_PER_UNIT
         : 0n;
     const reserveMinor = side === 'BUY' ? fee.notionalMinor + collarMinor + fee.feeMinor : 0n;
-    await this.record(orderId, {
+    return this.record(orderId, {
       type: 'OrderSagaStarted',
       data: {
         orderId,
@@ -159,7 +162,6 @@ export class OrderPlacementSteps {
         expiresAt: order.expiresAt,
       },
     });
-    return true;
   }
 
   private async lastPrice(symbol: string): Promise<bigint> {
@@ -168,7 +170,7 @@ export class OrderPlacementSteps {
     return quote.priceMinor;
   }
 
-  async reserve(saga: SagaState): Promise<boolean> {
+  async reserve(saga: SagaState): Promise<SagaState> {
     const { orderId } = saga;
     const context = this.context(orderId, 'reserve');
     return this.refusable(saga, 'REJECTED', 'OrderSagaReserved', async () => {
@@ -190,7 +192,7 @@ export class OrderPlacementSteps {
     });
   }
 
-  async chargeFee(saga: SagaState): Promise<boolean> {
+  async chargeFee(saga: SagaState): Promise<SagaState> {
     const { orderId } = saga;
     return this.refusable(saga, 'REJECTED', 'OrderSagaFeeCharged', () =>
       this.run(
@@ -213,21 +215,19 @@ export class OrderPlacementSteps {
     status: SagaEnding,
     done: 'OrderSagaReserved' | 'OrderSagaFeeCharged',
     command: () => Promise<unknown>,
-  ): Promise<boolean> {
+  ): Promise<SagaState> {
     const { orderId } = saga;
     try {
       await command();
     } catch (error) {
       if (!(error instanceof CommandRejectedError)) throw error;
-      await this.end(orderId, { status, reason: rejectionReason(error), forced: false });
-      return true;
+      return this.end(orderId, { status, reason: rejectionReason(error), forced: false });
     }
-    await this.record(orderId, { type: done, data: { orderId } });
-    return true;
+    return this.record(orderId, { type: done, data: { orderId } });
   }
 
-  async end(orderId: string, ending: PendingEnding): Promise<void> {
-    await this.record(
+  end(orderId: string, ending: PendingEnding): Promise<SagaState> {
+    return this.record(
       orderId,
       { type: 'OrderSagaEnding', data: { orderId, ...ending } },
       ending.forced ? 'forced' : 'decided',
@@ -239,7 +239,7 @@ export class OrderPlacementSteps {
    * a cancel: from then on a cancel is a request the saga carries to the market, and an
    * order that was cancelled just before is never sent.
    */
-  async submit(saga: SagaState, order: OrderState): Promise<boolean> {
+  async submit(saga: SagaState, order: OrderState): Promise<SagaState> {
     const { orderId } = saga;
     try {
       await this.run(
@@ -251,7 +251,7 @@ export class OrderPlacementSteps {
     } catch (error) {
       // Cancelled (or otherwise ended) before it could be sent: the next action compensates.
       if (error instanceof CommandRejectedError && error.rejection.code === 'ORDER_NOT_ACTIVE')
-        return true;
+        return saga;
       throw error;
     }
     let outcome;
@@ -259,63 +259,58 @@ export class OrderPlacementSteps {
       outcome = await this.market.submitOrder(marketRequest(order));
     } catch (error) {
       if (!(error instanceof MarketUnavailableError)) throw error;
-      await this.record(orderId, {
+      return this.record(orderId, {
         type: 'OrderSagaSubmitUnconfirmed',
         data: { orderId, reason: error.message },
       });
-      return true;
     }
     if (outcome.kind === 'accepted') {
-      await this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
-      return true;
+      return this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
     }
     const expired = outcome.code === 'EXPIRED_ON_ARRIVAL';
-    await this.end(orderId, {
+    return this.end(orderId, {
       status: expired ? 'EXPIRED' : 'FAILED',
       reason: expired
         ? 'time in force elapsed'
         : `market rejected the order: ${outcome.code}: ${outcome.message}`,
       forced: false,
     });
-    return true;
   }
 
   /**
    * After a submit without an answer: a cancel either finds the order (it did arrive, and
    * is followed like any other) or makes the market refuse it for good (`not-placed`).
    */
-  async confirmUnplaced(saga: SagaState): Promise<boolean> {
+  async confirmUnplaced(saga: SagaState): Promise<SagaState> {
     const { orderId } = saga;
     const outcome = await this.market.cancelOrder(orderId);
     if (outcome.kind === 'not-placed') {
-      await this.end(orderId, {
+      return this.end(orderId, {
         status: 'FAILED',
         reason: 'the market did not answer in time; the order was withdrawn',
         forced: false,
       });
-      return true;
     }
     await this.record(orderId, {
       type: 'OrderSagaMarketCancelSent',
       data: { orderId, cause: 'UNCONFIRMED' },
     });
-    await this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
-    return true;
+    return this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
   }
 
-  async poll(saga: SagaState): Promise<boolean> {
+  async poll(saga: SagaState): Promise<SagaState | null> {
     const { orderId } = saga;
     const page = await this.market.pollFills(orderId, saga.cursor);
     if (!page) throw new SagaStepError(`The market has no order ${orderId}`);
     // A closed order's fills may span pages: it counts as closed once the last page is in.
     const status = page.hasMore ? 'OPEN' : page.status;
-    if (page.fills.length === 0 && status === saga.marketStatus) return false;
+    if (page.fills.length === 0 && status === saga.marketStatus) return null;
     const fills: SagaFill[] = page.fills.map(({ fillId, quantity, priceMinor }) => ({
       fillId,
       quantity,
       priceMinor,
     }));
-    await this.record(
+    return this.record(
       orderId,
       {
         type: 'OrderSagaMarketPolled',
@@ -324,11 +319,10 @@ export class OrderPlacementSteps {
       String(page.nextCursor),
       status,
     );
-    return true;
   }
 
   /** One fill: the order records it, cash moves at the fill's price, the shares move. */
-  async settle(saga: SagaState, fill: SagaFill): Promise<boolean> {
+  async settle(saga: SagaState, fill: SagaFill): Promise<SagaState> {
     const { orderId, accountId, side, instrument } = saga;
     const { fillId, quantity, priceMinor } = fill;
     const amountMinor = quantity * priceMinor;
@@ -357,19 +351,21 @@ export class OrderPlacementSteps {
         ? { type: 'AcquireShares', orderId, fillId, quantity, costMinor: amountMinor }
         : { type: 'DisposeShares', orderId, fillId, quantity, proceedsMinor: amountMinor };
     await this.run(holdingStream(accountId, instrument), holdingDecider, shares, context);
-    await this.record(orderId, { type: 'OrderSagaFillSettled', data: { orderId, fillId } }, fillId);
-    return true;
+    return this.record(
+      orderId,
+      { type: 'OrderSagaFillSettled', data: { orderId, fillId } },
+      fillId,
+    );
   }
 
   async cancelAtMarket(
     saga: SagaState,
     cause: 'CUSTOMER' | 'EXPIRY' | 'ADMIN' | 'UNCONFIRMED',
-  ): Promise<boolean> {
+  ): Promise<SagaState> {
     const { orderId } = saga;
     // Whatever the answer (cancelled, already closed), the next poll shows how the order closed.
     await this.market.cancelOrder(orderId);
-    await this.record(orderId, { type: 'OrderSagaMarketCancelSent', data: { orderId, cause } });
-    return true;
+    return this.record(orderId, { type: 'OrderSagaMarketCancelSent', data: { orderId, cause } });
   }
 
   /**
@@ -378,7 +374,7 @@ export class OrderPlacementSteps {
    * orders. Release and refund run whatever the saga's phase: a crash may have left a
    * reservation or a fee the saga never recorded, and both are no-ops when there is none.
    */
-  async finish(saga: SagaState, order: OrderState, ending: PendingEnding): Promise<boolean> {
+  async finish(saga: SagaState, order: OrderState, ending: PendingEnding): Promise<SagaState> {
     const { orderId, accountId } = saga.phase === 'NONE' ? order : saga;
     const side = saga.phase === 'NONE' ? order.side : saga.side;
     const instrument = saga.phase === 'NONE' ? order.instrument : saga.instrument;
@@ -405,7 +401,7 @@ export class OrderPlacementSteps {
       this.context(orderId, 'close'),
     );
     const status = isTerminal(final) ? (final.status as SagaEnding) : ending.status;
-    await this.record(orderId, {
+    return this.record(orderId, {
       type: 'OrderSagaFinished',
       data: {
         orderId,
@@ -413,7 +409,6 @@ export class OrderPlacementSteps {
         reason: status === 'COMPLETED' ? null : (final.reason ?? ending.reason),
       },
     });
-    return true;
   }
 
   private async releaseReservation(

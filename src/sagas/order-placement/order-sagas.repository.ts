@@ -13,6 +13,18 @@ export interface ClaimedSaga {
   readonly orderId: string;
   /** Failed turns in a row so far. */
   readonly failures: number;
+  /** Looks at the market in a row that found nothing new (the next one backs off further). */
+  readonly quietPolls: number;
+}
+
+/** One look at the table: the sagas leased, and when the next of the others can be claimed. */
+export interface Claim {
+  readonly claimed: readonly ClaimedSaga[];
+  /**
+   * Milliseconds until another active saga (not one just claimed) can be claimed (0: one
+   * can now), or undefined when there is none. A leased saga counts from its lease's end.
+   */
+  readonly nextDueInMs: number | undefined;
 }
 
 export interface SagaCounts {
@@ -50,80 +62,95 @@ export class OrderSagasRepository {
   }
 
   /**
-   * Makes the orders' sagas due now and moves the checkpoint, in one transaction that
-   * first checks the checkpoint is still where this follower left it. False when another
-   * follower moved it (this one then reloads it). New orders get a row; a finished or
-   * parked saga is left as it is.
+   * Makes the orders' sagas due now and moves the checkpoint from `from` to `to`, in one
+   * statement (so one transaction, one round trip) that only does either when the
+   * checkpoint is still where this follower left it. False when another follower moved
+   * it (this one then reloads it). New orders get a row; a finished or parked saga is
+   * left as it is. Two followers on one `from` serialise on the checkpoint's row lock:
+   * the second finds it moved and writes nothing.
    */
   async schedule(from: Position, to: Position, orderIds: readonly string[]): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<{ commit: string; prepare: string }>(
-        `SELECT commit_position::text AS commit, prepare_position::text AS prepare
-           FROM ledger_saga_checkpoints WHERE saga = $1 FOR UPDATE`,
-        [ORDER_PLACEMENT_SAGA],
-      );
-      const stored = rows[0];
-      if (
-        !stored ||
-        BigInt(stored.commit) !== from.commit ||
-        BigInt(stored.prepare) !== from.prepare
-      ) {
-        await client.query('ROLLBACK');
-        return false;
-      }
-      if (orderIds.length > 0) {
-        await client.query(
-          `INSERT INTO ledger_order_sagas (order_id)
-           SELECT DISTINCT unnest($1::text[]) ORDER BY 1
-           ON CONFLICT (order_id) DO UPDATE SET due_at = LEAST(ledger_order_sagas.due_at, now()),
-             updated_at = now()
-           WHERE ledger_order_sagas.status = 'active'`,
-          [orderIds],
-        );
-      }
-      await client.query(
-        `UPDATE ledger_saga_checkpoints SET commit_position = $2, prepare_position = $3,
-           updated_at = now() WHERE saga = $1`,
-        [ORDER_PLACEMENT_SAGA, to.commit.toString(), to.prepare.toString()],
-      );
-      await client.query('COMMIT');
-      return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    const { rows } = await this.pool.query<{ moved: boolean }>(
+      `WITH moved AS (
+         UPDATE ledger_saga_checkpoints SET commit_position = $4, prepare_position = $5,
+           updated_at = now()
+          WHERE saga = $1 AND commit_position = $2 AND prepare_position = $3
+          RETURNING 1),
+       due AS (
+         INSERT INTO ledger_order_sagas (order_id)
+         SELECT DISTINCT order_id FROM unnest($6::text[]) AS ids (order_id), moved ORDER BY 1
+         ON CONFLICT (order_id) DO UPDATE SET due_at = LEAST(ledger_order_sagas.due_at, now()),
+           quiet_polls = 0, updated_at = now()
+         WHERE ledger_order_sagas.status = 'active')
+       SELECT EXISTS (SELECT 1 FROM moved) AS moved`,
+      [
+        ORDER_PLACEMENT_SAGA,
+        from.commit.toString(),
+        from.prepare.toString(),
+        to.commit.toString(),
+        to.prepare.toString(),
+        orderIds,
+      ],
+    );
+    return rows[0]?.moved === true;
   }
 
   /**
    * Leases up to `limit` due sagas to `owner` (skipping those held by a live lease or
-   * locked by another worker's claim), soonest due first.
+   * locked by another worker's claim), soonest due first, and in the same round trip
+   * says when the next of the others is due.
    */
-  async claimDue(owner: string, limit: number, leaseMs: number): Promise<ClaimedSaga[]> {
-    const { rows } = await this.pool.query<{ order_id: string; failures: number }>(
-      `UPDATE ledger_order_sagas SET lease_owner = $1,
-         lease_until = now() + $3 * interval '1 millisecond', updated_at = now()
-       WHERE order_id IN (
-         SELECT order_id FROM ledger_order_sagas
-          WHERE status = 'active' AND due_at <= now()
-            AND (lease_until IS NULL OR lease_until < now())
-          ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-       RETURNING order_id, failures`,
+  async claimDue(owner: string, limit: number, leaseMs: number): Promise<Claim> {
+    const { rows } = await this.pool.query<{
+      order_id: string | null;
+      failures: number | null;
+      quiet_polls: number | null;
+      wait_ms: string | null;
+    }>(
+      `WITH claimed AS (
+         UPDATE ledger_order_sagas SET lease_owner = $1,
+           lease_until = now() + $3 * interval '1 millisecond', updated_at = now()
+          WHERE order_id IN (
+            SELECT order_id FROM ledger_order_sagas
+             WHERE status = 'active' AND due_at <= now()
+               AND (lease_until IS NULL OR lease_until < now())
+             ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+          RETURNING order_id, failures, quiet_polls),
+       next AS (
+         SELECT GREATEST(0, EXTRACT(EPOCH FROM (
+                  min(GREATEST(due_at, COALESCE(lease_until, due_at))) - now())) * 1000)::bigint::text
+                  AS wait_ms
+           FROM ledger_order_sagas
+          WHERE status = 'active' AND order_id NOT IN (SELECT order_id FROM claimed))
+       SELECT claimed.order_id, claimed.failures, claimed.quiet_polls, next.wait_ms
+         FROM next LEFT JOIN claimed ON true`,
       [owner, limit, leaseMs],
     );
-    return rows.map((row) => ({ orderId: row.order_id, failures: row.failures }));
+    const waitMs = rows[0]?.wait_ms;
+    return {
+      claimed: rows.flatMap((row) =>
+        row.order_id === null
+          ? []
+          : [
+              {
+                orderId: row.order_id,
+                failures: row.failures ?? 0,
+                quietPolls: row.quiet_polls ?? 0,
+              },
+            ],
+      ),
+      nextDueInMs: waitMs === null || waitMs === undefined ? undefined : Number(waitMs),
+    };
   }
 
-  /** Keeps the lease while a turn goes on. */
-  async renew(orderId: string, owner: string, leaseMs: number): Promise<void> {
-    await this.pool.query(
+  /** Keeps the lease while a turn goes on. False when `owner` no longer holds it. */
+  async renew(orderId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
       `UPDATE ledger_order_sagas SET lease_until = now() + $3 * interval '1 millisecond'
         WHERE order_id = $1 AND lease_owner = $2`,
       [orderId, owner, leaseMs],
     );
+    return rowCount === 1;
   }
 
   /**
@@ -141,13 +168,17 @@ export class OrderSagasRepository {
     return waitMs === null || waitMs === undefined ? undefined : Number(waitMs);
   }
 
-  /** The turn made progress (or is waiting): next turn after `delayMs`, failures forgotten. */
-  async reschedule(orderId: string, owner: string, delayMs: number): Promise<void> {
+  /**
+   * The turn made progress (or is waiting): next turn after `delayMs`, failures
+   * forgotten. `quietPolls`: looks at the market in a row that found nothing new.
+   */
+  async reschedule(orderId: string, owner: string, delayMs: number, quietPolls = 0): Promise<void> {
     await this.pool.query(
       `UPDATE ledger_order_sagas SET due_at = now() + $3 * interval '1 millisecond',
-         failures = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = now()
+         failures = 0, last_error = NULL, quiet_polls = $4, lease_owner = NULL, lease_until = NULL,
+         updated_at = now()
        WHERE order_id = $1 AND lease_owner = $2`,
-      [orderId, owner, delayMs],
+      [orderId, owner, delayMs, quietPolls],
     );
   }
 
@@ -186,7 +217,7 @@ export class OrderSagasRepository {
   async unpark(orderId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `UPDATE ledger_order_sagas SET status = 'active', due_at = now(), failures = 0,
-         parked_at = NULL, updated_at = now()
+         quiet_polls = 0, parked_at = NULL, updated_at = now()
        WHERE order_id = $1 AND status = 'parked'`,
       [orderId],
     );

@@ -17,6 +17,12 @@ const TRIGGERS: ReadonlySet<string> = new Set(
 );
 /** A caught-up follower looks at the log at least this often, whatever the wake-ups. */
 const IDLE_RECHECK_MS = 1_000;
+/**
+ * A page without triggers moves the stored checkpoint at most this often: its events
+ * give no saga work, so after a crash reading them again costs a read and changes
+ * nothing. A page with triggers always moves it, in the transaction that schedules them.
+ */
+const QUIET_CHECKPOINT_MS = 1_000;
 const RESTART_BACKOFF: BackoffPolicy = {
   maxAttempts: Infinity,
   baseDelayMs: 200,
@@ -35,6 +41,8 @@ function orderIdOf(event: RecordedEvent): string | undefined {
  * saga step itself: those happen outside any transaction, in the scheduler's turns.
  * The whole log is read (not a filtered one): a filter would leave the checkpoint behind
  * the unrelated events, and the store's wake-ups would then fire for them every time.
+ * Pages without triggers move the stored checkpoint only now and then (see
+ * QUIET_CHECKPOINT_MS): most of the log is the sagas' and the aggregates' own events.
  */
 export class SagaLogFollower {
   private abort = new AbortController();
@@ -77,17 +85,22 @@ export class SagaLogFollower {
 
   /** Returns when another follower moved the checkpoint (the caller reloads it). */
   private async follow(signal: AbortSignal): Promise<void> {
-    let position: Position = await this.sagas.checkpoint();
+    // `stored`: the checkpoint as this follower last wrote it; `position`: how far it read.
+    let stored: Position = await this.sagas.checkpoint();
+    let storedAtMs = performance.now();
+    let position = stored;
     while (!signal.aborted) {
       const page = await this.store.readAll({ after: position, maxCount: this.batchSize });
-      if (page.length > 0) {
-        const orderIds = page.flatMap((event) => {
-          const orderId = TRIGGERS.has(event.type) ? orderIdOf(event) : undefined;
-          return orderId === undefined ? [] : [orderId];
-        });
-        const last = page[page.length - 1]!.position;
-        if (!(await this.sagas.schedule(position, last, orderIds))) return;
-        position = last;
+      const orderIds = page.flatMap((event) => {
+        const orderId = TRIGGERS.has(event.type) ? orderIdOf(event) : undefined;
+        return orderId === undefined ? [] : [orderId];
+      });
+      if (page.length > 0) position = page[page.length - 1]!.position;
+      const quietFor = performance.now() - storedAtMs;
+      if (orderIds.length > 0 || (position !== stored && quietFor >= QUIET_CHECKPOINT_MS)) {
+        if (!(await this.sagas.schedule(stored, position, orderIds))) return;
+        stored = position;
+        storedAtMs = performance.now();
         if (orderIds.length > 0) this.onScheduled();
       }
       if (page.length < this.batchSize) {

@@ -3,7 +3,8 @@ import { type Migration } from '../migrator.js';
 /**
  * The order placement saga's bookkeeping; its state is its own event stream. One row per
  * order: when it next needs a turn (its durable timeout: now, the next look at the
- * market, or its expiry), who holds it, and whether it is parked for an admin.
+ * market, or its expiry), who holds it, whether it is parked for an admin, and how many
+ * looks at the market in a row found nothing (the next one backs off further).
  */
 export const orderSagasMigration: Migration = {
   version: 4,
@@ -23,6 +24,7 @@ export const orderSagasMigration: Migration = {
       lease_owner text,
       lease_until timestamptz,
       failures integer NOT NULL DEFAULT 0,
+      quiet_polls integer NOT NULL DEFAULT 0,
       last_error text,
       parked_action text,
       parked_at timestamptz,
