@@ -1,21 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-/**
- * mulberry32: a tiny seeded PRNG. Every system replays the very same deposits in the
- * same order, so a difference in throughput cannot come from a luckier draw (hotter
- * accounts, more conflicts).
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export interface Deposit {
   readonly accountIndex: number;
   readonly amountMinor: number;

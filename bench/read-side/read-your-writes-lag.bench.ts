@@ -26,7 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { type Position, comparePositions } from '../../src/infrastructure/event-store/position.js';
-import { seededRandom } from '../workload.js';
+import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import {
   type LatencySummary,
   VerificationError,

@@ -33,7 +33,7 @@ import {
   renderTable,
   spread,
 } from '../stats.js';
-import { seededRandom } from '../workload.js';
+import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { EmmettAccountsView } from './emmett-accounts-view.js';
 import { HistoryGenerator, type HistoryTally, defaultHistoryOptions } from './event-history.js';
 import {

@@ -14,7 +14,7 @@ import {
   isClosed,
 } from './market-gateway.port.js';
 import { PricePath } from './price-path.js';
-import { randomInteger, seededRandom } from './seeded-random.js';
+import { randomInteger, seededRandom } from '../infrastructure/seeded-random.js';
 import {
   type SimulatedExchangeConfig,
   assertFailureRate,

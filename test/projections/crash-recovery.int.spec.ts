@@ -25,7 +25,8 @@ import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { type CheckpointRow, digest, positionOf, rowsMissing } from './view-digests.js';
 import { generateHistory } from './generated-history.js';
-import { liveTables, seededRandom, shadowTables } from './projection-database.js';
+import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { liveTables, shadowTables } from './projection-database.js';
 
 /**
  * The view projectors, in a process of their own, SIGKILLed at random points while they

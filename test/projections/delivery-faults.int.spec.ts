@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
@@ -36,7 +37,6 @@ import {
   type ProjectionDatabase,
   liveTables,
   openProjectionDatabase,
-  seededRandom,
   shadowTables,
 } from './projection-database.js';
 

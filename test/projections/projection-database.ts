@@ -94,18 +94,6 @@ export async function selectAll(pool: pg.Pool, table: string): Promise<Row[]> {
   return (await pool.query<Row>(`SELECT * FROM ${table} ORDER BY ${key}`)).rows;
 }
 
-/** A small seeded generator (mulberry32): the same seed, the same run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Cuts the log into consecutive batches of random sizes from 1 to maxSize. */
 export function splitRandomly<T>(
   items: readonly T[],

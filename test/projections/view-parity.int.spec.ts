@@ -1,3 +1,4 @@
+import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountDecider } from '../../src/domain/account.decider.js';
 import { holdingDecider } from '../../src/domain/holding.decider.js';
@@ -15,7 +16,6 @@ import {
   openProjectionDatabase,
   type ProjectionDatabase,
   type Row,
-  seededRandom,
   selectAll,
   shadowTables,
   splitRandomly,

@@ -34,7 +34,7 @@ import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { systemClock } from '../../src/infrastructure/resilience/clock.js';
-import { seededRandom } from '../../src/market/seeded-random.js';
+import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { SimulatedExchange } from '../../src/market/simulated-exchange.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import {

@@ -31,7 +31,7 @@ import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.j
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { systemClock } from '../../src/infrastructure/resilience/clock.js';
 import { type MarketResilienceConfig } from '../../src/market/resilient-market-gateway.js';
-import { randomInteger, seededRandom } from '../../src/market/seeded-random.js';
+import { randomInteger, seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { SimulatedExchange } from '../../src/market/simulated-exchange.js';
 import {
   ORDER_PLACEMENT_SAGA,

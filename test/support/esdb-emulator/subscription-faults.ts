@@ -1,4 +1,5 @@
 import { type StoredEvent } from './event-log.js';
+import { seededRandom } from '../../../src/infrastructure/seeded-random.js';
 
 /**
  * Delivery faults the emulator can inject into subscriptions, to test what a consumer
@@ -29,18 +30,6 @@ export interface FaultCounters {
 }
 
 const DEFAULT_WINDOW = 16;
-
-/** mulberry32: small, seeded, good enough to spread faults. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The faults of one subscription. */
 export class SubscriptionFaultInjector {

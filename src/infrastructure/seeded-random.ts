@@ -9,14 +9,14 @@ function hash32(text: string): number {
 }
 
 /**
- * A seeded generator of numbers in [0, 1) (mulberry32): the same seed and stream give
- * the same sequence on every machine, and each stream (an instrument's prices, the
- * failures of calls) is independent of how much the others are used.
+ * A seeded generator of numbers in [0, 1) (mulberry32): the same seed gives the same
+ * sequence on every machine. With a stream name (an instrument's prices, the failures of
+ * calls) each stream is independent of how much the others are used.
  */
-export function seededRandom(seed: number, stream: string): () => number {
-  let state = hash32(`${seed}:${stream}`);
+export function seededRandom(seed: number, stream?: string): () => number {
+  let state = stream === undefined ? seed >>> 0 : hash32(`${seed}:${stream}`);
   return () => {
-    state = (state + 0x6d2b79f5) | 0;
+    state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
