@@ -14,6 +14,7 @@ import {
   backoffDelayMs,
   pause,
 } from '../../infrastructure/resilience/backoff.js';
+import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import {
@@ -39,12 +40,6 @@ export const DEFAULT_BATCH_SIZE = 1_000;
 export const DEFAULT_RETRY: BackoffPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
 /** A caught-up projector looks at the log at least this often, whatever the wake-ups. */
 const IDLE_RECHECK_MS = 1_000;
-/** Between restarts after the store or database failed. */
-const RESTART_BACKOFF: BackoffPolicy = {
-  maxAttempts: Infinity,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-};
 
 /**
  * Taken per batch for every live projection in it; held by a rebuild's swap. Advisory:
@@ -85,8 +80,9 @@ function describe(error: unknown): string {
  * fails on an event is split off, retried alone, and parks the event by its policy.
  */
 export class ProjectionRunner {
-  private abort = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: BackgroundLoop;
+  /** The running pass's: retries and parking give up when it is aborted. */
+  private signal: AbortSignal = new AbortController().signal;
   private readonly positions = new Map<string, Position>();
   /** The bindings that are not stopped. */
   private active: ProjectionBinding[] = [];
@@ -102,6 +98,11 @@ export class ProjectionRunner {
     private readonly options: RunnerOptions,
   ) {
     if (bindings.length === 0) throw new Error('A projection runner needs a projection');
+    // The store or the database went away: start over from the checkpoints, later.
+    this.loop = new BackgroundLoop(
+      (signal) => this.follow(signal),
+      (error) => options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoints`),
+    );
   }
 
   get name(): string {
@@ -114,36 +115,15 @@ export class ProjectionRunner {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.abort = new AbortController();
-    this.loop = this.run().finally(() => {
-      this.loop = undefined;
-    });
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   get running(): boolean {
-    return this.loop !== undefined;
-  }
-
-  private async run(): Promise<void> {
-    const signal = this.abort.signal;
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        if (!(await this.follow(signal))) return;
-        failures = 0;
-      } catch (error) {
-        // The store or the database went away: start over from the checkpoints, later.
-        failures++;
-        this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoints`);
-        await pause(backoffDelayMs(RESTART_BACKOFF, Math.min(failures, 10)), signal);
-      }
-    }
+    return this.loop.running;
   }
 
   /** Loads the checkpoints; stopped projections stay out until restarted. */
@@ -167,6 +147,7 @@ export class ProjectionRunner {
 
   /** One pass from the stored checkpoints. False when the runner must end. */
   private async follow(signal: AbortSignal): Promise<boolean> {
+    this.signal = signal;
     await this.load();
     try {
       const reader = new PageReader(this.store, this.options.batchSize);
@@ -276,7 +257,7 @@ export class ProjectionRunner {
     const slices = this.slices(bindings, events);
     if (slices.length === 0) return;
     const error = await this.withRetries(slices);
-    if (error === undefined || this.abort.signal.aborted) return;
+    if (error === undefined || this.signal.aborted) return;
     if (slices.length > 1) {
       for (const { binding } of slices) await this.handle([binding], events);
       return;
@@ -291,7 +272,7 @@ export class ProjectionRunner {
     const { retry } = this.options;
     let lastError = '';
     for (let attempt = 1; attempt <= retry.maxAttempts; attempt++) {
-      if (this.abort.signal.aborted) return 'stopped';
+      if (this.signal.aborted) return 'stopped';
       try {
         await this.applyAndAdvance(slices);
         return undefined;
@@ -302,8 +283,7 @@ export class ProjectionRunner {
         this.options.log?.(
           `${names}: attempt ${attempt} failed at ${encodePosition(slices[0]!.events[0]!.position)}: ${lastError}`,
         );
-        if (attempt < retry.maxAttempts)
-          await pause(backoffDelayMs(retry, attempt), this.abort.signal);
+        if (attempt < retry.maxAttempts) await pause(backoffDelayMs(retry, attempt), this.signal);
       }
     }
     return lastError;
@@ -344,7 +324,7 @@ export class ProjectionRunner {
     event: RecordedEvent,
     error: string,
   ): Promise<void> {
-    if (this.abort.signal.aborted) return;
+    if (this.signal.aborted) return;
     const attempts = this.options.retry.maxAttempts;
     const skip = this.options.onFailure === 'skip';
     const name = binding.checkpointName;

@@ -3,11 +3,8 @@ import { type SagaConfig } from '../../config/saga-config.js';
 import { orderDecider } from '../../domain/order.decider.js';
 import { orderSagaStream, orderStream } from '../../events/stream-names.js';
 import { type AggregateStore } from '../../commands/aggregate-store.js';
-import {
-  type BackoffPolicy,
-  backoffDelayMs,
-  pause,
-} from '../../infrastructure/resilience/backoff.js';
+import { type BackoffPolicy, backoffDelayMs } from '../../infrastructure/resilience/backoff.js';
+import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type Clock } from '../../infrastructure/resilience/clock.js';
 import { WakeSignal } from '../../infrastructure/event-store/wake-signal.js';
 import { type SagaState, nextAction } from './order-placement.saga.js';
@@ -26,11 +23,6 @@ const RENEW_WHEN_LEFT = 0.5;
  * fills soon after it arrives is seen soon, one that rests costs no more than before.
  */
 const FIRST_QUIET_POLL_SHARE = 1 / 8;
-const RESTART_BACKOFF: BackoffPolicy = {
-  maxAttempts: Infinity,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-};
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -57,8 +49,7 @@ export class OrderPlacementRunner {
   private readonly wake = new WakeSignal();
   private readonly running = new Map<string, Promise<void>>();
   private readonly retry: BackoffPolicy;
-  private abort = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly aggregates: AggregateStore,
@@ -73,6 +64,13 @@ export class OrderPlacementRunner {
       baseDelayMs: config.retryBaseDelayMs,
       maxDelayMs: config.retryMaxDelayMs,
     };
+    this.loop = new BackgroundLoop(
+      async (signal) => {
+        await this.schedule(signal);
+        return true;
+      },
+      (error) => this.log(`order saga scheduler: ${describe(error)}`),
+    );
   }
 
   /** New work may be due (the follower scheduled some, an admin released a parked saga). */
@@ -81,48 +79,35 @@ export class OrderPlacementRunner {
   }
 
   start(): void {
-    if (this.loop) return;
-    this.abort = new AbortController();
-    this.loop = this.run(this.abort.signal).finally(() => {
-      this.loop = undefined;
-    });
+    this.loop.start();
   }
 
   /** Stops claiming and lets the turns under way end after their current action. */
   async stop(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
+    await this.loop.stop();
     await Promise.all(this.running.values());
   }
 
-  private async run(signal: AbortSignal): Promise<void> {
-    for (let failures = 0; !signal.aborted;) {
-      const seen = this.wake.current;
-      try {
-        const free = this.config.concurrency - this.running.size;
-        let waitMs = IDLE_RECHECK_MS;
-        if (free > 0) {
-          // Taken before the claim is sent: the lease surely ends no earlier than this + leaseMs.
-          const leasedAtMs = performance.now();
-          const { claimed, nextDueInMs } = await this.sagas.claimDue(
-            this.owner,
-            free,
-            this.config.leaseMs,
-          );
-          for (const saga of claimed) this.launch(saga, leasedAtMs, signal);
-          if (this.running.size < this.config.concurrency) {
-            waitMs = Math.min(nextDueInMs ?? IDLE_RECHECK_MS, IDLE_RECHECK_MS);
-          }
-        }
-        failures = 0;
-        // Woken by the follower, an admin, or a turn that ended (a free worker).
-        await this.wake.wait(seen, waitMs, signal);
-      } catch (error) {
-        failures++;
-        this.log(`order saga scheduler: ${describe(error)}`);
-        await pause(backoffDelayMs(RESTART_BACKOFF, Math.min(failures, 10)), signal);
+  /** One round: claims what is due while workers are free, then waits for a wake-up or the next due time. */
+  private async schedule(signal: AbortSignal): Promise<void> {
+    const seen = this.wake.current;
+    const free = this.config.concurrency - this.running.size;
+    let waitMs = IDLE_RECHECK_MS;
+    if (free > 0) {
+      // Taken before the claim is sent: the lease surely ends no earlier than this + leaseMs.
+      const leasedAtMs = performance.now();
+      const { claimed, nextDueInMs } = await this.sagas.claimDue(
+        this.owner,
+        free,
+        this.config.leaseMs,
+      );
+      for (const saga of claimed) this.launch(saga, leasedAtMs, signal);
+      if (this.running.size < this.config.concurrency) {
+        waitMs = Math.min(nextDueInMs ?? IDLE_RECHECK_MS, IDLE_RECHECK_MS);
       }
     }
+    // Woken by the follower, an admin, or a turn that ended (a free worker).
+    await this.wake.wait(seen, waitMs, signal);
   }
 
   private launch(claimed: ClaimedSaga, leasedAtMs: number, signal: AbortSignal): void {

@@ -4,11 +4,7 @@ import {
   type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port.js';
 import { type Position } from '../../infrastructure/event-store/position.js';
-import {
-  type BackoffPolicy,
-  backoffDelayMs,
-  pause,
-} from '../../infrastructure/resilience/backoff.js';
+import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type OrderSagasRepository } from './order-sagas.repository.js';
 
 /** Events that give an order's saga work: a new order, and a cancel it must act on. */
@@ -23,11 +19,6 @@ const IDLE_RECHECK_MS = 1_000;
  * nothing. A page with triggers always moves it, in the transaction that schedules them.
  */
 const QUIET_CHECKPOINT_MS = 1_000;
-const RESTART_BACKOFF: BackoffPolicy = {
-  maxAttempts: Infinity,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-};
 
 function orderIdOf(event: RecordedEvent): string | undefined {
   const orderId = event.data['orderId'];
@@ -45,8 +36,7 @@ function orderIdOf(event: RecordedEvent): string | undefined {
  * QUIET_CHECKPOINT_MS): most of the log is the sagas' and the aggregates' own events.
  */
 export class SagaLogFollower {
-  private abort = new AbortController();
-  private loop: Promise<void> | undefined;
+  private readonly loop: BackgroundLoop;
 
   constructor(
     private readonly store: EventStore,
@@ -54,33 +44,23 @@ export class SagaLogFollower {
     private readonly batchSize: number,
     /** Told after a page scheduled sagas. */
     private readonly onScheduled: () => void,
-    private readonly log: (message: string) => void,
-  ) {}
+    log: (message: string) => void,
+  ) {
+    this.loop = new BackgroundLoop(
+      async (signal) => {
+        await this.follow(signal);
+        return true;
+      },
+      (error) => log(`order saga follower: ${String(error)}; resuming from the checkpoint`),
+    );
+  }
 
   start(): void {
-    if (this.loop) return;
-    this.abort = new AbortController();
-    this.loop = this.run(this.abort.signal).finally(() => {
-      this.loop = undefined;
-    });
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
-  }
-
-  private async run(signal: AbortSignal): Promise<void> {
-    for (let failures = 0; !signal.aborted;) {
-      try {
-        await this.follow(signal);
-        failures = 0;
-      } catch (error) {
-        failures++;
-        this.log(`order saga follower: ${String(error)}; resuming from the checkpoint`);
-        await pause(backoffDelayMs(RESTART_BACKOFF, Math.min(failures, 10)), signal);
-      }
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Returns when another follower moved the checkpoint (the caller reloads it). */
