@@ -192,6 +192,119 @@ describe('ConsistencyService', () => {
     expect(Date.now() - closedAt).toBeLessThan(1_000);
   });
 
+  it('answers reads from its snapshot, without the table, while no checkpoint moves', async () => {
+    const { consistency, checkpoints } = service();
+    await setCheckpoint(pool, 'orders', at(7, 1));
+    await consistency.waitFor(['orders'], undefined, 0);
+    await listenerPid(pool);
+    // The connection's opening is a change: one more read, then none while nothing moves.
+    await consistency.waitFor(['orders'], undefined, 0);
+    const readsBefore = checkpoints.reads;
+    for (let i = 0; i < 50; i++) {
+      await expect(consistency.waitFor(['orders'], undefined, 0)).resolves.toEqual({
+        position: at(7, 1),
+        stale: false,
+      });
+    }
+    expect(checkpoints.reads).toBe(readsBefore);
+  });
+
+  it('reads the table again once a NOTIFY says a checkpoint moved', async () => {
+    const { consistency, checkpoints } = service();
+    await setCheckpoint(pool, 'orders', at(1));
+    await consistency.waitFor(['orders'], undefined, 0);
+    await listenerPid(pool);
+    await consistency.waitFor(['orders'], undefined, 0);
+    const readsBefore = checkpoints.reads;
+    await setCheckpoint(pool, 'orders', at(4, 2));
+    // The notification arrives on its own connection, some time after the commit.
+    await expect
+      .poll(() => consistency.waitFor(['orders'], undefined, 0), { timeout: 2_000, interval: 5 })
+      .toEqual({ position: at(4, 2), stale: false });
+    expect(checkpoints.reads - readsBefore).toBeLessThanOrEqual(2);
+  });
+
+  it('reads the table again after an in-process projector says it advanced', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'holdings', at(1));
+    await consistency.waitFor(['holdings'], undefined, 0);
+    await listenerPid(pool);
+    await consistency.waitFor(['holdings'], undefined, 0);
+    await setCheckpoint(pool, 'holdings', at(3), { notify: false });
+    consistency.checkpointAdvanced('holdings');
+    await expect(consistency.waitFor(['holdings'], undefined, 0)).resolves.toEqual({
+      position: at(3),
+      stale: false,
+    });
+  });
+
+  it('reads the table for every read while the LISTEN connection is down', async () => {
+    // Stays down: no reconnect within the test, and no snapshot expires on its own.
+    const { consistency, checkpoints } = service({
+      fallbackRecheckMs: 60_000,
+      minReconnectDelayMs: 60_000,
+      maxReconnectDelayMs: 60_000,
+      maxSnapshotAgeMs: 60_000,
+    });
+    await setCheckpoint(pool, 'orders', at(1));
+    await consistency.waitFor(['orders'], undefined, 0);
+    const pid = await listenerPid(pool);
+    await consistency.waitFor(['orders'], undefined, 0);
+    const cachedReads = checkpoints.reads;
+    await consistency.waitFor(['orders'], undefined, 0);
+    expect(checkpoints.reads).toBe(cachedReads);
+
+    await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    // Once the loss is noticed, reads go to the table (a notification may have been missed).
+    await expect
+      .poll(
+        async () => {
+          await consistency.waitFor(['orders'], undefined, 0);
+          return checkpoints.reads;
+        },
+        { timeout: 5_000, interval: 10 },
+      )
+      .toBeGreaterThan(cachedReads);
+    await setCheckpoint(pool, 'orders', at(2), { notify: false });
+    const readsBefore = checkpoints.reads;
+    for (let i = 0; i < 3; i++) {
+      await expect(consistency.waitFor(['orders'], undefined, 0)).resolves.toEqual({
+        position: at(2),
+        stale: false,
+      });
+    }
+    expect(checkpoints.reads - readsBefore).toBe(3);
+  });
+
+  it('reads the table again once its snapshot is maxSnapshotAgeMs old, notified or not', async () => {
+    const { consistency } = service({ fallbackRecheckMs: 60_000, maxSnapshotAgeMs: 200 });
+    await setCheckpoint(pool, 'orders', at(1));
+    await consistency.waitFor(['orders'], undefined, 0);
+    await listenerPid(pool);
+    await consistency.waitFor(['orders'], undefined, 0);
+    // A lost notification (a silently dead connection): the snapshot lags, never leads.
+    await setCheckpoint(pool, 'orders', at(2), { notify: false });
+    await sleep(250);
+    await expect(consistency.waitFor(['orders'], undefined, 0)).resolves.toEqual({
+      position: at(2),
+      stale: false,
+    });
+  });
+
+  it('shuts down while its LISTEN connection is still opening', async () => {
+    // pg settles no connect() of a client ended mid-handshake: shutdown must not wait on it.
+    const { consistency } = service();
+    await setCheckpoint(pool, 'orders', at(1));
+    const reading = consistency.waitFor(['orders'], undefined, 0); // opens the connection
+    const closing = consistency.onModuleDestroy();
+    const closedInTime = await Promise.race([
+      closing.then(() => true),
+      sleep(5_000).then(() => false),
+    ]);
+    expect(closedInTime).toBe(true);
+    await expect(reading).resolves.toEqual({ position: at(1), stale: false });
+  });
+
   it('bounds the timeout a caller asks for', () => {
     expect(boundedTimeoutMs(undefined)).toBe(DEFAULT_WAIT_TIMEOUT_MS);
     expect(boundedTimeoutMs(-5)).toBe(0);

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
-import { decodePosition } from '../../src/infrastructure/event-store/position.js';
+import { type Position, decodePosition } from '../../src/infrastructure/event-store/position.js';
+import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
 import { OPEN_ACCOUNT, type CommandResultData } from '../e2e/graphql-operations.js';
 import { type TestApp, startTestApp, temporaryDataDir } from '../support/test-app.js';
 import {
@@ -24,6 +25,7 @@ interface Response<T> {
 
 let ledger: TestApp;
 let pool: pg.Pool;
+let consistency: ConsistencyService;
 let dataDir: Awaited<ReturnType<typeof temporaryDataDir>>;
 
 beforeAll(async () => {
@@ -34,11 +36,22 @@ beforeAll(async () => {
   const noProjectors = { projectionsEnabled: false };
   ledger = await startTestApp({ dataDir: dataDir.dir, ...noProjectors });
   pool = ledger.app.get<pg.Pool>(DATABASE_POOL);
+  consistency = ledger.app.get(ConsistencyService);
 });
 afterAll(async () => {
   await ledger?.close();
   await dataDir?.remove();
 });
+
+/**
+ * Seeds a checkpoint as an in-process projector moves one: the app hears of it at once.
+ * (Another process's projector reaches it by NOTIFY, which can land after the next
+ * request; until then reads report the checkpoint before, never one not reached.)
+ */
+async function checkpoint(projection: string, position: Position): Promise<void> {
+  await setCheckpoint(pool, projection, position);
+  consistency.checkpointAdvanced(projection);
+}
 
 /** A GraphQL request answered with its extensions (TestApp.gql keeps data and errors only). */
 async function gql<T = Record<string, unknown>>(
@@ -96,7 +109,7 @@ interface AccountsData {
 describe('read-side queries over GraphQL', () => {
   it('reads an account and tells the position it reflects', async () => {
     const account = await insertAccount(pool, { balanceMinor: 10_050n, reservedMinor: 50n });
-    await setCheckpoint(pool, 'accounts', at(1_000, 2));
+    await checkpoint('accounts', at(1_000, 2));
     const response = await gql(ACCOUNT, { id: account.accountId });
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({
@@ -151,7 +164,7 @@ describe('read-side queries over GraphQL', () => {
       placedAt: '2024-06-01T12:00:00.123456Z',
     });
     await insertOrder(pool, { accountId, status: 'CANCELLED', reason: 'by customer' });
-    await setCheckpoint(pool, 'orders', at(2_000));
+    await checkpoint('orders', at(2_000));
     const response = await gql<{ orders: { nodes: unknown[]; stale: boolean } }>(ORDERS, {
       filter: { accountId, status: 'PARTIALLY_FILLED', side: 'BUY', instrument: 'AAPL' },
       first: 10,
@@ -206,9 +219,9 @@ describe('read-side queries over GraphQL', () => {
       amountMinor: 2_500n,
       balanceAfterMinor: 2_500n,
     });
-    await setCheckpoint(pool, 'accounts', at(5_000));
-    await setCheckpoint(pool, 'holdings', at(2_500));
-    await setCheckpoint(pool, 'ledger-entries', at(3_000, 1));
+    await checkpoint('accounts', at(5_000));
+    await checkpoint('holdings', at(2_500));
+    await checkpoint('ledger-entries', at(3_000, 1));
     const response = await gql(
       `query ($id: ID!) {
         holdings(accountId: $id) { accountId instrument quantity reserved available averageCost }
@@ -259,7 +272,9 @@ describe('read-side queries over GraphQL', () => {
     });
     const { id, position } = opened.data!.openAccount;
     const written = decodePosition(position)!;
-    await setCheckpoint(pool, 'accounts', at(written.commit - 1n));
+    // Back to just short of the write (earlier tests left it far ahead). Only a test moves
+    // a checkpoint back: the app must hear of it before the read, not by a NOTIFY in transit.
+    await checkpoint('accounts', at(written.commit - 1n));
 
     const started = Date.now();
     const pending = gql<{ account: { id: string } | null }>(ACCOUNT, {
@@ -278,7 +293,7 @@ describe('read-side queries over GraphQL', () => {
   });
 
   it('answers stale, with what it has, when the views stay behind past the timeout', async () => {
-    await setCheckpoint(pool, 'accounts', at(4_000));
+    await checkpoint('accounts', at(4_000));
     const started = Date.now();
     const response = await gql<AccountsData>(ACCOUNTS, {
       first: 1,
@@ -313,8 +328,37 @@ describe('read-side queries over GraphQL', () => {
     );
   });
 
+  it('answers alike on a query’s first run and once it runs compiled (graphql-jit)', async () => {
+    // Mercurius compiles a query on its second run; errors must keep their code, fields,
+    // path and locations, and answers their data and consistency, whichever way it ran.
+    const account = await insertAccount(pool, { balanceMinor: 1_234n });
+    await checkpoint('accounts', at(6_000));
+    const reads = [];
+    for (let run = 0; run < 3; run++) reads.push(await gql(ACCOUNT, { id: account.accountId }));
+    expect(reads[0]!.data).toMatchObject({ account: { id: account.accountId, balance: '12.34' } });
+    expect(reads[0]!.extensions?.consistency).toEqual({ position: '6000.0', stale: false });
+    expect(reads[1]).toEqual(reads[0]);
+    expect(reads[2]).toEqual(reads[0]);
+
+    const refusals = [];
+    for (let run = 0; run < 3; run++) refusals.push(await gql(ORDERS, { first: 500 }));
+    expect(refusals[0]!.errors).toEqual([
+      {
+        message: expect.any(String),
+        locations: [{ line: 2, column: 3 }],
+        path: ['orders'],
+        extensions: {
+          code: 'VALIDATION_FAILED',
+          fields: [{ field: 'first', message: expect.any(String) }],
+        },
+      },
+    ]);
+    expect(refusals[1]).toEqual(refusals[0]);
+    expect(refusals[2]).toEqual(refusals[0]);
+  });
+
   it('lists the projections with their positions, lag and parked events', async () => {
-    await setCheckpoint(pool, 'holdings', at(0));
+    await checkpoint('holdings', at(0));
     const response = await gql<{
       projections: {
         name: string;

@@ -38,6 +38,19 @@ function fieldOfCoercionMessage(message: string): string | undefined {
 }
 
 /**
+ * graphql-jit (Mercurius runs a query compiled from its second run on) reports a null in
+ * a non-null field without an original error, where graphql-js wraps the same report in
+ * an Error. Either way it is a fault of the server, not of the request.
+ */
+function isNullInNonNullField(error: GraphQLError): boolean {
+  return (
+    error.originalError === undefined &&
+    error.path !== undefined &&
+    error.message.startsWith('Cannot return null for non-nullable field ')
+  );
+}
+
+/**
  * The one place errors become API errors with a stable code. Anything unexpected is
  * reported as INTERNAL_SERVER_ERROR without its details (those go to the log).
  */
@@ -72,6 +85,9 @@ export function toApiError(error: GraphQLError): ApiError {
   }
   if (original instanceof MarketUnavailableError) {
     return { code: 'SERVICE_UNAVAILABLE', message: 'The market is unavailable; try again' };
+  }
+  if (isNullInNonNullField(error)) {
+    return { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' };
   }
   if (original === undefined || original instanceof GraphQLError) {
     // Parse, validation and input coercion errors of graphql-js: the request was malformed.

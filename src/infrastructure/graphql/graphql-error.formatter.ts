@@ -32,13 +32,19 @@ export function formatGraphQLErrors(
         'internal error in GraphQL request',
       );
     }
-    return new GraphQLError(apiError.message, {
+    const formatted = new GraphQLError(apiError.message, {
       nodes: error.nodes,
       path: error.path,
       extensions: apiError.fields
         ? { code: apiError.code, fields: apiError.fields }
         : { code: apiError.code },
     });
+    // A compiled query's (graphql-jit) errors carry their locations but not the nodes
+    // they come from: keep the locations, as graphql-js's own errors keep theirs.
+    if (formatted.locations === undefined && error.locations !== undefined) {
+      Object.assign(formatted, { locations: error.locations });
+    }
+    return formatted;
   });
   return {
     statusCode: execution.data ? 200 : (execution.statusCode ?? 200),

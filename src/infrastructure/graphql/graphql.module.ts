@@ -6,6 +6,8 @@ import { formatGraphQLErrors } from './graphql-error.formatter.js';
 
 /** Bounds on what one request may ask for. */
 const MAX_QUERY_DEPTH = 12;
+/** Mercurius compiles a query once it has run this many times. */
+const COMPILE_QUERY_AFTER_USES = 1;
 
 /**
  * Mercurius on Fastify: about twice Apollo's throughput on the same machine. Code-first
@@ -20,6 +22,11 @@ const MAX_QUERY_DEPTH = 12;
       graphiql: false,
       path: '/graphql',
       queryDepth: MAX_QUERY_DEPTH,
+      // Compile a query (graphql-jit) the second time it is seen: executing it compiled
+      // costs a fraction of graphql-js's generic execution. Compiled queries live in
+      // Mercurius's query cache (1,024 entries, least recently used go first); variables
+      // are still checked by graphql-js first, so their errors read the same.
+      jit: COMPILE_QUERY_AFTER_USES,
       errorFormatter: formatGraphQLErrors,
       hooks: { onResolution: addConsistencyExtension },
     }),

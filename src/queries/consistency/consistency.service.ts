@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
-import pg from 'pg';
+import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
 import {
   type Position,
@@ -9,9 +9,8 @@ import {
 import { WakeSignal } from '../../infrastructure/event-store/wake-signal.js';
 import { type ConsistencyReport } from '../../infrastructure/graphql/consistency-extension.js';
 import { ProjectionStatusRepository } from '../repositories/projection-status.repository.js';
-
-/** The channel projectors NOTIFY (payload: the projection's name) after each batch commits. */
-export const CHECKPOINT_CHANNEL = 'ledger_checkpoints';
+import { CheckpointListener } from './checkpoint-listener.js';
+import { type CheckpointSnapshot, CheckpointReads } from './checkpoint-reads.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
 export const MAX_WAIT_TIMEOUT_MS = 30_000;
@@ -24,6 +23,11 @@ export interface ConsistencyOptions {
   /** First delay before the LISTEN connection is re-opened; doubles up to maxReconnectDelayMs. */
   readonly minReconnectDelayMs?: number;
   readonly maxReconnectDelayMs?: number;
+  /**
+   * Longest a checkpoint snapshot answers reads without a new read of the table. Bounds
+   * how far a report can lag when notifications stop without the connection noticing.
+   */
+  readonly maxSnapshotAgeMs?: number;
 }
 
 export const CONSISTENCY_OPTIONS = Symbol('CONSISTENCY_OPTIONS');
@@ -58,29 +62,24 @@ function minimumPosition(
   return minimum ?? START;
 }
 
-/** The checkpoints as one read found them, and the wake generation when that read started. */
-interface CheckpointSnapshot {
-  readonly generation: number;
-  readonly checkpoints: ReadonlyMap<string, Position>;
-}
-
-interface CheckpointRead {
-  readonly generation: number;
-  readonly result: Promise<CheckpointSnapshot>;
-}
-
 /**
  * Read-your-writes for the views. A query names the projections it reads and the
  * position it needs; this waits, bounded, until all of them have checkpointed at or past
- * it.
+ * it, and reports the lowest of their checkpoints.
  *
- * Waiters sleep on one WakeSignal. It is bumped by a NOTIFY on `ledger_checkpoints`
- * (one dedicated LISTEN connection per process), by `checkpointAdvanced` from an
- * in-process projector, by a shared fallback tick while anybody waits (a notification
- * can be lost while the connection is down), and when the connection (re)opens. Every
- * wake leads to at most one shared re-read of the checkpoint table, however many wait:
- * a read that started after generation g reflects every checkpoint whose wake bumped the
- * generation to g or below, because a projector notifies only after its commit.
+ * Checkpoint changes bump one WakeSignal: a NOTIFY on `ledger_checkpoints` (one
+ * dedicated LISTEN connection per process), `checkpointAdvanced` from an in-process
+ * projector, the LISTEN connection opening or being lost, and a shared fallback tick
+ * while anybody waits (a notification can be lost while the connection is down). Every
+ * wake leads to at most one shared re-read of the checkpoint table, however many wait.
+ *
+ * Between wakes, reads need no round trip: while LISTEN is in effect, a snapshot whose
+ * read started at the current generation still holds every checkpoint signalled so far
+ * (see CheckpointReads), so it answers until the next wake or until it is
+ * maxSnapshotAgeMs old. A live projection's checkpoint only moves forward (a rebuild
+ * swaps its tables in at the same position), so a snapshot can lag behind the views, by
+ * a notification in transit, but never report a position they have not reached. Without
+ * the LISTEN connection (not open yet, or lost), every read reads the table.
  */
 @Injectable()
 export class ConsistencyService implements OnModuleDestroy {
@@ -88,29 +87,31 @@ export class ConsistencyService implements OnModuleDestroy {
   private readonly signal = new WakeSignal();
   private closed = false;
   private readonly fallbackRecheckMs: number;
-  private readonly minReconnectDelayMs: number;
-  private readonly maxReconnectDelayMs: number;
-
-  private inFlight: CheckpointRead | undefined;
-  private queued: Promise<CheckpointSnapshot> | undefined;
+  private readonly maxSnapshotAgeMs: number;
+  private readonly reads: CheckpointReads;
+  private readonly listener: CheckpointListener;
 
   private waiters = 0;
   private fallbackTimer: NodeJS.Timeout | undefined;
 
-  private listener: pg.Client | undefined;
-  private connecting: Promise<void> | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private reconnectDelayMs: number;
-
   constructor(
-    private readonly checkpoints: ProjectionStatusRepository,
-    @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
+    checkpoints: ProjectionStatusRepository,
+    @Inject(DATABASE_POOL) pool: pg.Pool,
     @Optional() @Inject(CONSISTENCY_OPTIONS) options: ConsistencyOptions = {},
   ) {
     this.fallbackRecheckMs = options.fallbackRecheckMs ?? 500;
-    this.minReconnectDelayMs = options.minReconnectDelayMs ?? 100;
-    this.maxReconnectDelayMs = options.maxReconnectDelayMs ?? 5_000;
-    this.reconnectDelayMs = this.minReconnectDelayMs;
+    this.maxSnapshotAgeMs = options.maxSnapshotAgeMs ?? 1_000;
+    this.reads = new CheckpointReads(
+      () => checkpoints.positions(),
+      () => this.signal.current,
+    );
+    this.listener = new CheckpointListener(pool.options, {
+      minReconnectDelayMs: options.minReconnectDelayMs ?? 100,
+      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5_000,
+      // Waiters need the notifications back now; otherwise the next read reopens it.
+      reconnectNow: () => this.waiters > 0,
+      onChange: () => this.signal.wake(),
+    });
   }
 
   /** Called by an in-process projector after it commits a batch: waiters look again now. */
@@ -131,7 +132,7 @@ export class ConsistencyService implements OnModuleDestroy {
     timeoutMs: number | undefined,
   ): Promise<ConsistencyReport> {
     if (projections.length === 0) throw new Error('waitFor needs at least one projection');
-    const first = await this.readCheckpoints(0);
+    const first = await this.latestCheckpoints();
     let position = minimumPosition(projections, first.checkpoints);
     if (atLeast === undefined || comparePositions(position, atLeast) >= 0) {
       return { position, stale: false };
@@ -151,7 +152,7 @@ export class ConsistencyService implements OnModuleDestroy {
         if (this.closed || this.signal.current === seen) continue; // answered above
         let next: CheckpointSnapshot;
         try {
-          next = await this.readCheckpoints(seen + 1);
+          next = await this.reads.read(seen + 1);
         } catch (error) {
           // The view read would likely fail too, but the next wake (at worst the fallback
           // tick) may find the database back before the deadline.
@@ -183,48 +184,24 @@ export class ConsistencyService implements OnModuleDestroy {
     // Waiters see `closed` and answer with what they have.
     this.signal.wake();
     clearInterval(this.fallbackTimer);
-    clearTimeout(this.reconnectTimer);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
-    await this.connecting;
+    await this.listener.close();
   }
 
   /**
-   * A read of the checkpoint table that started at wake generation `minGeneration` or later.
-   * Callers share the read in flight when it is recent enough, else one queued read behind
-   * it: however many wait, at most two reads run back to back.
+   * The checkpoints now: the kept snapshot when nothing has changed since its read
+   * started, else a read of the table (shared with one in flight, as reads always were).
    */
-  private readCheckpoints(minGeneration: number): Promise<CheckpointSnapshot> {
-    const current = this.inFlight;
-    if (current !== undefined && current.generation >= minGeneration) return current.result;
-    if (current === undefined) return this.startRead().result;
-    this.queued ??= current.result
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        // Any read in flight now started after everyone queued here asked.
-        return (this.inFlight ?? this.startRead()).result;
-      });
-    return this.queued;
-  }
-
-  private startRead(): CheckpointRead {
-    const generation = this.signal.current;
-    const result = this.checkpoints
-      .positions()
-      .then((checkpoints) => ({ generation, checkpoints }))
-      .finally(() => {
-        if (this.inFlight?.result === result) this.inFlight = undefined;
-      });
-    const read = { generation, result };
-    this.inFlight = read;
-    return read;
+  private latestCheckpoints(): CheckpointSnapshot | Promise<CheckpointSnapshot> {
+    this.listener.open();
+    if (this.listener.listening) {
+      const kept = this.reads.reusable(this.signal.current, Date.now() - this.maxSnapshotAgeMs);
+      if (kept !== undefined) return kept;
+    }
+    return this.reads.read(0);
   }
 
   private startWaiting(): void {
     this.waiters++;
-    this.ensureListening();
     if (this.fallbackTimer === undefined) {
       this.fallbackTimer = setInterval(() => this.signal.wake(), this.fallbackRecheckMs);
       this.fallbackTimer.unref();
@@ -237,73 +214,5 @@ export class ConsistencyService implements OnModuleDestroy {
       clearInterval(this.fallbackTimer);
       this.fallbackTimer = undefined;
     }
-  }
-
-  /**
-   * Opens the LISTEN connection on first need and keeps it (after a loss it is re-opened,
-   * with backoff, while anybody waits). Not awaited by waiters: until it is up they run on
-   * the fallback tick, and its opening wakes them to re-read, which covers any
-   * notification sent before LISTEN took effect.
-   */
-  private ensureListening(): void {
-    if (this.listener !== undefined || this.connecting !== undefined) return;
-    if (this.closed || this.reconnectTimer !== undefined) return;
-    this.connecting = this.connect()
-      .catch((error: unknown) => {
-        this.logger.warn(`Checkpoint LISTEN connection not opened: ${String(error)}`);
-      })
-      .finally(() => {
-        this.connecting = undefined;
-      });
-  }
-
-  private async connect(): Promise<void> {
-    // The pool's own connection options (server, credentials, timeouts); keepAlive so a
-    // dead peer is noticed on an otherwise silent connection.
-    const client = new pg.Client({
-      ...this.pool.options,
-      keepAlive: true,
-      application_name: 'ledger-consistency-listener',
-    });
-    // Taken as the listener before it opens, so that a failure at any point is `lost`.
-    this.listener = client;
-    client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client, new Error('connection ended')));
-    client.on('notification', (message) => {
-      if (message.channel === CHECKPOINT_CHANNEL) this.signal.wake();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CHECKPOINT_CHANNEL}`);
-    } catch (error) {
-      this.lost(client, error);
-      return;
-    }
-    if (this.listener !== client) return; // lost or shut down while it opened
-    this.reconnectDelayMs = this.minReconnectDelayMs;
-    // Checkpoints may have moved while nobody listened.
-    this.signal.wake();
-  }
-
-  private lost(client: pg.Client, error: unknown): void {
-    if (this.listener !== client) return;
-    this.listener = undefined;
-    this.logger.warn(`Checkpoint LISTEN connection lost: ${String(error)}`);
-    void client.end().catch(() => undefined);
-    // Notifications sent meanwhile are gone: waiters re-read now and on the fallback tick.
-    this.signal.wake();
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.closed || this.reconnectTimer !== undefined) return;
-    const delayMs = this.reconnectDelayMs;
-    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, this.maxReconnectDelayMs);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      // Nobody waiting: the next waiter opens it.
-      if (this.waiters > 0) this.ensureListening();
-    }, delayMs);
-    this.reconnectTimer.unref();
   }
 }
