@@ -262,6 +262,9 @@ describe('ProjectionRunner', () => {
     it('builds a shadow while writes continue, checks parity and swaps it in', async () => {
       await append(300);
       runner().start();
+      // The rebuild reads up to the store's head, which other tests' transactions on the
+      // server can hold back: the 300 are surely in it once the live copy has them.
+      await caughtUp();
       let writing = true;
       const writer = (async () => {
         while (writing) await append(5);

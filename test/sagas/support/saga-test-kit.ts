@@ -27,6 +27,7 @@ import {
   type RecordedEvent,
 } from '../../../src/infrastructure/event-store/event-store.port.js';
 import { type Position, START } from '../../../src/infrastructure/event-store/position.js';
+import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { DEFAULT_FEE_SCHEDULE } from '../../../src/market/fee-schedule.js';
 import { type MarketConfig } from '../../../src/market/market.config.js';
 import { DEFAULT_SIMULATED_EXCHANGE_CONFIG } from '../../../src/market/simulated-exchange.config.js';
@@ -89,6 +90,10 @@ export interface HoldingView {
   reserved: string;
   available: string;
 }
+
+/** Bound on waiting for other transactions on the server to let the whole log be read. */
+const LOG_SETTLE_TIMEOUT_MS = 30_000;
+const LOG_SETTLE_POLL_MS = 50;
 
 const ORDER = `query ($id: ID!) { order(id: $id) { id status reason fee filledQuantity averagePrice } }`;
 const ACCOUNT = `query ($id: ID!, $consistency: ConsistencyInput) {
@@ -181,11 +186,18 @@ export async function readLog(
 ): Promise<{ recorded: RecordedEvent; event: DomainEvent }[]> {
   const all: { recorded: RecordedEvent; event: DomainEvent }[] = [];
   let after: Position = START;
+  const deadline = Date.now() + LOG_SETTLE_TIMEOUT_MS;
   for (;;) {
     const page = await store.readAll({ after, maxCount: MAX_READ_COUNT });
     for (const recorded of page) all.push({ recorded, event: decodeEvent(recorded) });
-    if (page.length < MAX_READ_COUNT) return all;
-    after = page[page.length - 1]!.position;
+    if (page.length > 0) after = page[page.length - 1]!.position;
+    if (page.length === MAX_READ_COUNT) continue;
+    // The PostgreSQL store reads only below the oldest transaction running on the server,
+    // other tests' included: what such a transaction holds back is read once it ends.
+    const heldBack =
+      store instanceof PostgresEventStore && (await store.hasEventsBeyondHorizon(after));
+    if (!heldBack || Date.now() > deadline) return all;
+    await sleep(LOG_SETTLE_POLL_MS);
   }
 }
 
