@@ -161,7 +161,7 @@ describe('the ledger CLI on DATABASE_URL', () => {
         expect(run.stdout).toMatch(/^view_accounts\s+yes\s+1\s+1\s+(-?\d+)\s+\1$/m);
         expect(run.stdout).toMatch(/^view_account_statements\s+yes\s+3\s+3\s/m);
         // Progress on stderr, as plain lines: stderr is a pipe here.
-        expect(run.stderr).toMatch(/^accounts catching-up \[#+-*\] \d+% \d+\/~\d+ events/m);
+        expect(run.stderr).toMatch(/^accounts loading \[#+-*\] \d+% \d+\/~\d+ events/m);
         expect(run.stderr).not.toContain('\r');
 
         // The app reads the swapped-in tables and its projector keeps writing into them.

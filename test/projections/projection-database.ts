@@ -6,6 +6,7 @@ import {
   type ProjectedEvent,
   type Projection,
   type TableNames,
+  bulkLoadOf,
 } from '../../src/projections/engine/projection.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -72,6 +73,28 @@ export async function applyBatches(
         throw error;
       }
     }
+  } finally {
+    client.release();
+  }
+}
+
+/** Bulk-loads the batches into empty tables in one transaction, as a rebuild does. */
+export async function bulkLoadBatches(
+  pool: pg.Pool,
+  projection: Projection,
+  batches: readonly (readonly ProjectedEvent[])[],
+  tables: TableNames,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const load = bulkLoadOf(projection, tables);
+    for (const batch of batches) await load.add(client, batch);
+    await load.finish(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
   } finally {
     client.release();
   }

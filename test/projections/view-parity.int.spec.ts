@@ -12,6 +12,7 @@ import { replay } from '../support/given-when-then.js';
 import { generateHistory } from './generated-history.js';
 import {
   applyBatches,
+  bulkLoadBatches,
   liveTables,
   openProjectionDatabase,
   type ProjectionDatabase,
@@ -58,7 +59,7 @@ describe('view projections over a generated history', () => {
     '%s',
     (_name, projection) => {
       it.each([1, 2, 3])(
-        'gives the same rows in one batch, one event at a time and in random batches (seed %i)',
+        'gives the same rows in one batch, one event at a time, in random batches and bulk-loaded (seed %i)',
         async (seed) => {
           const { events } = generateHistory(seededRandom(seed), HISTORY_EVENTS);
           const live = liveTables(projection);
@@ -75,11 +76,14 @@ describe('view projections over a generated history', () => {
           const split = await shadowTables(db.pool, projection, 'split');
           const batches = splitRandomly(events, seededRandom(seed * 7919), 40);
           await applyBatches(db.pool, projection, batches, split);
+          const bulk = await shadowTables(db.pool, projection, 'bulk');
+          await bulkLoadBatches(db.pool, projection, batches, bulk);
 
           const expected = await tableContents(projection);
           for (const rows of expected) expect(rows.length).toBeGreaterThan(0);
           expect(await tableContents(projection, 'single')).toEqual(expected);
           expect(await tableContents(projection, 'split')).toEqual(expected);
+          expect(await tableContents(projection, 'bulk')).toEqual(expected);
         },
       );
 

@@ -9,7 +9,8 @@ import {
 } from '../../infrastructure/event-store/position.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
-import { type Projection } from './projection.js';
+import { type Projection, type ProjectionBinding } from './projection.js';
+import { bulkLoadShadows } from './shadow-bulk-load.js';
 import {
   type CatchUpProgress,
   DEFAULT_RETRY,
@@ -24,7 +25,8 @@ import {
 } from './view-tables.repository.js';
 
 export interface RebuildProgress extends CatchUpProgress {
-  readonly phase: 'catching-up' | 'aligning';
+  /** Bulk loading from the start, then batches up to the head, then up to the live copies. */
+  readonly phase: 'loading' | 'catching-up' | 'aligning';
   readonly eventsPerSecond: number;
 }
 
@@ -127,12 +129,13 @@ export class ProjectionRebuilder {
     } finally {
       client.release();
     }
+    const bindings: ProjectionBinding[] = plans.map((plan) => ({
+      projection: plan.projection,
+      checkpointName: plan.shadowName,
+      tables: Object.fromEntries(plan.pairs.map(({ live, shadow: copy }) => [live, copy])),
+    }));
     const shadow = new ProjectionRunner(
-      plans.map((plan) => ({
-        projection: plan.projection,
-        checkpointName: plan.shadowName,
-        tables: Object.fromEntries(plan.pairs.map(({ live, shadow: copy }) => [live, copy])),
-      })),
+      bindings,
       this.store,
       this.pool,
       this.checkpoints,
@@ -154,6 +157,20 @@ export class ProjectionRebuilder {
         });
       };
     let position: Position = START;
+    const head = await this.store.headPosition();
+    try {
+      applied += (
+        await bulkLoadShadows(this.store, this.pool, this.checkpoints, bindings, {
+          upTo: head,
+          batchSize: options.batchSize,
+          onProgress: report('loading'),
+        })
+      ).applied;
+      position = head;
+    } catch {
+      // Rolled back: the shadows are empty and at the start. Batch by batch, the event
+      // that failed is retried and parked (and the rebuild stops) as for a live projector.
+    }
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       const head = await this.store.headPosition();
       if (comparePositions(position, head) >= 0) break;

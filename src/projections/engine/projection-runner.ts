@@ -17,6 +17,7 @@ import {
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
+import { PageReader } from './page-reader.js';
 import {
   type ProjectedEvent,
   type ProjectionBinding,
@@ -388,39 +389,5 @@ export class ProjectionRunner {
   private committed(binding: ProjectionBinding, position: Position): void {
     this.positions.set(binding.checkpointName, position);
     this.options.onAdvanced?.(binding.checkpointName, position);
-  }
-}
-
-/**
- * Reads the log in pages, fetching the next page while the current one is applied when
- * the current one was full (a catch-up): the database and this process work at once.
- */
-class PageReader {
-  private prefetched: { after: Position; page: Promise<RecordedEvent[]> } | undefined;
-
-  constructor(
-    private readonly store: EventStore,
-    private readonly batchSize: number,
-  ) {}
-
-  async next(after: Position): Promise<RecordedEvent[]> {
-    const ahead = this.prefetched;
-    this.prefetched = undefined;
-    const page =
-      ahead && comparePositions(ahead.after, after) === 0
-        ? await ahead.page
-        : await this.read(after);
-    if (page.length === this.batchSize) {
-      const following = page[page.length - 1]!.position;
-      const read = this.read(following);
-      // Observed here so that a failed read-ahead nobody awaits is not an unhandled rejection.
-      read.catch(() => undefined);
-      this.prefetched = { after: following, page: read };
-    }
-    return page;
-  }
-
-  private read(after: Position): Promise<RecordedEvent[]> {
-    return this.store.readAll({ after, maxCount: this.batchSize });
   }
 }

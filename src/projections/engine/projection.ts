@@ -33,6 +33,34 @@ export interface Projection {
     events: readonly ProjectedEvent[],
     tables: TableNames,
   ): Promise<void>;
+  /**
+   * A rebuild's fast path into empty tables: rows folded in memory across batches and
+   * written once each. Without it a rebuild applies batch by batch.
+   */
+  bulkLoad?(tables: TableNames): BulkLoad;
+}
+
+/**
+ * Loads a view from the start of the log into empty tables, inside one transaction
+ * that the caller commits with the checkpoint. The view's rows stay in memory across
+ * batches; rows that are only ever appended are written as each batch comes, the
+ * others once, at the end. Memory grows with the view's rows, not with the log.
+ */
+export interface BulkLoad {
+  /** Folds a batch and appends its new rows. */
+  add(client: pg.ClientBase, events: readonly ProjectedEvent[]): Promise<void>;
+  /** Writes the folded rows. */
+  finish(client: pg.ClientBase): Promise<void>;
+}
+
+/** The projection's own bulk load, or its batch-by-batch apply for those without one. */
+export function bulkLoadOf(projection: Projection, tables: TableNames): BulkLoad {
+  return (
+    projection.bulkLoad?.(tables) ?? {
+      add: (client, events) => projection.apply(client, events, tables),
+      finish: () => Promise.resolve(),
+    }
+  );
 }
 
 /** A projection bound to the checkpoint it follows the log with and the tables it writes. */

@@ -1,10 +1,16 @@
 import type pg from 'pg';
 import { type AccountEvent } from '../../events/account.events.js';
-import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
+import {
+  type BulkLoad,
+  type ProjectedEvent,
+  type Projection,
+  type TableNames,
+} from '../engine/projection.js';
 import { type Column, copyRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
 import {
   accountIdOfStream,
   commitPosition,
+  type GuardedEvent,
   eventTypes,
   occurredAt,
   preparePosition,
@@ -158,12 +164,14 @@ async function loadAccounts(
   );
 }
 
-async function apply(
-  client: pg.ClientBase,
-  events: readonly ProjectedEvent[],
-  tables: TableNames,
-): Promise<void> {
-  const relevant = events.flatMap((projected) =>
+interface AccountEventAt {
+  readonly projected: ProjectedEvent;
+  readonly event: GuardedEvent<typeof isAccountEvent>;
+  readonly accountId: string;
+}
+
+function accountEvents(events: readonly ProjectedEvent[]): AccountEventAt[] {
+  return events.flatMap((projected) =>
     isAccountEvent(projected.event)
       ? [
           {
@@ -174,15 +182,18 @@ async function apply(
         ]
       : [],
   );
-  if (relevant.length === 0) return;
-  const accountsTable = physicalTable(tables, ACCOUNTS);
-  const accounts = await loadAccounts(client, accountsTable, [
-    ...new Set(relevant.map((item) => item.accountId)),
-  ]);
-  /** The rows to write back, by account. */
+}
+
+/**
+ * Folds the events into `accounts` (which must hold every account they touch) and
+ * returns the accounts they changed and the statement lines they add.
+ */
+function fold(
+  accounts: Map<string, AccountRow>,
+  relevant: readonly AccountEventAt[],
+): { touched: Map<string, AccountRow>; statements: StatementRow[] } {
   const touched = new Map<string, AccountRow>();
   const statements: StatementRow[] = [];
-
   for (const { projected, event, accountId } of relevant) {
     const at = occurredAt(projected);
     if (event.type === 'AccountOpened') {
@@ -227,7 +238,31 @@ async function apply(
       });
     }
   }
+  return { touched, statements };
+}
 
+// No ON CONFLICT: a statement line written twice means the batch was applied twice,
+// and the balances with it; that must fail loudly rather than be hidden.
+function appendStatements(
+  client: pg.ClientBase,
+  tables: TableNames,
+  statements: readonly StatementRow[],
+): Promise<void> {
+  return copyRows(client, physicalTable(tables, STATEMENTS), STATEMENT_COLUMNS, statements);
+}
+
+async function apply(
+  client: pg.ClientBase,
+  events: readonly ProjectedEvent[],
+  tables: TableNames,
+): Promise<void> {
+  const relevant = accountEvents(events);
+  if (relevant.length === 0) return;
+  const accountsTable = physicalTable(tables, ACCOUNTS);
+  const accounts = await loadAccounts(client, accountsTable, [
+    ...new Set(relevant.map((item) => item.accountId)),
+  ]);
+  const { touched, statements } = fold(accounts, relevant);
   await insertRows(
     client,
     accountsTable,
@@ -240,9 +275,17 @@ async function apply(
       'updated_at',
     ])}`,
   );
-  // No ON CONFLICT: a statement line written twice means the batch was applied twice,
-  // and the balances with it; that must fail loudly rather than be hidden.
-  await copyRows(client, physicalTable(tables, STATEMENTS), STATEMENT_COLUMNS, statements);
+  await appendStatements(client, tables, statements);
+}
+
+function bulkLoad(tables: TableNames): BulkLoad {
+  const accounts = new Map<string, AccountRow>();
+  return {
+    add: (client, events) =>
+      appendStatements(client, tables, fold(accounts, accountEvents(events)).statements),
+    finish: (client) =>
+      copyRows(client, physicalTable(tables, ACCOUNTS), ACCOUNT_COLUMNS, [...accounts.values()]),
+  };
 }
 
 /**
@@ -255,4 +298,5 @@ export const accountsProjection: Projection = {
   name: 'accounts',
   tables: [ACCOUNTS, STATEMENTS],
   apply,
+  bulkLoad,
 };

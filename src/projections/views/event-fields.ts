@@ -41,10 +41,15 @@ export function holdingOfStream(streamId: string): { accountId: string; instrume
   return { accountId: match[1]!, instrument: match[2]! };
 }
 
+export type EventGuard<E extends DomainEvent> = (event: DomainEvent) => event is E;
+
 /** A type guard for the events a projection uses, from the list of their types. */
 export function eventTypes<T extends DomainEventType>(
   ...types: readonly T[]
-): (event: DomainEvent) => event is Extract<DomainEvent, { type: T }> {
+): EventGuard<Extract<DomainEvent, { type: T }>> {
   const wanted: ReadonlySet<string> = new Set(types);
   return (event): event is Extract<DomainEvent, { type: T }> => wanted.has(event.type);
 }
+
+/** The events a guard made by eventTypes lets through. */
+export type GuardedEvent<Guard> = Guard extends EventGuard<infer E> ? E : never;

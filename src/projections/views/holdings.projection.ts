@@ -1,7 +1,12 @@
 import type pg from 'pg';
 import { type HoldingEvent } from '../../events/holding.events.js';
-import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
-import { type Column, insertRows, physicalTable } from './batch-sql.js';
+import {
+  type BulkLoad,
+  type ProjectedEvent,
+  type Projection,
+  type TableNames,
+} from '../engine/projection.js';
+import { type Column, copyRows, insertRows, physicalTable } from './batch-sql.js';
 import { eventTypes, holdingOfStream, occurredAt } from './event-fields.js';
 
 const HOLDINGS = 'view_holdings';
@@ -55,12 +60,8 @@ const COLUMNS: readonly Column<HoldingDelta>[] = [
   { name: 'updated_at', type: 'timestamptz', value: (row) => row.updatedAt },
 ];
 
-async function apply(
-  client: pg.ClientBase,
-  events: readonly ProjectedEvent[],
-  tables: TableNames,
-): Promise<void> {
-  const deltas = new Map<string, HoldingDelta>();
+/** Adds the batch's changes to `deltas`, by holding. */
+function fold(deltas: Map<string, HoldingDelta>, events: readonly ProjectedEvent[]): void {
   for (const projected of events) {
     const { event } = projected;
     if (!isHoldingEvent(event)) continue;
@@ -81,6 +82,15 @@ async function apply(
     delta.updatedAt = occurredAt(projected);
     deltas.set(key, delta);
   }
+}
+
+async function apply(
+  client: pg.ClientBase,
+  events: readonly ProjectedEvent[],
+  tables: TableNames,
+): Promise<void> {
+  const deltas = new Map<string, HoldingDelta>();
+  fold(deltas, events);
   // A holding starts at zero: its first delta is its row; later ones add to the row.
   await insertRows(
     client,
@@ -95,9 +105,23 @@ async function apply(
   );
 }
 
+/** From the start of the log, the deltas summed over all batches are the rows. */
+function bulkLoad(tables: TableNames): BulkLoad {
+  const holdings = new Map<string, HoldingDelta>();
+  return {
+    add: (_client, events) => {
+      fold(holdings, events);
+      return Promise.resolve();
+    },
+    finish: (client) =>
+      copyRows(client, physicalTable(tables, HOLDINGS), COLUMNS, [...holdings.values()]),
+  };
+}
+
 /** Shares held per account and instrument, with what is reserved and their cost basis. */
 export const holdingsProjection: Projection = {
   name: 'holdings',
   tables: [HOLDINGS],
   apply,
+  bulkLoad,
 };

@@ -1,7 +1,12 @@
 import type pg from 'pg';
 import { type Posting } from '../../domain/ledger.js';
 import { type DomainEvent } from '../../events/event-catalog.js';
-import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
+import {
+  type BulkLoad,
+  type ProjectedEvent,
+  type Projection,
+  type TableNames,
+} from '../engine/projection.js';
 import { type Column, copyRows, insertRows, physicalTable } from './batch-sql.js';
 import {
   accountIdOfStream,
@@ -77,18 +82,19 @@ async function loadCurrencies(
   return new Map(rows.map((row) => [row.accountId, row.currency]));
 }
 
-/**
- * Every posting of an event is tagged with the account whose stream the event is on,
- * the fee-income or market-settlement leg included: "all journal lines caused by this
- * account" is then one index scan, and `ledger_account` still tells the legs apart.
- */
-async function apply(
-  client: pg.ClientBase,
-  events: readonly ProjectedEvent[],
-  tables: TableNames,
-): Promise<void> {
+interface PostedEvent {
+  readonly projected: ProjectedEvent;
+  readonly event: PostingEvent;
+  readonly accountId: string;
+}
+
+/** The accounts a batch opens and the events in it that post to the journal. */
+function classify(events: readonly ProjectedEvent[]): {
+  opened: CurrencyRow[];
+  posted: PostedEvent[];
+} {
   const opened: CurrencyRow[] = [];
-  const posted: { projected: ProjectedEvent; event: PostingEvent; accountId: string }[] = [];
+  const posted: PostedEvent[] = [];
   for (const projected of events) {
     const { event } = projected;
     if (isAccountOpened(event)) {
@@ -98,18 +104,20 @@ async function apply(
       posted.push({ projected, event, accountId });
     }
   }
-  if (opened.length === 0 && posted.length === 0) return;
+  return { opened, posted };
+}
 
-  const currenciesTable = physicalTable(tables, CURRENCIES);
-  const currencies = new Map(opened.map((row) => [row.accountId, row.currency]));
-  const unknown = [...new Set(posted.map((item) => item.accountId))].filter(
-    (accountId) => !currencies.has(accountId),
-  );
-  for (const [accountId, currency] of await loadCurrencies(client, currenciesTable, unknown)) {
-    currencies.set(accountId, currency);
-  }
-
-  const entries = posted.flatMap(({ projected, event, accountId }) => {
+/**
+ * Every posting of an event is tagged with the account whose stream the event is on,
+ * the fee-income or market-settlement leg included: "all journal lines caused by this
+ * account" is then one index scan, and `ledger_account` still tells the legs apart.
+ * `currencies` must hold the currency of every account that posts.
+ */
+function journalLines(
+  posted: readonly PostedEvent[],
+  currencies: ReadonlyMap<string, string>,
+): EntryRow[] {
+  return posted.flatMap(({ projected, event, accountId }) => {
     const currency = currencies.get(accountId);
     if (currency === undefined) {
       throw new Error(`${event.type} for account ${accountId}, which was never opened`);
@@ -128,10 +136,54 @@ async function apply(
       occurredAt: occurredAt(projected),
     }));
   });
+}
 
+// The checkpoint makes each batch apply once; a line written twice fails the batch.
+function appendLines(
+  client: pg.ClientBase,
+  tables: TableNames,
+  entries: readonly EntryRow[],
+): Promise<void> {
+  return copyRows(client, physicalTable(tables, ENTRIES), ENTRY_COLUMNS, entries);
+}
+
+async function apply(
+  client: pg.ClientBase,
+  events: readonly ProjectedEvent[],
+  tables: TableNames,
+): Promise<void> {
+  const { opened, posted } = classify(events);
+  if (opened.length === 0 && posted.length === 0) return;
+
+  const currenciesTable = physicalTable(tables, CURRENCIES);
+  const currencies = new Map(opened.map((row) => [row.accountId, row.currency]));
+  const unknown = [...new Set(posted.map((item) => item.accountId))].filter(
+    (accountId) => !currencies.has(accountId),
+  );
+  for (const [accountId, currency] of await loadCurrencies(client, currenciesTable, unknown)) {
+    currencies.set(accountId, currency);
+  }
+  const entries = journalLines(posted, currencies);
   await insertRows(client, currenciesTable, CURRENCY_COLUMNS, opened, 'ON CONFLICT DO NOTHING');
-  // The checkpoint makes each batch apply once; a line written twice fails the batch.
-  await copyRows(client, physicalTable(tables, ENTRIES), ENTRY_COLUMNS, entries);
+  await appendLines(client, tables, entries);
+}
+
+function bulkLoad(tables: TableNames): BulkLoad {
+  const currencies = new Map<string, string>();
+  return {
+    add: (client, events) => {
+      const { opened, posted } = classify(events);
+      for (const { accountId, currency } of opened) currencies.set(accountId, currency);
+      return appendLines(client, tables, journalLines(posted, currencies));
+    },
+    finish: (client) =>
+      copyRows(
+        client,
+        physicalTable(tables, CURRENCIES),
+        CURRENCY_COLUMNS,
+        [...currencies].map(([accountId, currency]) => ({ accountId, currency })),
+      ),
+  };
 }
 
 /** The double-entry journal: one row per posting, in the account's currency. */
@@ -139,4 +191,5 @@ export const ledgerEntriesProjection: Projection = {
   name: 'ledger-entries',
   tables: [ENTRIES, CURRENCIES],
   apply,
+  bulkLoad,
 };

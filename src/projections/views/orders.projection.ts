@@ -1,8 +1,13 @@
 import type pg from 'pg';
 import { type OrderEvent } from '../../events/order.events.js';
-import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
-import { type Column, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
-import { eventTypes, occurredAt } from './event-fields.js';
+import {
+  type BulkLoad,
+  type ProjectedEvent,
+  type Projection,
+  type TableNames,
+} from '../engine/projection.js';
+import { type Column, copyRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
+import { type GuardedEvent, eventTypes, occurredAt } from './event-fields.js';
 
 const ORDERS = 'view_orders';
 const FEES = 'view_order_fees';
@@ -156,37 +161,37 @@ async function loadFees(
   return new Map(rows.map((row) => [row.orderId, BigInt(row.feeMinor)]));
 }
 
+type OrderOrFeeEvent = GuardedEvent<typeof isOrderEvent> | GuardedEvent<typeof isFeeEvent>;
+
+interface OrderEventAt {
+  readonly projected: ProjectedEvent;
+  readonly event: OrderOrFeeEvent;
+}
+
+function orderEvents(events: readonly ProjectedEvent[]): OrderEventAt[] {
+  return events.flatMap((projected) => {
+    const { event } = projected;
+    return isOrderEvent(event) || isFeeEvent(event) ? [{ projected, event }] : [];
+  });
+}
+
 /**
  * A fee is charged on the account stream, the order lives on its own: the fee may come
  * before or after the placement in the log. Every fee is kept in view_order_fees and
  * copied into the order row whenever that row is written, so view_orders.fee_minor is
  * the same either way. Fee events do not move updated_at, which follows the order's
  * own lifecycle: otherwise it would depend on which of the two came first.
+ *
+ * Folds the events into `orders` (which must hold every placed order they touch) and
+ * `fees` (every fee of the orders they place), and returns what changed.
  */
-async function apply(
-  client: pg.ClientBase,
-  events: readonly ProjectedEvent[],
-  tables: TableNames,
-): Promise<void> {
-  const relevant = events.flatMap((projected) => {
-    const { event } = projected;
-    return isOrderEvent(event) || isFeeEvent(event) ? [{ projected, event }] : [];
-  });
-  if (relevant.length === 0) return;
-
-  const ordersTable = physicalTable(tables, ORDERS);
-  const feesTable = physicalTable(tables, FEES);
-  const orders = await loadOrders(client, ordersTable, [
-    ...new Set(relevant.map(({ event }) => event.data.orderId)),
-  ]);
-  const placedIds = relevant.flatMap(({ event }) =>
-    event.type === 'OrderPlaced' ? [event.data.orderId] : [],
-  );
-  const fees = await loadFees(client, feesTable, placedIds);
+function fold(
+  orders: Map<string, OrderRow>,
+  fees: Map<string, bigint>,
+  relevant: readonly OrderEventAt[],
+): { touched: Map<string, OrderRow>; feesChanged: Map<string, FeeRow> } {
   const feesChanged = new Map<string, FeeRow>();
-  /** The rows to write back, by order. */
   const touched = new Map<string, OrderRow>();
-
   for (const { projected, event } of relevant) {
     const { orderId } = event.data;
     if (isFeeEvent(event)) {
@@ -221,6 +226,27 @@ async function apply(
     order.updatedAt = occurredAt(projected);
     touched.set(orderId, order);
   }
+  return { touched, feesChanged };
+}
+
+async function apply(
+  client: pg.ClientBase,
+  events: readonly ProjectedEvent[],
+  tables: TableNames,
+): Promise<void> {
+  const relevant = orderEvents(events);
+  if (relevant.length === 0) return;
+
+  const ordersTable = physicalTable(tables, ORDERS);
+  const feesTable = physicalTable(tables, FEES);
+  const orders = await loadOrders(client, ordersTable, [
+    ...new Set(relevant.map(({ event }) => event.data.orderId)),
+  ]);
+  const placedIds = relevant.flatMap(({ event }) =>
+    event.type === 'OrderPlaced' ? [event.data.orderId] : [],
+  );
+  const fees = await loadFees(client, feesTable, placedIds);
+  const { touched, feesChanged } = fold(orders, fees, relevant);
 
   await insertRows(
     client,
@@ -240,9 +266,26 @@ async function apply(
   );
 }
 
+function bulkLoad(tables: TableNames): BulkLoad {
+  const orders = new Map<string, OrderRow>();
+  const fees = new Map<string, bigint>();
+  return {
+    add: (_client, events) => {
+      fold(orders, fees, orderEvents(events));
+      return Promise.resolve();
+    },
+    finish: async (client) => {
+      await copyRows(client, physicalTable(tables, ORDERS), ORDER_COLUMNS, [...orders.values()]);
+      const feeRows = [...fees].map(([orderId, feeMinor]) => ({ orderId, feeMinor }));
+      await copyRows(client, physicalTable(tables, FEES), FEE_COLUMNS, feeRows);
+    },
+  };
+}
+
 /** Orders with their fills, status and fee. */
 export const ordersProjection: Projection = {
   name: 'orders',
   tables: [ORDERS, FEES],
   apply,
+  bulkLoad,
 };

@@ -14,7 +14,10 @@ import {
 import { CheckpointsRepository } from '../../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../../src/projections/engine/parked-events.repository.js';
 import { type Projection, liveBinding } from '../../../src/projections/engine/projection.js';
-import { ProjectionRebuilder } from '../../../src/projections/engine/projection-rebuilder.js';
+import {
+  ProjectionRebuilder,
+  type RebuildProgress,
+} from '../../../src/projections/engine/projection-rebuilder.js';
 import {
   type FailurePolicy,
   ProjectionRunner,
@@ -269,22 +272,41 @@ describe('ProjectionRunner', () => {
       const writer = (async () => {
         while (writing) await append(5);
       })();
-      const progress: number[] = [];
+      const progress: RebuildProgress[] = [];
       const [report] = await rebuilder().rebuild([seenProjection], {
         batchSize: 40,
         alignTimeoutMs: 20_000,
-        onProgress: (p) => progress.push(p.applied),
+        onProgress: (p) => progress.push(p),
       });
       writing = false;
       await writer;
       expect(report!.swapped).toBe(true);
       expect(report!.parity.every((p) => p.equal)).toBe(true);
       expect(report!.parity[0]!.live.rows).toBeGreaterThanOrEqual(300);
-      expect(progress.length).toBeGreaterThan(0);
+      // Bulk-loaded up to the head it started at, then batch by batch past the writes.
+      expect(progress[0]!.phase).toBe('loading');
+      expect(progress.map((p) => p.phase)).toContain('aligning');
       await caughtUp();
       // The swapped-in table is the live one now, and keeps following the log.
       const events = await store.readAll({ maxCount: 10_000 });
       expect(await seenCount()).toBe(events.length);
+      const tables = await pool.query(
+        "SELECT tablename FROM pg_tables WHERE tablename LIKE 'test_seen%'",
+      );
+      expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual(['test_seen']);
+    });
+
+    it('parks an event the bulk load fails on, and stops with the shadows dropped', async () => {
+      await append(30);
+      await append(1, 'POISON');
+      await append(10);
+      const rebuild = rebuilder().rebuild([seenProjection], {
+        batchSize: 20,
+        alignTimeoutMs: 20_000,
+      });
+      await expect(rebuild).rejects.toThrow(/stopped/);
+      const parked = await new ParkedEventsRepository(pool).list();
+      expect(parked.map((event) => event.projection)).toEqual(['seen']);
       const tables = await pool.query(
         "SELECT tablename FROM pg_tables WHERE tablename LIKE 'test_seen%'",
       );

@@ -1,0 +1,71 @@
+import type pg from 'pg';
+import { decodeEvent } from '../../events/event-codec.js';
+import { type EventStore } from '../../infrastructure/event-store/event-store.port.js';
+import {
+  type Position,
+  START,
+  comparePositions,
+} from '../../infrastructure/event-store/position.js';
+import { type CheckpointsRepository } from './checkpoints.repository.js';
+import { PageReader } from './page-reader.js';
+import { type ProjectedEvent, type ProjectionBinding, bulkLoadOf } from './projection.js';
+import { type CatchUpProgress } from './projection-runner.js';
+
+/**
+ * Loads empty shadows from the start of the log up to `upTo` in one transaction: every
+ * projection folds the pages in memory (see BulkLoad) and the shadows' rows commit
+ * together with their checkpoints, so a crash leaves the shadows empty and at the start,
+ * never half-loaded. Nobody reads a shadow yet: the commit does not wait for the WAL.
+ * An event that cannot be applied fails the whole load; the caller then takes the
+ * batch-by-batch path, which finds the event, retries it and parks it.
+ */
+export async function bulkLoadShadows(
+  store: EventStore,
+  pool: pg.Pool,
+  checkpoints: CheckpointsRepository,
+  bindings: readonly ProjectionBinding[],
+  options: {
+    readonly upTo: Position;
+    readonly batchSize: number;
+    readonly onProgress?: (progress: CatchUpProgress) => void;
+  },
+): Promise<{ applied: number }> {
+  const { upTo, batchSize, onProgress } = options;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SET LOCAL synchronous_commit = off');
+    const loads = bindings.map((binding) => bulkLoadOf(binding.projection, binding.tables));
+    const reader = new PageReader(store, batchSize);
+    let position = START;
+    let applied = 0;
+    for (;;) {
+      const page = (await reader.next(position)).filter(
+        (event) => comparePositions(event.position, upTo) <= 0,
+      );
+      if (page.length === 0) break;
+      const decoded: ProjectedEvent[] = page.map((recorded) => ({
+        event: decodeEvent(recorded),
+        recorded,
+      }));
+      for (const load of loads) await load.add(client, decoded);
+      position = page[page.length - 1]!.position;
+      applied += page.length;
+      onProgress?.({ applied, position, target: upTo });
+    }
+    for (const load of loads) await load.finish(client);
+    if (applied > 0) {
+      await checkpoints.advanceAll(
+        client,
+        bindings.map((binding) => ({ projection: binding.checkpointName, position, applied })),
+      );
+    }
+    await client.query('COMMIT');
+    return { applied };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
