@@ -31,6 +31,12 @@ export interface CheckpointMove {
   readonly applied: number;
 }
 
+/**
+ * A projection's pause lock: taken by each of its live batches and held by a blue/green
+ * swap to keep the live projector between two batches. Advisory: no transaction id.
+ */
+const PAUSE_LOCK_KEY = "hashtext('ledger-projection:' || name)";
+
 /** Projection checkpoints: where each projector has got to in the log. */
 export class CheckpointsRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -58,50 +64,81 @@ export class CheckpointsRepository {
   /**
    * Locks the checkpoint rows for the batch's transaction and returns where they stand.
    * In name order, so that two runners sharing projections never wait on each other.
+   * The `pausable` ones' pause locks (see pause) are taken first, in the same round
+   * trip: a blue/green swap holding one keeps the batch waiting here.
    */
   async lockAll(
     client: pg.ClientBase,
     projections: readonly string[],
+    pausable: readonly string[],
   ): Promise<Map<string, Checkpoint>> {
+    // The one-time filter runs the CTE, and so takes the pause locks, before any row is read.
     const { rows } = await client.query<CheckpointRow & { projection: string }>(
-      `SELECT projection, commit_position, prepare_position, status, last_error
-       FROM ledger_projection_checkpoints WHERE projection = ANY($1::text[])
+      `WITH paused AS MATERIALIZED (
+         SELECT pg_advisory_xact_lock(${PAUSE_LOCK_KEY})
+         FROM (SELECT name FROM unnest($2::text[]) AS name ORDER BY name) AS sorted
+       )
+       SELECT projection, commit_position, prepare_position, status, last_error
+       FROM ledger_projection_checkpoints
+       WHERE projection = ANY($1::text[]) AND (SELECT count(*) FROM paused) >= 0
        ORDER BY projection FOR UPDATE`,
-      [projections],
+      [projections, pausable],
     );
     return new Map(rows.map((row) => [row.projection, toCheckpoint(row)]));
   }
 
   /** Moves the checkpoints and tells waiting readers, both at the transaction's commit. */
   async advanceAll(client: pg.ClientBase, moves: readonly CheckpointMove[]): Promise<void> {
-    const names = moves.map((move) => move.projection);
     await client.query(
-      `UPDATE ledger_projection_checkpoints AS c
-       SET commit_position = m.commit_position, prepare_position = m.prepare_position,
-           events_applied = c.events_applied + m.applied, last_error = NULL, updated_at = now()
-       FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::bigint[])
-         AS m(projection, commit_position, prepare_position, applied)
-       WHERE c.projection = m.projection`,
+      `WITH moved AS (
+         UPDATE ledger_projection_checkpoints AS c
+         SET commit_position = m.commit_position, prepare_position = m.prepare_position,
+             events_applied = c.events_applied + m.applied, last_error = NULL, updated_at = now()
+         FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::bigint[])
+           AS m(projection, commit_position, prepare_position, applied)
+         WHERE c.projection = m.projection
+         RETURNING c.projection
+       )
+       SELECT pg_notify('ledger_checkpoints', projection) FROM moved`,
       [
-        names,
+        moves.map((move) => move.projection),
         moves.map((move) => move.position.commit.toString()),
         moves.map((move) => move.position.prepare.toString()),
         moves.map((move) => move.applied),
       ],
     );
-    await client.query(
-      "SELECT pg_notify('ledger_checkpoints', name) FROM unnest($1::text[]) AS name",
-      [names],
+  }
+
+  /**
+   * Keeps the projection's live batches from starting until resume, on this session:
+   * the projector is then between two batches. Blocks while a batch is running.
+   */
+  async pause(session: pg.ClientBase, projection: string): Promise<void> {
+    await session.query(
+      `SELECT pg_advisory_lock(${PAUSE_LOCK_KEY}) FROM (SELECT $1::text AS name) AS p`,
+      [projection],
     );
   }
 
+  async resume(session: pg.ClientBase, projection: string): Promise<void> {
+    await session.query(
+      `SELECT pg_advisory_unlock(${PAUSE_LOCK_KEY}) FROM (SELECT $1::text AS name) AS p`,
+      [projection],
+    );
+  }
+
+  /** Readers waiting on the projection are told: a stopped one will not reach them. */
   async setStatus(
     projection: string,
     status: ProjectionStatus,
     lastError: string | null,
   ): Promise<void> {
     await this.pool.query(
-      'UPDATE ledger_projection_checkpoints SET status = $2, last_error = $3, updated_at = now() WHERE projection = $1',
+      `WITH changed AS (
+         UPDATE ledger_projection_checkpoints SET status = $2, last_error = $3, updated_at = now()
+         WHERE projection = $1 RETURNING projection
+       )
+       SELECT pg_notify('ledger_checkpoints', projection) FROM changed`,
       [projection, status, lastError],
     );
   }

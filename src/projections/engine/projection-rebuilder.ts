@@ -11,13 +11,7 @@ import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type Projection, type ProjectionBinding } from './projection.js';
 import { bulkLoadShadows } from './shadow-bulk-load.js';
-import {
-  type CatchUpProgress,
-  DEFAULT_RETRY,
-  PAUSE_SQL,
-  ProjectionRunner,
-  RESUME_SQL,
-} from './projection-runner.js';
+import { type CatchUpProgress, DEFAULT_RETRY, ProjectionRunner } from './projection-runner.js';
 import {
   type DeferredIndexes,
   type TableFingerprint,
@@ -195,7 +189,7 @@ export class ProjectionRebuilder {
     const names = plans.map((plan) => plan.projection.name).sort();
     const pause = await this.pool.connect();
     try {
-      for (const name of names) await pause.query(PAUSE_SQL, [name]);
+      for (const name of names) await this.checkpoints.pause(pause, name);
       // The live projectors are between batches now and stay there until RESUME.
       const live = await this.checkpoints.ensureAll(names);
       const targets = new Map(
@@ -235,7 +229,7 @@ export class ProjectionRebuilder {
         parity,
       }));
     } finally {
-      for (const name of names) await pause.query(RESUME_SQL, [name]).catch(() => undefined);
+      for (const name of names) await this.checkpoints.resume(pause, name).catch(() => undefined);
       pause.release();
     }
   }

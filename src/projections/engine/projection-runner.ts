@@ -42,15 +42,6 @@ export const DEFAULT_RETRY: BackoffPolicy = { maxAttempts: 5, baseDelayMs: 100, 
 /** A caught-up projector looks at the log at least this often, whatever the wake-ups. */
 const IDLE_RECHECK_MS = 1_000;
 
-/**
- * Taken per batch for every live projection in it; held by a rebuild's swap. Advisory:
- * no transaction id. Sorted, so that two runners never wait on each other.
- */
-const PAUSE_LOCKS_SQL = `SELECT pg_advisory_xact_lock(hashtext('ledger-projection:' || name))
-  FROM (SELECT name FROM unnest($1::text[]) AS name ORDER BY name) AS sorted`;
-export const PAUSE_SQL = "SELECT pg_advisory_lock(hashtext('ledger-projection:' || $1))";
-export const RESUME_SQL = "SELECT pg_advisory_unlock(hashtext('ledger-projection:' || $1))";
-
 export interface CatchUpProgress {
   /** Log events read and applied so far, whatever the number of projections. */
   readonly applied: number;
@@ -156,10 +147,10 @@ export class ProjectionRunner {
         // Pages read from the store keep the log's order: a push channel that repeats or
         // reorders events only wakes the projector, it never feeds it.
         const page = await reader.next(this.lowest());
+        // After a batch the next read comes at once: under a steady stream of commands
+        // more events are there, and asking whether there are would cost a round trip.
         if (page.length > 0) await this.handle(this.active, page);
-        if (page.length < this.options.batchSize) {
-          await this.store.waitForEvents(this.lowest(), IDLE_RECHECK_MS, signal);
-        }
+        else await this.store.waitForEvents(this.lowest(), IDLE_RECHECK_MS, signal);
       }
       return false;
     } catch (error) {
@@ -360,16 +351,17 @@ export class ProjectionRunner {
     try {
       await client.query('BEGIN');
       const live = slices.filter(({ binding }) => isLiveBinding(binding));
-      if (live.length > 0) {
-        // A blue/green swap holds these locks to pause the live projections between batches.
-        await client.query(PAUSE_LOCKS_SQL, [live.map(({ binding }) => binding.checkpointName)]);
-      } else {
+      if (live.length === 0) {
         // Nobody reads a shadow yet: no wait for the WAL flush. A server crash can only
         // lose its last batches and their checkpoint together, never one without the other.
         await client.query('SET LOCAL synchronous_commit = off');
       }
       const names = slices.map(({ binding }) => binding.checkpointName);
-      const current = await this.checkpoints.lockAll(client, names);
+      const current = await this.checkpoints.lockAll(
+        client,
+        names,
+        live.map(({ binding }) => binding.checkpointName),
+      );
       for (const name of names) {
         const stored = current.get(name);
         if (!stored || comparePositions(stored.position, this.positions.get(name)!) !== 0) {

@@ -6,7 +6,7 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, copyRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
+import { type Column, appendRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
 import {
   accountIdOfStream,
   commitPosition,
@@ -248,7 +248,7 @@ function appendStatements(
   tables: TableNames,
   statements: readonly StatementRow[],
 ): Promise<void> {
-  return copyRows(client, physicalTable(tables, STATEMENTS), STATEMENT_COLUMNS, statements);
+  return appendRows(client, physicalTable(tables, STATEMENTS), STATEMENT_COLUMNS, statements);
 }
 
 async function apply(
@@ -284,7 +284,7 @@ function bulkLoad(tables: TableNames): BulkLoad {
     add: (client, events) =>
       appendStatements(client, tables, fold(accounts, accountEvents(events)).statements),
     finish: (client) =>
-      copyRows(client, physicalTable(tables, ACCOUNTS), ACCOUNT_COLUMNS, [...accounts.values()]),
+      appendRows(client, physicalTable(tables, ACCOUNTS), ACCOUNT_COLUMNS, [...accounts.values()]),
   };
 }
 

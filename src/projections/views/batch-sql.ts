@@ -6,7 +6,7 @@ import { type TableNames } from '../engine/projection.js';
  * The few SQL building blocks the view projections share. Every table write of a batch
  * is one statement: rows that update others are one `INSERT ... SELECT FROM unnest(...)`
  * (each column travels as one array parameter), and rows that are only ever appended
- * are one COPY, the fastest way into PostgreSQL.
+ * are one INSERT or, many of them, one COPY.
  */
 
 /** PostgreSQL types of the columns the views use. */
@@ -65,16 +65,23 @@ export async function insertRows<Row>(
 }
 
 /**
- * `COPY <table> (...) FROM STDIN`: appends the rows, for tables whose rows are never
- * updated. A row whose key exists already fails the whole COPY, as a repeated batch must.
+ * A COPY costs a round trip more than an INSERT (the server first answers that it is
+ * ready for the data): a live batch's few rows go faster by INSERT, a rebuild's many by COPY.
  */
-export async function copyRows<Row>(
+const COPY_FROM_ROWS = 100;
+
+/**
+ * Appends rows to a table whose rows are never updated: no ON CONFLICT, so a row whose
+ * key exists already fails the whole statement, as a repeated batch must. Many rows go
+ * by `COPY <table> (...) FROM STDIN`, the fastest way into PostgreSQL.
+ */
+export async function appendRows<Row>(
   client: pg.ClientBase,
   table: string,
   columns: readonly Column<Row>[],
   rows: readonly Row[],
 ): Promise<void> {
-  if (rows.length === 0) return;
+  if (rows.length < COPY_FROM_ROWS) return insertRows(client, table, columns, rows);
   const names = columns.map((column) => quoteIdentifier(column.name)).join(', ');
   function* lines(): Generator<string> {
     for (const row of rows) {

@@ -6,7 +6,7 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, copyRows, insertRows, physicalTable } from './batch-sql.js';
+import { type Column, appendRows, insertRows, physicalTable } from './batch-sql.js';
 import { eventTypes, holdingOfStream, occurredAt } from './event-fields.js';
 
 const HOLDINGS = 'view_holdings';
@@ -114,7 +114,7 @@ function bulkLoad(tables: TableNames): BulkLoad {
       return Promise.resolve();
     },
     finish: (client) =>
-      copyRows(client, physicalTable(tables, HOLDINGS), COLUMNS, [...holdings.values()]),
+      appendRows(client, physicalTable(tables, HOLDINGS), COLUMNS, [...holdings.values()]),
   };
 }
 

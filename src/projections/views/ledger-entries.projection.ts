@@ -7,7 +7,7 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, copyRows, insertRows, physicalTable } from './batch-sql.js';
+import { type Column, appendRows, insertRows, physicalTable } from './batch-sql.js';
 import {
   accountIdOfStream,
   commitPosition,
@@ -144,7 +144,7 @@ function appendLines(
   tables: TableNames,
   entries: readonly EntryRow[],
 ): Promise<void> {
-  return copyRows(client, physicalTable(tables, ENTRIES), ENTRY_COLUMNS, entries);
+  return appendRows(client, physicalTable(tables, ENTRIES), ENTRY_COLUMNS, entries);
 }
 
 async function apply(
@@ -177,7 +177,7 @@ function bulkLoad(tables: TableNames): BulkLoad {
       return appendLines(client, tables, journalLines(posted, currencies));
     },
     finish: (client) =>
-      copyRows(
+      appendRows(
         client,
         physicalTable(tables, CURRENCIES),
         CURRENCY_COLUMNS,

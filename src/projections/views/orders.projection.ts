@@ -6,7 +6,7 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, copyRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
+import { type Column, appendRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
 import { type GuardedEvent, eventTypes, occurredAt } from './event-fields.js';
 
 const ORDERS = 'view_orders';
@@ -275,9 +275,9 @@ function bulkLoad(tables: TableNames): BulkLoad {
       return Promise.resolve();
     },
     finish: async (client) => {
-      await copyRows(client, physicalTable(tables, ORDERS), ORDER_COLUMNS, [...orders.values()]);
+      await appendRows(client, physicalTable(tables, ORDERS), ORDER_COLUMNS, [...orders.values()]);
       const feeRows = [...fees].map(([orderId, feeMinor]) => ({ orderId, feeMinor }));
-      await copyRows(client, physicalTable(tables, FEES), FEE_COLUMNS, feeRows);
+      await appendRows(client, physicalTable(tables, FEES), FEE_COLUMNS, feeRows);
     },
   };
 }
