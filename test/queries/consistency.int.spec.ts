@@ -12,6 +12,7 @@ import {
   boundedTimeoutMs,
 } from '../../src/queries/consistency/consistency.service.js';
 import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
+import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
 import { type TestDatabase, createTestDatabase } from '../support/test-database.js';
 import { at, listenerPid, setCheckpoint, settled, sleep } from './read-side.fixtures.js';
 
@@ -118,6 +119,38 @@ describe('ConsistencyService', () => {
     const elapsedMs = Date.now() - started;
     expect(elapsedMs).toBeGreaterThanOrEqual(290);
     expect(elapsedMs).toBeLessThan(3_000);
+  });
+
+  it('answers stale at once when a projection short of the position is stopped', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'accounts', at(9));
+    await setCheckpoint(pool, 'orders', at(3));
+    await pool.query(
+      "UPDATE ledger_projection_checkpoints SET status = 'stopped' WHERE projection = 'orders'",
+    );
+    const started = Date.now();
+    await expect(consistency.waitFor(['accounts', 'orders'], at(5), 20_000)).resolves.toEqual({
+      position: at(3),
+      stale: true,
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // Stopped but already past the position: nothing to wait for, and not stale.
+    await expect(consistency.waitFor(['accounts'], at(5), 20_000)).resolves.toEqual({
+      position: at(9),
+      stale: false,
+    });
+  });
+
+  it('releases a waiter when the projection it waits on stops', async () => {
+    const { consistency } = service();
+    await setCheckpoint(pool, 'orders', at(3));
+    const waiting = consistency.waitFor(['orders'], at(5), 20_000);
+    await listenerPid(pool);
+    await sleep(100);
+    expect(await settled(waiting)).toBe(false);
+
+    await new CheckpointsRepository(pool).setStatus('orders', 'stopped', 'poison event');
+    await expect(waiting).resolves.toEqual({ position: at(3), stale: true });
   });
 
   it('keeps waiting while one of several projections is still behind', async () => {

@@ -1,11 +1,11 @@
-import { type Position } from '../../infrastructure/event-store/position.js';
+import { type CheckpointState } from '../repositories/projection-status.repository.js';
 
 /** The checkpoints as one read found them, and the wake generation when that read started. */
 export interface CheckpointSnapshot {
   readonly generation: number;
   /** Date.now() when the read started: the snapshot is at least this recent. */
   readonly startedAtMs: number;
-  readonly checkpoints: ReadonlyMap<string, Position>;
+  readonly checkpoints: ReadonlyMap<string, CheckpointState>;
 }
 
 interface CheckpointRead {
@@ -29,7 +29,7 @@ export class CheckpointReads {
   private newest: CheckpointSnapshot | undefined;
 
   constructor(
-    private readonly load: () => Promise<ReadonlyMap<string, Position>>,
+    private readonly load: () => Promise<ReadonlyMap<string, CheckpointState>>,
     private readonly generation: () => number,
   ) {}
 

@@ -8,7 +8,10 @@ import {
 } from '../../infrastructure/event-store/position.js';
 import { WakeSignal } from '../../infrastructure/event-store/wake-signal.js';
 import { type ConsistencyReport } from '../../infrastructure/graphql/consistency-extension.js';
-import { ProjectionStatusRepository } from '../repositories/projection-status.repository.js';
+import {
+  type CheckpointState,
+  ProjectionStatusRepository,
+} from '../repositories/projection-status.repository.js';
 import { CheckpointListener } from './checkpoint-listener.js';
 import { type CheckpointSnapshot, CheckpointReads } from './checkpoint-reads.js';
 
@@ -49,23 +52,34 @@ export function boundedTimeoutMs(timeoutMs: number | undefined): number {
   return Math.min(Math.max(0, Math.floor(timeoutMs)), MAX_WAIT_TIMEOUT_MS);
 }
 
-function minimumPosition(
+/**
+ * The lowest checkpoint among the projections, and whether one of them short of
+ * `atLeast` is stopped: then waiting is pointless until an admin restarts it.
+ */
+function standing(
   projections: readonly string[],
-  checkpoints: ReadonlyMap<string, Position>,
-): Position {
+  checkpoints: ReadonlyMap<string, CheckpointState>,
+  atLeast: Position | undefined,
+): { position: Position; stuck: boolean } {
   let minimum: Position | undefined;
+  let stuck = false;
   for (const name of projections) {
     // No row yet: the projector has applied nothing.
-    const position = checkpoints.get(name) ?? START;
+    const state = checkpoints.get(name);
+    const position = state?.position ?? START;
     if (minimum === undefined || comparePositions(position, minimum) < 0) minimum = position;
+    if (state?.stopped && atLeast !== undefined && comparePositions(position, atLeast) < 0) {
+      stuck = true;
+    }
   }
-  return minimum ?? START;
+  return { position: minimum ?? START, stuck };
 }
 
 /**
  * Read-your-writes for the views. A query names the projections it reads and the
  * position it needs; this waits, bounded, until all of them have checkpointed at or past
- * it, and reports the lowest of their checkpoints.
+ * it, and reports the lowest of their checkpoints. A stopped projection short of the
+ * position answers stale at once: it will not move until an admin restarts it.
  *
  * Checkpoint changes bump one WakeSignal: a NOTIFY on `ledger_checkpoints` (one
  * dedicated LISTEN connection per process), `checkpointAdvanced` from an in-process
@@ -133,12 +147,12 @@ export class ConsistencyService implements OnModuleDestroy {
   ): Promise<ConsistencyReport> {
     if (projections.length === 0) throw new Error('waitFor needs at least one projection');
     const first = await this.latestCheckpoints();
-    let position = minimumPosition(projections, first.checkpoints);
+    let { position, stuck } = standing(projections, first.checkpoints, atLeast);
     if (atLeast === undefined || comparePositions(position, atLeast) >= 0) {
       return { position, stale: false };
     }
     const waitMs = boundedTimeoutMs(timeoutMs);
-    if (waitMs === 0 || this.waiters >= MAX_WAITERS || this.closed) {
+    if (stuck || waitMs === 0 || this.waiters >= MAX_WAITERS || this.closed) {
       return { position, stale: true };
     }
     const deadline = Date.now() + waitMs;
@@ -161,8 +175,9 @@ export class ConsistencyService implements OnModuleDestroy {
           continue;
         }
         seen = next.generation;
-        position = minimumPosition(projections, next.checkpoints);
+        ({ position, stuck } = standing(projections, next.checkpoints, atLeast));
         if (comparePositions(position, atLeast) >= 0) return { position, stale: false };
+        if (stuck) return { position, stale: true };
       }
     } finally {
       this.stopWaiting();

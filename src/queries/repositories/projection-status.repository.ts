@@ -30,6 +30,12 @@ interface PositionRow {
   projection: string;
   commit_position: string;
   prepare_position: string;
+  stopped: boolean;
+}
+
+export interface CheckpointState {
+  readonly position: Position;
+  readonly stopped: boolean;
 }
 
 interface StatusRow {
@@ -51,17 +57,21 @@ export class ProjectionStatusRepository {
   constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
 
   /** Every projection's checkpoint in one query: the table has a row per projector. */
-  async positions(): Promise<Map<string, Position>> {
+  /** Where every projection stands, and whether it is stopped (it will not move by itself). */
+  async positions(): Promise<Map<string, CheckpointState>> {
     const { rows } = await this.pool.query<PositionRow>(
       `SELECT projection, commit_position::text AS commit_position,
-              prepare_position::text AS prepare_position
+              prepare_position::text AS prepare_position, status = 'stopped' AS stopped
        FROM ledger_projection_checkpoints ORDER BY projection LIMIT $1`,
       [MAX_CHECKPOINTS],
     );
     return new Map(
       rows.map((row) => [
         row.projection,
-        { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+        {
+          position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
+          stopped: row.stopped,
+        },
       ]),
     );
   }
