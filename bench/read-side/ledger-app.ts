@@ -48,8 +48,13 @@ export class LedgerApp {
     readonly baseUrl: string | undefined,
   ) {}
 
-  static async start(databaseUrl: string, options: { listen?: boolean } = {}): Promise<LedgerApp> {
-    const app = await createApp(loadConfig({ DATABASE_URL: databaseUrl }), { logger: false });
+  static async start(
+    databaseUrl: string,
+    options: { listen?: boolean; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<LedgerApp> {
+    const app = await createApp(loadConfig({ ...options.env, DATABASE_URL: databaseUrl }), {
+      logger: false,
+    });
     if (options.listen) {
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address() as AddressInfo;

@@ -44,6 +44,7 @@ import {
   positionOf,
 } from './ledger-app.js';
 import { renderTable, spread } from '../stats.js';
+import { ProjectorProcess } from './projector-process.js';
 
 const GOAL_P99_MS = 50;
 const PROJECTION = 'accounts';
@@ -79,6 +80,11 @@ const OPTIONS = {
     quick: 1,
   },
   seed: { kind: 'int', description: 'workload PRNG seed', full: 42, quick: 42 },
+  'projector-process': {
+    kind: 'flag',
+    description:
+      'run the projectors in a second app process (LEDGER_PROJECTIONS=off in the one under load)',
+  },
 } as const;
 
 interface Waiter {
@@ -257,8 +263,15 @@ runBench({
     const { options } = context;
     log('\nSetup (not timed)');
     const db = await context.database('lag');
-    const app = await LedgerApp.start(db.url);
+    const separate = options['projector-process'];
+    const app = await LedgerApp.start(db.url, {
+      env: separate ? { LEDGER_PROJECTIONS: 'off' } : {},
+    });
     context.defer(() => app.close());
+    if (separate) {
+      const projector = await ProjectorProcess.start(db.url);
+      context.defer(() => projector.stop());
+    }
     const observer = context.pool(db.url, 3);
     const ids = await app.openAccounts(options.accounts);
     const watcher = await CheckpointWatcher.start(observer);
