@@ -220,24 +220,61 @@ export class EmmettAccountsView {
   }
 
   /**
-   * Emmett's rebuild of the view from the start of its log, until no events are left.
-   * Its puller sleeps `pullingFrequencyInMs` (50 ms by default) between batches even
-   * when more are waiting; 0 here, so that the figure is Emmett's processing, not a
-   * setting: it still waits 100 ms once after its first batch. Batches as ours.
+   * Emmett's rebuild of the view from the start of its log, until no events are left or
+   * `maxSeconds` have passed (then it is stopped, and `events` says how far it got: the
+   * events up to its stored checkpoint). Its puller sleeps `pullingFrequencyInMs` (50 ms
+   * by default) between batches even when more are waiting; 0 here, so that the figure is
+   * Emmett's processing, not a setting: it still waits 100 ms once after its first batch.
+   * Batches as ours.
    */
-  async rebuild(batchSize: number): Promise<{ seconds: number }> {
+  async rebuild(
+    batchSize: number,
+    maxSeconds: number,
+  ): Promise<{ seconds: number; finished: boolean; events: number }> {
     const consumer = rebuildPostgreSQLProjections<AccountViewEvent>({
       connectionString: this.url,
       projections: [emmettAccountsProjection],
       pulling: { batchSize, pullingFrequencyInMs: 0 },
     });
     const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const run = consumer.start().then(() => true);
+    // Observed at once: a failure after the time limit must not go unhandled.
+    run.catch(() => undefined);
     try {
-      await consumer.start();
-      return { seconds: (performance.now() - started) / 1_000 };
-    } finally {
+      const finished = await Promise.race([
+        run,
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), maxSeconds * 1_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      // Stopped before it is timed and counted: a batch it finishes meanwhile counts on both sides.
       await consumer.close();
+      const seconds = (performance.now() - started) / 1_000;
+      return { seconds, finished, events: finished ? await this.count() : await this.processed() };
+    } catch (error) {
+      clearTimeout(timer);
+      await consumer.close().catch(() => undefined);
+      throw error;
     }
+  }
+
+  /** Events in Emmett's log. */
+  private async count(): Promise<number> {
+    const { rows } = await this.pool.query<{ events: string }>(
+      'SELECT count(*)::text AS events FROM emt_messages',
+    );
+    return Number(rows[0]!.events);
+  }
+
+  /** Events up to the rebuild's stored checkpoint (a zero-padded global position). */
+  private async processed(): Promise<number> {
+    const { rows } = await this.pool.query<{ events: string }>(
+      `SELECT count(*)::text AS events FROM emt_messages
+       WHERE global_position <= (SELECT max(last_processed_checkpoint::bigint) FROM emt_processors)`,
+    );
+    return Number(rows[0]!.events);
   }
 
   async totals(): Promise<EmmettAccountTotals> {
