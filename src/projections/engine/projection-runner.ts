@@ -15,7 +15,8 @@ import {
   pause,
 } from '../../infrastructure/resilience/backoff.js';
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
-import { type CheckpointsRepository } from './checkpoints.repository.js';
+import { type CheckpointMove, type CheckpointsRepository } from './checkpoints.repository.js';
+import { createPipelinedPool } from '../../infrastructure/database/pipelined-connection.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { PageReader } from './page-reader.js';
 import {
@@ -76,6 +77,11 @@ export class ProjectionRunner {
   /** The running pass's: retries and parking give up when it is aborted. */
   private signal: AbortSignal = new AbortController().signal;
   private readonly positions = new Map<string, Position>();
+  /**
+   * The batches' own connection, pipelined. Its idle connection closes by itself, so a
+   * stopped runner holds none.
+   */
+  private readonly batches: pg.Pool;
   /** The bindings that are not stopped. */
   private active: ProjectionBinding[] = [];
   /** While catching up to targets: no binding applies an event past its own. */
@@ -84,12 +90,14 @@ export class ProjectionRunner {
   constructor(
     readonly bindings: readonly ProjectionBinding[],
     private readonly store: EventStore,
-    private readonly pool: pg.Pool,
+    /** Where the views are: the batches get a pipelined connection of their own to it. */
+    pool: pg.Pool,
     private readonly checkpoints: CheckpointsRepository,
     private readonly parked: ParkedEventsRepository,
     private readonly options: RunnerOptions,
   ) {
     if (bindings.length === 0) throw new Error('A projection runner needs a projection');
+    this.batches = createPipelinedPool(pool.options);
     // The store or the database went away: start over from the checkpoints, later.
     this.loop = new BackgroundLoop(
       (signal) => this.follow(signal),
@@ -288,23 +296,26 @@ export class ProjectionRunner {
       event: decodeEvent(recorded),
       recorded,
     }));
-    await this.inTransaction(slices, async (client) => {
-      for (const { binding, events } of slices) {
-        await binding.projection.apply(
-          client,
-          decoded.slice(decoded.length - events.length),
-          binding.tables,
-        );
-      }
-      await this.checkpoints.advanceAll(
-        client,
-        slices.map(({ binding, events }) => ({
-          projection: binding.checkpointName,
-          position: events[events.length - 1]!.position,
-          applied: events.length,
-        })),
-      );
-    });
+    await this.inTransaction(
+      slices,
+      (client) =>
+        // Each projection writes its own tables: on the pipelined connection their
+        // statements go out together.
+        Promise.all(
+          slices.map(({ binding, events }) =>
+            binding.projection.apply(
+              client,
+              decoded.slice(decoded.length - events.length),
+              binding.tables,
+            ),
+          ),
+        ),
+      slices.map(({ binding, events }) => ({
+        projection: binding.checkpointName,
+        position: events[events.length - 1]!.position,
+        applied: events.length,
+      })),
+    );
     for (const { binding, events } of slices) {
       this.committed(binding, events[events.length - 1]!.position);
     }
@@ -320,14 +331,11 @@ export class ProjectionRunner {
     const attempts = this.options.retry.maxAttempts;
     const skip = this.options.onFailure === 'skip';
     const name = binding.checkpointName;
-    await this.inTransaction([{ binding, events: [event] }], async (client) => {
-      await this.parked.park(client, binding.projection.name, event, error, attempts);
-      if (skip) {
-        await this.checkpoints.advanceAll(client, [
-          { projection: name, position: event.position, applied: 0 },
-        ]);
-      }
-    });
+    await this.inTransaction(
+      [{ binding, events: [event] }],
+      (client) => this.parked.park(client, binding.projection.name, event, error, attempts),
+      skip ? [{ projection: name, position: event.position, applied: 0 }] : [],
+    );
     if (skip) {
       this.committed(binding, event.position);
       return;
@@ -343,25 +351,33 @@ export class ProjectionRunner {
     );
   }
 
+  /**
+   * Runs `work` in a transaction that first proves the slices' checkpoints are where this
+   * runner left them, and then makes `moves`. On the pipelined connection, BEGIN goes out
+   * with the checkpoint locks, and the moves with COMMIT: four round trips for a batch
+   * whose views each read, then write.
+   */
   private async inTransaction(
     slices: readonly Slice[],
-    work: (client: pg.PoolClient) => Promise<void>,
+    work: (client: pg.PoolClient) => Promise<unknown>,
+    moves: readonly CheckpointMove[],
   ): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.batches.connect();
     try {
-      await client.query('BEGIN');
       const live = slices.filter(({ binding }) => isLiveBinding(binding));
-      if (live.length === 0) {
+      const names = slices.map(({ binding }) => binding.checkpointName);
+      // Sent in the order issued: BEGIN first.
+      const [, , current] = await Promise.all([
+        client.query('BEGIN'),
         // Nobody reads a shadow yet: no wait for the WAL flush. A server crash can only
         // lose its last batches and their checkpoint together, never one without the other.
-        await client.query('SET LOCAL synchronous_commit = off');
-      }
-      const names = slices.map(({ binding }) => binding.checkpointName);
-      const current = await this.checkpoints.lockAll(
-        client,
-        names,
-        live.map(({ binding }) => binding.checkpointName),
-      );
+        live.length === 0 ? client.query('SET LOCAL synchronous_commit = off') : undefined,
+        this.checkpoints.lockAll(
+          client,
+          names,
+          live.map(({ binding }) => binding.checkpointName),
+        ),
+      ]);
       for (const name of names) {
         const stored = current.get(name);
         if (!stored || comparePositions(stored.position, this.positions.get(name)!) !== 0) {
@@ -369,7 +385,13 @@ export class ProjectionRunner {
         }
       }
       await work(client);
-      await client.query('COMMIT');
+      // Sent in the order issued: the moves, then COMMIT.
+      const [, committed] = await Promise.all([
+        moves.length > 0 ? this.checkpoints.advanceAll(client, moves) : undefined,
+        client.query('COMMIT'),
+      ]);
+      // A transaction that failed unseen answers COMMIT with ROLLBACK, not with an error.
+      if (committed.command !== 'COMMIT') throw new Error(`COMMIT answered ${committed.command}`);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

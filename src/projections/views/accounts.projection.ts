@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { independently } from '../../infrastructure/database/pipelined-connection.js';
 import { type AccountEvent } from '../../events/account.events.js';
 import {
   type BulkLoad,
@@ -263,19 +264,22 @@ async function apply(
     ...new Set(relevant.map((item) => item.accountId)),
   ]);
   const { touched, statements } = fold(accounts, relevant);
-  await insertRows(
-    client,
-    accountsTable,
-    ACCOUNT_COLUMNS,
-    [...touched.values()],
-    `ON CONFLICT (account_id) DO UPDATE SET ${takeExcluded([
-      'status',
-      'balance_minor',
-      'reserved_minor',
-      'updated_at',
-    ])}`,
-  );
-  await appendStatements(client, tables, statements);
+  await independently(client, [
+    () =>
+      insertRows(
+        client,
+        accountsTable,
+        ACCOUNT_COLUMNS,
+        [...touched.values()],
+        `ON CONFLICT (account_id) DO UPDATE SET ${takeExcluded([
+          'status',
+          'balance_minor',
+          'reserved_minor',
+          'updated_at',
+        ])}`,
+      ),
+    () => appendStatements(client, tables, statements),
+  ]);
 }
 
 function bulkLoad(tables: TableNames): BulkLoad {

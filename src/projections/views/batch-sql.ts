@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { chunked, copyFrom, copyText } from '../../infrastructure/database/copy-from-stdin.js';
+import { isPipelined } from '../../infrastructure/database/pipelined-connection.js';
 import { type TableNames } from '../engine/projection.js';
 
 /**
@@ -66,7 +67,8 @@ export async function insertRows<Row>(
 
 /**
  * A COPY costs a round trip more than an INSERT (the server first answers that it is
- * ready for the data): a live batch's few rows go faster by INSERT, a rebuild's many by COPY.
+ * ready for the data): a live batch's few rows go faster by INSERT, a rebuild's many by
+ * COPY. A pipelined connection (a projector's) cannot COPY.
  */
 const COPY_FROM_ROWS = 100;
 
@@ -81,7 +83,9 @@ export async function appendRows<Row>(
   columns: readonly Column<Row>[],
   rows: readonly Row[],
 ): Promise<void> {
-  if (rows.length < COPY_FROM_ROWS) return insertRows(client, table, columns, rows);
+  if (rows.length < COPY_FROM_ROWS || isPipelined(client)) {
+    return insertRows(client, table, columns, rows);
+  }
   const names = columns.map((column) => quoteIdentifier(column.name)).join(', ');
   function* lines(): Generator<string> {
     for (const row of rows) {

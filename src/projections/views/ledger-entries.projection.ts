@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { independently } from '../../infrastructure/database/pipelined-connection.js';
 import { type Posting } from '../../domain/ledger.js';
 import { type DomainEvent } from '../../events/event-catalog.js';
 import {
@@ -164,8 +165,10 @@ async function apply(
     currencies.set(accountId, currency);
   }
   const entries = journalLines(posted, currencies);
-  await insertRows(client, currenciesTable, CURRENCY_COLUMNS, opened, 'ON CONFLICT DO NOTHING');
-  await appendLines(client, tables, entries);
+  await independently(client, [
+    () => insertRows(client, currenciesTable, CURRENCY_COLUMNS, opened, 'ON CONFLICT DO NOTHING'),
+    () => appendLines(client, tables, entries),
+  ]);
 }
 
 function bulkLoad(tables: TableNames): BulkLoad {

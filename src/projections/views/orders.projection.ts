@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { both, independently } from '../../infrastructure/database/pipelined-connection.js';
 import { type OrderEvent } from '../../events/order.events.js';
 import {
   type BulkLoad,
@@ -239,31 +240,39 @@ async function apply(
 
   const ordersTable = physicalTable(tables, ORDERS);
   const feesTable = physicalTable(tables, FEES);
-  const orders = await loadOrders(client, ordersTable, [
-    ...new Set(relevant.map(({ event }) => event.data.orderId)),
-  ]);
   const placedIds = relevant.flatMap(({ event }) =>
     event.type === 'OrderPlaced' ? [event.data.orderId] : [],
   );
-  const fees = await loadFees(client, feesTable, placedIds);
+  const [orders, fees] = await both(
+    client,
+    () =>
+      loadOrders(client, ordersTable, [
+        ...new Set(relevant.map(({ event }) => event.data.orderId)),
+      ]),
+    () => loadFees(client, feesTable, placedIds),
+  );
   const { touched, feesChanged } = fold(orders, fees, relevant);
 
-  await insertRows(
-    client,
-    ordersTable,
-    ORDER_COLUMNS,
-    [...touched.values()],
-    `ON CONFLICT (order_id) DO UPDATE SET ${takeExcluded(
-      ORDER_COLUMNS.map((column) => column.name).filter((name) => name !== 'order_id'),
-    )}`,
-  );
-  await insertRows(
-    client,
-    feesTable,
-    FEE_COLUMNS,
-    [...feesChanged.values()],
-    `ON CONFLICT (order_id) DO UPDATE SET ${takeExcluded(['fee_minor'])}`,
-  );
+  await independently(client, [
+    () =>
+      insertRows(
+        client,
+        ordersTable,
+        ORDER_COLUMNS,
+        [...touched.values()],
+        `ON CONFLICT (order_id) DO UPDATE SET ${takeExcluded(
+          ORDER_COLUMNS.map((column) => column.name).filter((name) => name !== 'order_id'),
+        )}`,
+      ),
+    () =>
+      insertRows(
+        client,
+        feesTable,
+        FEE_COLUMNS,
+        [...feesChanged.values()],
+        `ON CONFLICT (order_id) DO UPDATE SET ${takeExcluded(['fee_minor'])}`,
+      ),
+  ]);
 }
 
 function bulkLoad(tables: TableNames): BulkLoad {
