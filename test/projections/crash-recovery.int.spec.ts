@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -27,6 +26,7 @@ import { type CheckpointRow, digest, positionOf, rowsMissing } from './view-dige
 import { generateHistory } from './generated-history.js';
 import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { liveTables, shadowTables } from './projection-database.js';
+import { testSeed } from '../support/test-seed.js';
 
 /**
  * The view projectors, in a process of their own, SIGKILLed at random points while they
@@ -35,10 +35,9 @@ import { liveTables, shadowTables } from './projection-database.js';
  * COMMIT is on the wire. Every view must then be what a clean build of the same log
  * gives, and every checkpoint must have counted each event of the log exactly once.
  *
- * CRASH_RECOVERY_SEED=<n> repeats a run's kill plan and log shape; the seed is printed.
+ * LEDGER_TEST_SEED=<n> repeats a run's kill plan and log shape; the seed is printed.
  */
-const SEED = Number(process.env['CRASH_RECOVERY_SEED'] ?? randomInt(1, 2 ** 31));
-console.log(`crash-recovery seed ${SEED} (CRASH_RECOVERY_SEED=${SEED} to repeat)`);
+const SEED = testSeed('crash-recovery');
 
 const LOG_EVENTS = 50_000;
 /** Each generated segment is a trading history of its own accounts (about 2,000 events). */

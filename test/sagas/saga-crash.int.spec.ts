@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,15 +49,15 @@ import {
   foldOrders,
   readLog,
 } from './support/saga-test-kit.js';
+import { testSeed } from '../support/test-seed.js';
 
 /**
  * The saga in a process of its own, SIGKILLed at random moments while it works through
  * orders (mid-step: between a command and its record, inside a market call) and
  * restarted each time. Every order must end in exactly one terminal state, and nothing
- * may be reserved, charged, refunded or settled twice. SAGA_CRASH_SEED=<n> repeats a run.
+ * may be reserved, charged, refunded or settled twice. LEDGER_TEST_SEED=<n> repeats a run.
  */
-const SEED = Number(process.env['SAGA_CRASH_SEED'] ?? randomInt(1, 2 ** 31));
-console.log(`saga-crash seed ${SEED} (SAGA_CRASH_SEED=${SEED} to repeat)`);
+const SEED = testSeed('saga-crash');
 
 const ACCOUNTS = 6;
 const ORDERS_PER_ACCOUNT = 8;

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +52,7 @@ import {
   foldOrders,
   readLog,
 } from './support/saga-test-kit.js';
+import { testSeed } from '../support/test-seed.js';
 
 /**
  * The saga's invariants under everything at once: OPERATIONS random customer operations
@@ -72,8 +72,7 @@ import {
  * LEDGER_TEST_SEED=<n> repeats a run's operations, kill and redelivery plan, prices and
  * market faults (the interleaving still depends on timing); the seed is printed.
  */
-const SEED = Number(process.env['LEDGER_TEST_SEED'] ?? randomInt(1, 2 ** 31));
-console.log(`saga-randomized seed ${SEED} (LEDGER_TEST_SEED=${SEED} to repeat)`);
+const SEED = testSeed('saga-randomized');
 
 const ACCOUNTS = 48;
 const OPERATIONS = 2_000;
