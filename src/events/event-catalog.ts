@@ -53,6 +53,11 @@ export function storedTypeName(type: DomainEventType): string {
   return `${type}.v${EVENT_VERSIONS[type]}`;
 }
 
+/** Every name the type is stored under: its current version and each older one, upcast on read. */
+export function storedTypeNames(type: DomainEventType): string[] {
+  return Array.from({ length: EVENT_VERSIONS[type] }, (_, index) => `${type}.v${index + 1}`);
+}
+
 export function parseStoredTypeName(stored: string): { type: string; version: number } | undefined {
   const match = /^([A-Za-z]+)\.v(\d+)$/.exec(stored);
   return match ? { type: match[1]!, version: Number(match[2]) } : undefined;

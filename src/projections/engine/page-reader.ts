@@ -1,5 +1,6 @@
 import {
   type EventStore,
+  type LogFilter,
   type RecordedEvent,
 } from '../../infrastructure/event-store/event-store.port.js';
 import { type Position, comparePositions } from '../../infrastructure/event-store/position.js';
@@ -14,6 +15,8 @@ export class PageReader {
   constructor(
     private readonly store: EventStore,
     private readonly batchSize: number,
+    /** Only these events (a rebuild's bulk load); undefined: every event. */
+    private readonly filter?: LogFilter,
   ) {}
 
   async next(after: Position): Promise<RecordedEvent[]> {
@@ -34,6 +37,10 @@ export class PageReader {
   }
 
   private read(after: Position): Promise<RecordedEvent[]> {
-    return this.store.readAll({ after, maxCount: this.batchSize });
+    return this.store.readAll({
+      after,
+      maxCount: this.batchSize,
+      ...(this.filter ? { filter: this.filter } : {}),
+    });
   }
 }

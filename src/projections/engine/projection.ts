@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type DomainEvent } from '../../events/event-catalog.js';
+import { type DomainEvent, type DomainEventType } from '../../events/event-catalog.js';
 import { type RecordedEvent } from '../../infrastructure/event-store/event-store.port.js';
 import {
   type Position,
@@ -28,6 +28,11 @@ export interface Projection {
   readonly name: string;
   /** Logical names of the tables it owns (the keys of TableNames). */
   readonly tables: readonly string[];
+  /**
+   * The events `apply` looks at: a rebuild's bulk load reads only these from the log.
+   * Undefined: all of them.
+   */
+  readonly eventTypes?: readonly DomainEventType[];
   apply(
     client: pg.ClientBase,
     events: readonly ProjectedEvent[],

@@ -301,6 +301,7 @@ function bulkLoad(tables: TableNames): BulkLoad {
 export const accountsProjection: Projection = {
   name: 'accounts',
   tables: [ACCOUNTS, STATEMENTS],
+  eventTypes: isAccountEvent.types,
   apply,
   bulkLoad,
 };

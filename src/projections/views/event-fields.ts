@@ -41,14 +41,19 @@ export function holdingOfStream(streamId: string): { accountId: string; instrume
   return { accountId: match[1]!, instrument: match[2]! };
 }
 
-export type EventGuard<E extends DomainEvent> = (event: DomainEvent) => event is E;
+/** A type guard for some event types, which it names (a rebuild reads only those). */
+export type EventGuard<E extends DomainEvent> = ((event: DomainEvent) => event is E) & {
+  readonly types: readonly DomainEventType[];
+};
 
 /** A type guard for the events a projection uses, from the list of their types. */
 export function eventTypes<T extends DomainEventType>(
   ...types: readonly T[]
 ): EventGuard<Extract<DomainEvent, { type: T }>> {
   const wanted: ReadonlySet<string> = new Set(types);
-  return (event): event is Extract<DomainEvent, { type: T }> => wanted.has(event.type);
+  const guard = (event: DomainEvent): event is Extract<DomainEvent, { type: T }> =>
+    wanted.has(event.type);
+  return Object.assign(guard, { types });
 }
 
 /** The events a guard made by eventTypes lets through. */

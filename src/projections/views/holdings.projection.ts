@@ -122,6 +122,7 @@ function bulkLoad(tables: TableNames): BulkLoad {
 export const holdingsProjection: Projection = {
   name: 'holdings',
   tables: [HOLDINGS],
+  eventTypes: isHoldingEvent.types,
   apply,
   bulkLoad,
 };

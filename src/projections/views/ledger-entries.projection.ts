@@ -193,6 +193,7 @@ function bulkLoad(tables: TableNames): BulkLoad {
 export const ledgerEntriesProjection: Projection = {
   name: 'ledger-entries',
   tables: [ENTRIES, CURRENCIES],
+  eventTypes: [...isAccountOpened.types, ...carriesPostings.types],
   apply,
   bulkLoad,
 };

@@ -295,6 +295,7 @@ function bulkLoad(tables: TableNames): BulkLoad {
 export const ordersProjection: Projection = {
   name: 'orders',
   tables: [ORDERS, FEES],
+  eventTypes: [...isOrderEvent.types, ...isFeeEvent.types],
   apply,
   bulkLoad,
 };

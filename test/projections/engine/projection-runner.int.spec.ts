@@ -10,6 +10,7 @@ import {
   type Position,
   START,
   comparePositions,
+  encodePosition,
 } from '../../../src/infrastructure/event-store/position.js';
 import { CheckpointsRepository } from '../../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../../src/projections/engine/parked-events.repository.js';
@@ -311,6 +312,50 @@ describe('ProjectionRunner', () => {
         "SELECT tablename FROM pg_tables WHERE tablename LIKE 'test_seen%'",
       );
       expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual(['test_seen']);
+    });
+
+    it('bulk-loads only the events a projection names, and still ends at the head', async () => {
+      // Sees only opened orders, as it says: closings in the log are none of its business.
+      const openedOnly: Projection = {
+        ...recordingProjection('seen', 'test_seen', 'POISON'),
+        eventTypes: ['AccountOrderOpened'],
+        apply: (client, events, tables) =>
+          seenProjection.apply(
+            client,
+            events.filter((e) => e.event.type === 'AccountOrderOpened'),
+            tables,
+          ),
+      };
+      await append(25);
+      // The log ends with events the projection does not read.
+      for (let i = 0; i < 10; i++) {
+        lastAppended = (
+          await store.appendToStream(
+            `account-${randomUUID()}`,
+            [
+              {
+                id: randomUUID(),
+                ...encodeEvent({ type: 'AccountOrderClosed', data: { orderId: randomUUID() } }),
+                metadata: {},
+              },
+            ],
+            { expectedRevision: 'any' },
+          )
+        ).position;
+      }
+      runner('stop', 50, [openedOnly]).start();
+      await caughtUp();
+      const progress: RebuildProgress[] = [];
+      const [report] = await rebuilder().rebuild([openedOnly], {
+        batchSize: 10,
+        alignTimeoutMs: 20_000,
+        onProgress: (p) => progress.push(p),
+      });
+      expect(report!.swapped).toBe(true);
+      expect(await seenCount()).toBe(25);
+      // Read in the bulk load: the 25 it names, not the 10 after them.
+      expect(progress.filter((p) => p.phase === 'loading').at(-1)!.applied).toBe(25);
+      expect(report!.position).toBe(encodePosition(lastAppended));
     });
 
     it('refuses the swap with a report when the copies differ', async () => {
