@@ -8,6 +8,7 @@ import {
   type TableNames,
   bulkLoadOf,
 } from '../../src/projections/engine/projection.js';
+import { inTransaction } from '../support/in-transaction.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** A migrated database of its own for one spec file. */
@@ -61,20 +62,8 @@ export async function applyBatches(
   batches: readonly (readonly ProjectedEvent[])[],
   tables: TableNames = liveTables(projection),
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    for (const batch of batches) {
-      await client.query('BEGIN');
-      try {
-        await projection.apply(client, batch, tables);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      }
-    }
-  } finally {
-    client.release();
+  for (const batch of batches) {
+    await inTransaction(pool, (client) => projection.apply(client, batch, tables));
   }
 }
 
@@ -85,19 +74,11 @@ export async function bulkLoadBatches(
   batches: readonly (readonly ProjectedEvent[])[],
   tables: TableNames,
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     const load = bulkLoadOf(projection, tables);
     for (const batch of batches) await load.add(client, batch);
     await load.finish(client);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export type Row = Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type Position } from '../../src/infrastructure/event-store/position.js';
+import { inTransaction } from '../support/in-transaction.js';
 
 /**
  * Rows written straight into the views and the checkpoint table: the read side is tested
@@ -13,10 +14,8 @@ export async function setCheckpoint(
   position: Position,
   options: { notify: boolean } = { notify: true },
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    // As a projector does: the checkpoint and its NOTIFY in one transaction.
-    await client.query('BEGIN');
+  // As a projector does: the checkpoint and its NOTIFY in one transaction.
+  await inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO ledger_projection_checkpoints (projection, commit_position, prepare_position)
        VALUES ($1, $2, $3)
@@ -26,13 +25,7 @@ export async function setCheckpoint(
     );
     if (options.notify)
       await client.query(`SELECT pg_notify('ledger_checkpoints', $1)`, [projection]);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export function at(commit: number | bigint, prepare: number | bigint = 0): Position {
