@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeEvent } from '../../../src/events/event-codec.js';
 import { createPool } from '../../../src/infrastructure/database/create-pool.js';
 import { migrate } from '../../../src/infrastructure/database/migrator.js';
@@ -301,6 +301,15 @@ describe('ProjectionRunner', () => {
       await append(30);
       await append(1, 'POISON');
       await append(10);
+      // With no live projector to wait for, wait for the store's head: other tests'
+      // transactions on the server can hold it back.
+      await vi.waitFor(
+        async () =>
+          expect(comparePositions(await store.headPosition(), lastAppended)).toBeGreaterThanOrEqual(
+            0,
+          ),
+        { timeout: 20_000, interval: 50 },
+      );
       const rebuild = rebuilder().rebuild([seenProjection], {
         batchSize: 20,
         alignTimeoutMs: 20_000,
