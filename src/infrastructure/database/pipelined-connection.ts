@@ -12,17 +12,10 @@ interface PipelineConfig {
 
 /**
  * A pool of one pipelined connection, for a loop of transactions (a projector's
- * batches) whose independent statements can go out together.
+ * batches) whose independent statements can go out together. Its owner ends it.
  */
 export function createPipelinedPool(options: pg.PoolConfig): pg.Pool {
-  const config: pg.PoolConfig & PipelineConfig = {
-    ...options,
-    max: 1,
-    pipeline: true,
-    // Nothing keeps a stopped loop's process alive, and nothing needs this pool ended.
-    allowExitOnIdle: true,
-    idleTimeoutMillis: 10_000,
-  };
+  const config: pg.PoolConfig & PipelineConfig = { ...options, max: 1, pipeline: true };
   return createPool(config);
 }
 
@@ -40,10 +33,22 @@ export async function independently(
   statements: readonly (() => Promise<unknown>)[],
 ): Promise<void> {
   if (isPipelined(client)) {
-    await Promise.all(statements.map((statement) => statement()));
+    await settleAll(statements.map((statement) => statement()));
     return;
   }
   for (const statement of statements) await statement();
+}
+
+/**
+ * Waits for every one of them, then fails with the first failure. On a shared
+ * connection, work still running when the caller rolls back would go on issuing its
+ * statements after the ROLLBACK, outside any transaction.
+ */
+export async function settleAll<T>(work: readonly Promise<T>[]): Promise<T[]> {
+  const outcomes = await Promise.allSettled(work);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return outcomes.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
 }
 
 /** Two independent reads, together when the connection is pipelined (see independently). */
@@ -52,6 +57,9 @@ export async function both<A, B>(
   first: () => Promise<A>,
   second: () => Promise<B>,
 ): Promise<[A, B]> {
-  if (isPipelined(client)) return Promise.all([first(), second()]);
+  if (isPipelined(client)) {
+    const [a, b] = await settleAll<A | B>([first(), second()]);
+    return [a as A, b as B];
+  }
   return [await first(), await second()];
 }

@@ -16,7 +16,10 @@ import {
 } from '../../infrastructure/resilience/backoff.js';
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type CheckpointMove, type CheckpointsRepository } from './checkpoints.repository.js';
-import { createPipelinedPool } from '../../infrastructure/database/pipelined-connection.js';
+import {
+  createPipelinedPool,
+  settleAll,
+} from '../../infrastructure/database/pipelined-connection.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { PageReader } from './page-reader.js';
 import {
@@ -77,11 +80,8 @@ export class ProjectionRunner {
   /** The running pass's: retries and parking give up when it is aborted. */
   private signal: AbortSignal = new AbortController().signal;
   private readonly positions = new Map<string, Position>();
-  /**
-   * The batches' own connection, pipelined. Its idle connection closes by itself, so a
-   * stopped runner holds none.
-   */
-  private readonly batches: pg.Pool;
+  /** The batches' own pipelined connection, open for the length of a pass. */
+  private batches: pg.Pool | undefined;
   /** The bindings that are not stopped. */
   private active: ProjectionBinding[] = [];
   /** While catching up to targets: no binding applies an event past its own. */
@@ -90,14 +90,13 @@ export class ProjectionRunner {
   constructor(
     readonly bindings: readonly ProjectionBinding[],
     private readonly store: EventStore,
-    /** Where the views are: the batches get a pipelined connection of their own to it. */
-    pool: pg.Pool,
+    /** Where the views are: each pass opens a pipelined connection of its own to it. */
+    private readonly pool: pg.Pool,
     private readonly checkpoints: CheckpointsRepository,
     private readonly parked: ParkedEventsRepository,
     private readonly options: RunnerOptions,
   ) {
     if (bindings.length === 0) throw new Error('A projection runner needs a projection');
-    this.batches = createPipelinedPool(pool.options);
     // The store or the database went away: start over from the checkpoints, later.
     this.loop = new BackgroundLoop(
       (signal) => this.follow(signal),
@@ -145,9 +144,25 @@ export class ProjectionRunner {
     }
   }
 
+  /** Runs a pass with the batches' connection open, and closes it after. */
+  private async withBatchConnection<T>(pass: () => Promise<T>): Promise<T> {
+    const batches = createPipelinedPool(this.pool.options);
+    this.batches = batches;
+    try {
+      return await pass();
+    } finally {
+      this.batches = undefined;
+      await batches.end();
+    }
+  }
+
   /** One pass from the stored checkpoints. False when the runner must end. */
-  private async follow(signal: AbortSignal): Promise<boolean> {
+  private follow(signal: AbortSignal): Promise<boolean> {
     this.signal = signal;
+    return this.withBatchConnection(() => this.followFromCheckpoints(signal));
+  }
+
+  private async followFromCheckpoints(signal: AbortSignal): Promise<boolean> {
     await this.load();
     try {
       const reader = new PageReader(this.store, this.options.batchSize);
@@ -178,7 +193,14 @@ export class ProjectionRunner {
    * Applies the log up to each checkpoint's target (inclusive), then returns (a
    * rebuild's shadows). Not to be mixed with start() on the same runner.
    */
-  async catchUpTo(
+  catchUpTo(
+    targets: ReadonlyMap<string, Position>,
+    onProgress?: (progress: CatchUpProgress) => void,
+  ): Promise<{ applied: number }> {
+    return this.withBatchConnection(() => this.catchUpWithin(targets, onProgress));
+  }
+
+  private async catchUpWithin(
     targets: ReadonlyMap<string, Position>,
     onProgress?: (progress: CatchUpProgress) => void,
   ): Promise<{ applied: number }> {
@@ -300,8 +322,8 @@ export class ProjectionRunner {
       slices,
       (client) =>
         // Each projection writes its own tables: on the pipelined connection their
-        // statements go out together.
-        Promise.all(
+        // statements go out together. All are done before a failure rolls back.
+        settleAll(
           slices.map(({ binding, events }) =>
             binding.projection.apply(
               client,
@@ -362,6 +384,7 @@ export class ProjectionRunner {
     work: (client: pg.PoolClient) => Promise<unknown>,
     moves: readonly CheckpointMove[],
   ): Promise<void> {
+    if (!this.batches) throw new Error(`${this.name}: a batch outside a pass`);
     const client = await this.batches.connect();
     try {
       const live = slices.filter(({ binding }) => isLiveBinding(binding));

@@ -236,6 +236,32 @@ describe('ProjectionRunner', () => {
       expect(parked.map((event) => event.projection)).toEqual(['other']);
     });
 
+    it('a failing projection leaves no write of the others outside the rolled-back batch', async () => {
+      // Reads before it writes, as the views do: still reading when the other one fails.
+      const readsFirst: Projection = {
+        ...seenProjection,
+        async apply(client, events, tables) {
+          await client.query('SELECT pg_sleep(0.05)');
+          await seenProjection.apply(client, events, tables);
+        },
+      };
+      await append(10);
+      await append(1, 'TOXIC');
+      await append(10);
+      runner('stop', 50, [readsFirst, otherProjection]).start();
+      await caughtUp('seen');
+      await expect
+        .poll(async () => (await new CheckpointsRepository(pool).ensure('other')).status, {
+          timeout: 20_000,
+        })
+        .toBe('stopped');
+      // A write of a failed attempt committed on its own would make the retry fail on
+      // the primary key, and park events of `seen`.
+      expect(await seenCount('test_seen')).toBe(21);
+      const parked = await new ParkedEventsRepository(pool).list();
+      expect(parked.map((event) => event.projection)).toEqual(['other']);
+    });
+
     it('a projection behind the others gets only the events past its own checkpoint', async () => {
       await append(40);
       const alone = runner('skip', 50, [seenProjection]);
