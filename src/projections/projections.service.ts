@@ -185,6 +185,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
         {
           batchSize: REBUILD_BATCH_SIZE,
           alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
+          log: (message) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`),
           ...(onProgress ? { onProgress } : {}),
         },
       ),

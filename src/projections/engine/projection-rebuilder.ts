@@ -46,6 +46,8 @@ export interface RebuildOptions {
   /** Bound on waiting for the live projector to reach the shadow before the swap. */
   readonly alignTimeoutMs: number;
   readonly onProgress?: (progress: RebuildProgress) => void;
+  /** Told why a bulk load gave way to batch by batch. */
+  readonly log?: (message: string) => void;
 }
 
 /** Shadows made ready for the swap at once. */
@@ -161,9 +163,12 @@ export class ProjectionRebuilder {
         })
       ).applied;
       position = head;
-    } catch {
+    } catch (error) {
       // Rolled back: the shadows are empty and at the start. Batch by batch, the event
       // that failed is retried and parked (and the rebuild stops) as for a live projector.
+      options.log?.(
+        `bulk load failed (${error instanceof Error ? error.message : String(error)}); rebuilding batch by batch`,
+      );
     }
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       const head = await this.store.headPosition();

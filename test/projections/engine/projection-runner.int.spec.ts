@@ -336,11 +336,14 @@ describe('ProjectionRunner', () => {
           ),
         { timeout: 20_000, interval: 50 },
       );
+      const logged: string[] = [];
       const rebuild = rebuilder().rebuild([seenProjection], {
         batchSize: 20,
         alignTimeoutMs: 20_000,
+        log: (message) => logged.push(message),
       });
       await expect(rebuild).rejects.toThrow(/stopped/);
+      expect(logged).toEqual([expect.stringMatching(/^bulk load failed \(cannot project /)]);
       const parked = await new ParkedEventsRepository(pool).list();
       expect(parked.map((event) => event.projection)).toEqual(['seen']);
       const tables = await pool.query(
