@@ -53,6 +53,16 @@ describe('AggregateStore', () => {
     );
   }
 
+  function openAccount(aggregates: AggregateStore, accountId: string) {
+    return run(aggregates, accountId, {
+      type: 'OpenAccount',
+      accountId,
+      customerId: 'c',
+      name: 'n',
+      currency: 'USD',
+    });
+  }
+
   it.each([
     ['with', 10_000],
     ['without', 0],
@@ -63,13 +73,7 @@ describe('AggregateStore', () => {
       const first = new AggregateStore(store, { streamCacheSize: size });
       const second = new AggregateStore(store, { streamCacheSize: size });
       const accountId = randomUUID();
-      await run(first, accountId, {
-        type: 'OpenAccount',
-        accountId,
-        customerId: 'c',
-        name: 'n',
-        currency: 'USD',
-      });
+      await openAccount(first, accountId);
       await run(first, accountId, {
         type: 'DepositFunds',
         paymentId: 'p1',
@@ -116,13 +120,7 @@ describe('AggregateStore', () => {
       const first = new AggregateStore(store, { streamCacheSize: size });
       const second = new AggregateStore(store, { streamCacheSize: size });
       const accountId = randomUUID();
-      await run(first, accountId, {
-        type: 'OpenAccount',
-        accountId,
-        customerId: 'c',
-        name: 'n',
-        currency: 'USD',
-      });
+      await openAccount(first, accountId);
       await run(second, accountId, {
         type: 'DepositFunds',
         paymentId: 'p1',
@@ -144,13 +142,7 @@ describe('AggregateStore', () => {
   it('does not run a command again that is already in the stream, cached or not', async () => {
     const accountId = randomUUID();
     const writer = new AggregateStore(store);
-    await run(writer, accountId, {
-      type: 'OpenAccount',
-      accountId,
-      customerId: 'c',
-      name: 'n',
-      currency: 'USD',
-    });
+    await openAccount(writer, accountId);
     const commandId = randomUUID();
     const deposit: AccountCommand = {
       type: 'DepositFunds',
