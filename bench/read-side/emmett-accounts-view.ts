@@ -241,23 +241,21 @@ export class EmmettAccountsView {
     const run = consumer.start().then(() => true);
     // Observed at once: a failure after the time limit must not go unhandled.
     run.catch(() => undefined);
+    let finished: boolean;
     try {
-      const finished = await Promise.race([
+      finished = await Promise.race([
         run,
         new Promise<false>((resolve) => {
           timer = setTimeout(() => resolve(false), maxSeconds * 1_000);
         }),
       ]);
+    } finally {
       clearTimeout(timer);
       // Stopped before it is timed and counted: a batch it finishes meanwhile counts on both sides.
       await consumer.close();
-      const seconds = (performance.now() - started) / 1_000;
-      return { seconds, finished, events: finished ? await this.count() : await this.processed() };
-    } catch (error) {
-      clearTimeout(timer);
-      await consumer.close().catch(() => undefined);
-      throw error;
     }
+    const seconds = (performance.now() - started) / 1_000;
+    return { seconds, finished, events: finished ? await this.count() : await this.processed() };
   }
 
   /** Events in Emmett's log. */
