@@ -213,6 +213,36 @@ export async function insertStatementLine(
   );
 }
 
+export async function insertParkedEvent(
+  pool: pg.Pool,
+  row: { projection: string; position: Position; replayed?: boolean },
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO ledger_projection_parked (projection, commit_position, prepare_position, event_id,
+       event_type, stream_id, error, attempts, replayed_at)
+     VALUES ($1, $2, $3, $4, 'X.v1', 'account-x', 'boom', 3, CASE WHEN $5 THEN now() END)`,
+    [
+      row.projection,
+      row.position.commit.toString(),
+      row.position.prepare.toString(),
+      randomUUID(),
+      row.replayed ?? false,
+    ],
+  );
+}
+
+/** A saga row as the saga's repository keeps it; `parkedAt` only for a parked one. */
+export async function insertOrderSaga(
+  pool: pg.Pool,
+  row: { orderId: string; status: 'active' | 'parked' | 'finished'; parkedAt?: string },
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO ledger_order_sagas (order_id, status, failures, last_error, parked_action, parked_at)
+     VALUES ($1, $2, 8, 'boom', 'poll', $3)`,
+    [row.orderId, row.status, row.parkedAt ?? null],
+  );
+}
+
 /** The backend pid of the consistency LISTEN connection once it is up (bounded wait). */
 export async function listenerPid(pool: pg.Pool, other?: number): Promise<number> {
   const deadline = Date.now() + 10_000;

@@ -40,6 +40,7 @@ export class AccountStatementsRepository {
     accountId: string,
     page: { after: Position | undefined; limit: number },
   ): Promise<Slice<StatementLineView>> {
+    // ORDER BY stays qualified: bare, it would sort by the text output columns ('1000' < '999').
     const { rows } = await this.pool.query<StatementLineRow>(
       `SELECT s.account_id, s.commit_position::text AS commit_position,
               s.prepare_position::text AS prepare_position, s.entry_type, s.description,

@@ -51,15 +51,19 @@ export class LedgerEntriesRepository {
     page: { after: LedgerEntryKey | undefined; limit: number },
   ): Promise<Slice<LedgerEntryView>> {
     const after = page.after;
+    // Qualified: a bare ORDER BY name means the output column, and the positions go out
+    // as text, which sorts '1000' before '999' while the keyset compares numbers.
     const { rows } = await this.pool.query<LedgerEntryRow>(
-      `SELECT commit_position::text AS commit_position, prepare_position::text AS prepare_position,
-              posting_index, ledger_account, account_id, amount_minor::text AS amount_minor,
-              currency, event_type, payment_id, order_id, occurred_at
-       FROM view_ledger_entries
-       WHERE account_id = $1
+      `SELECT e.commit_position::text AS commit_position,
+              e.prepare_position::text AS prepare_position, e.posting_index, e.ledger_account,
+              e.account_id, e.amount_minor::text AS amount_minor, e.currency, e.event_type,
+              e.payment_id, e.order_id, e.occurred_at
+       FROM view_ledger_entries e
+       WHERE e.account_id = $1
          AND ($2::numeric IS NULL
-              OR (commit_position, prepare_position, posting_index) > ($2, $3::numeric, $4::smallint))
-       ORDER BY commit_position, prepare_position, posting_index LIMIT $5`,
+              OR (e.commit_position, e.prepare_position, e.posting_index)
+                 > ($2, $3::numeric, $4::smallint))
+       ORDER BY e.commit_position, e.prepare_position, e.posting_index LIMIT $5`,
       [
         accountId,
         after?.position.commit.toString() ?? null,
