@@ -17,9 +17,12 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.market),
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
-    { logger: options.logger === false ? false : ['error', 'warn', 'log'] },
+    {
+      logger: options.logger === false ? false : ['error', 'warn', 'log'],
+      // A failed start is reported by the caller (one line, exit 1), not by a core dump.
+      abortOnError: false,
+    },
   );
   app.useGlobalPipes(inputValidationPipe());
-  app.enableShutdownHooks();
   return app;
 }

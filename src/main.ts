@@ -1,15 +1,17 @@
 import { createApp } from './app.factory.js';
 import { loadConfig } from './config/ledger-config.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 try {
   const config = loadConfig();
-  const app = await createApp(config);
+  const starting = createApp(config);
+  stopOnSignals(starting, (line) => console.log(line));
+  const app = await starting;
   await app.listen(config.port, '0.0.0.0');
   console.log(`Ledger GraphQL API on http://localhost:${config.port}/graphql`);
 } catch (error) {
   // Start-up failures (data directory in use, bad configuration) read best as one line.
   console.error(`Ledger failed to start: ${(error as Error).message}`);
-  process.exitCode = 1;
-  // Lets the embedded PostgreSQL's exit hook stop the server it may have started.
-  process.kill(process.pid, 'SIGTERM');
+  // An embedded PostgreSQL started on the way is stopped by its exit hook.
+  process.exit(1);
 }

