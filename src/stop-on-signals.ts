@@ -25,13 +25,15 @@ export function stopOnSignals(
       log(`Ledger did not stop within ${timeoutMs / 1000} s; exiting`);
       process.exit(1);
     }, timeoutMs).unref();
-    app.then((started) => started.close()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log(`Ledger failed to stop cleanly: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
+    app
+      .then((started) => started.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log(`Ledger failed to stop cleanly: ${(error as Error).message}`);
+          process.exit(1);
+        },
+      );
   };
   for (const signal of SIGNALS) process.on(signal, stop);
 }
