@@ -105,7 +105,7 @@ async function stop(app) {
   );
   // To the whole process group, as a terminal or a service manager sends it.
   process.kill(-app.pid, 'SIGTERM');
-  const timeout = sleep(STOP_TIMEOUT_MS).then(() => undefined);
+  const timeout = sleep(STOP_TIMEOUT_MS, undefined, { ref: false });
   const outcome = await Promise.race([exited, timeout]);
   if (!outcome)
     throw new Error(`the app did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM`);
