@@ -210,7 +210,7 @@ describe('order placement saga, end to end over GraphQL', () => {
 
   it('fails an order the market rejects: fee refunded, cash released', async () => {
     const accountId = await client.openFundedAccount('10000.00');
-    exchange.setHalted('TSLA', true);
+    await exchange.setHalted('TSLA', true);
     try {
       const orderId = await client.placeOrder({
         accountId,
@@ -224,7 +224,7 @@ describe('order placement saga, end to end over GraphQL', () => {
       expect(order.reason).toContain('INSTRUMENT_HALTED');
       expect(order.fee).toBe('0.00');
     } finally {
-      exchange.setHalted('TSLA', false);
+      await exchange.setHalted('TSLA', false);
     }
     expect(await client.account(accountId)).toMatchObject({
       balance: '10000.00',
