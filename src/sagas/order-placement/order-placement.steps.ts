@@ -68,8 +68,10 @@ function rejectionReason(error: CommandRejectedError): string {
  * finds its effect already in the stream and does nothing: the effects check and the
  * deciders' own once-per-order rules make charging, refunding, reserving or settling
  * twice impossible. Each method returns the saga's state after the step (what its
- * records left on the saga's stream), or null when it learnt nothing new: the runner
- * carries that state on to the next action instead of reading the stream again.
+ * records left on the saga's stream): the runner carries that state on to the next
+ * action instead of reading the stream again. Null: the saga waits for its next look at
+ * the market (it learnt nothing new, or the market did not know the order and is to be
+ * asked again); the next turn reads the stream afresh.
  */
 export class OrderPlacementSteps {
   constructor(
@@ -80,7 +82,7 @@ export class OrderPlacementSteps {
     private readonly options: StepOptions,
   ) {}
 
-  /** Carries out one action of nextAction's: the saga's state after it, or null when nothing new was learnt. */
+  /** Carries out one action of nextAction's: the saga's state after it, or null to wait for the next look. */
   perform(
     action: Exclude<SagaAction, { kind: 'done' }>,
     saga: SagaState,
