@@ -13,6 +13,8 @@ export const REJECTION_CODES = [
   'INSUFFICIENT_HOLDINGS',
   'ORDER_NOT_ACTIVE',
   'INVALID_FILL',
+  /** An admin's compensation of an order that may still trade at the market, which did not answer. */
+  'COMPENSATION_NEEDS_MARKET',
 ] as const;
 
 export type RejectionCode = (typeof REJECTION_CODES)[number];

@@ -43,6 +43,8 @@ export const EVENT_VERSIONS: Readonly<Record<DomainEventType, number>> = {
   OrderSagaSubmitUnconfirmed: 1,
   OrderSagaMarketPolled: 1,
   OrderSagaFillSettled: 1,
+  OrderSagaMarketOrderMissing: 1,
+  OrderSagaMarketOrderLost: 1,
   OrderSagaMarketCancelSent: 1,
   OrderSagaCompensationRequested: 1,
   OrderSagaEnding: 1,

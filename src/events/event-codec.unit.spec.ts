@@ -178,6 +178,11 @@ const SAMPLES: { [K in DomainEventType]: Extract<DomainEvent, { type: K }> } = {
     },
   },
   OrderSagaFillSettled: { type: 'OrderSagaFillSettled', data: { orderId: 'o1', fillId: 'f1' } },
+  OrderSagaMarketOrderMissing: {
+    type: 'OrderSagaMarketOrderMissing',
+    data: { orderId: 'o1', misses: 2 },
+  },
+  OrderSagaMarketOrderLost: { type: 'OrderSagaMarketOrderLost', data: { orderId: 'o1' } },
   OrderSagaMarketCancelSent: {
     type: 'OrderSagaMarketCancelSent',
     data: { orderId: 'o1', cause: 'CUSTOMER' },

@@ -3,8 +3,11 @@ import { type OrderSide } from './order.events.js';
 /** How an order placement ends; the order's terminal status. */
 export type SagaEnding = 'COMPLETED' | 'REJECTED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
 
-/** Why the saga cancelled an order at the market: decides the order's terminal status. */
-export type MarketCancelCause = 'CUSTOMER' | 'EXPIRY' | 'UNCONFIRMED' | 'ADMIN';
+/**
+ * Why the saga cancelled an order at the market: decides the order's terminal status.
+ * LOST: the market had said twice it had no such order, and the cancel then found it.
+ */
+export type MarketCancelCause = 'CUSTOMER' | 'EXPIRY' | 'UNCONFIRMED' | 'ADMIN' | 'LOST';
 
 export type MarketOrderState = 'OPEN' | 'FILLED' | 'CANCELLED' | 'EXPIRED';
 
@@ -55,6 +58,19 @@ export type OrderSagaEvent =
       };
     }
   | { readonly type: 'OrderSagaFillSettled'; readonly data: { orderId: string; fillId: string } }
+  /**
+   * A poll found no such order at the market (its book lost it: a restart, its end of
+   * day): `misses` such answers in a row. An outcome the saga confirms, not an error.
+   */
+  | {
+      readonly type: 'OrderSagaMarketOrderMissing';
+      readonly data: { orderId: string; misses: number };
+    }
+  /**
+   * The market confirmed it does not know the order: a cancel answered that it was never
+   * placed, and the market now refuses the order id for good, so it can never trade.
+   */
+  | { readonly type: 'OrderSagaMarketOrderLost'; readonly data: { orderId: string } }
   | {
       readonly type: 'OrderSagaMarketCancelSent';
       readonly data: { orderId: string; cause: MarketCancelCause };

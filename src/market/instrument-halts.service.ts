@@ -19,14 +19,15 @@ export class InstrumentHalts {
 
   /**
    * The instrument as the market quotes it after the change. The halt itself is the
-   * exchange's own control and cannot fail; the quote is a call over the gateway and can
-   * (SERVICE_UNAVAILABLE), in which case the halt stands and repeating the call is safe.
+   * exchange's own control (no simulated faults), kept in its book; the quote is a call
+   * over the gateway and can fail (SERVICE_UNAVAILABLE), in which case the halt stands and
+   * repeating the call is safe.
    */
   async setHalted(symbol: string, halted: boolean): Promise<InstrumentQuote> {
     if (!this.symbols.has(symbol)) {
       throw new CommandRejectedError({ code: 'NOT_FOUND', message: `No instrument ${symbol}` });
     }
-    this.exchange.setHalted(symbol, halted);
+    await this.exchange.setHalted(symbol, halted);
     const quote = await this.market.getInstrument(symbol);
     // The catalogue and the exchange are built from the same config.
     if (quote === undefined) throw new Error(`The exchange lost instrument ${symbol}`);

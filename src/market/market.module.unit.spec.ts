@@ -15,14 +15,14 @@ describe('MarketModule', () => {
       exchange: { ...DEFAULT_MARKET_CONFIG.exchange, latencyMs: 0, latencyJitterMs: 0 },
     };
     const app = await NestFactory.createApplicationContext(
-      MarketModule.forRoot(config, new ManualClock()),
+      MarketModule.forRoot(config, new ManualClock(), 'memory'),
       { logger: false },
     );
     try {
       const gateway = app.get<MarketGateway>(MARKET_GATEWAY);
       expect(gateway).toBeInstanceOf(ResilientMarketGateway);
       expect(gateway).toBe(app.get(ResilientMarketGateway));
-      app.get(SimulatedExchange).setHalted('AAPL', true);
+      await app.get(SimulatedExchange).setHalted('AAPL', true);
       expect(await gateway.getInstrument('AAPL')).toMatchObject({ halted: true });
       expect(app.get(FeeSchedule)).toBeInstanceOf(FeeSchedule);
     } finally {

@@ -24,6 +24,14 @@ describe('seededRandom', () => {
     const seen = new Set(Array.from({ length: 200 }, () => randomInteger(random, -2, 2)));
     expect([...seen].sort((a, b) => a - b)).toEqual([-2, -1, 0, 1, 2]);
   });
+
+  it('starts past `skip` draws as if it had drawn them, however many', () => {
+    const drawn = Array.from({ length: 40 }, seededRandom(5, 'price:AAPL'));
+    expect(Array.from({ length: 15 }, seededRandom(5, 'price:AAPL', 25))).toEqual(drawn.slice(25));
+    // The state moves modulo 2^32: a whole cycle further is where it began.
+    expect(seededRandom(5, 'price:AAPL', 2 ** 32 + 3)()).toBe(drawn[3]);
+    expect(() => seededRandom(5, 'price:AAPL', -1)).toThrow(RangeError);
+  });
 });
 
 describe('PricePath', () => {

@@ -151,7 +151,7 @@ describe('ResilientMarketGateway', () => {
 
   it('returns a business rejection as is: not retried, not counted against the market', async () => {
     const { resilient, exchange, wire } = gateway();
-    exchange.setHalted('AAPL', true);
+    await exchange.setHalted('AAPL', true);
     for (let i = 0; i < 20; i++) {
       expect(await resilient.submitOrder(request({ orderId: `o-${i}` }))).toMatchObject({
         kind: 'rejected',

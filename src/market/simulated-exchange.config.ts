@@ -21,8 +21,8 @@ export interface SimulatedExchangeConfig {
   readonly failureRate: number;
   readonly maxOpenOrders: number;
   /**
-   * Finished orders remembered for repeated submits and reads, and as many ids cancelled
-   * before arrival; beyond it the oldest are forgotten.
+   * Finished orders (remembered for repeated submits and reads) and ids cancelled before
+   * arrival, together, that the book keeps; beyond it the oldest are forgotten.
    */
   readonly maxClosedOrders: number;
   readonly instruments: readonly InstrumentDefinition[];

@@ -7,7 +7,10 @@ import {
   type MarketOrderStatus,
 } from './market-gateway.port.js';
 
-/** An order as the simulated exchange keeps it; mutated only by the exchange. */
+/**
+ * An order as the simulated exchange works on it: read from its book, changed by the
+ * exchange, written back. Its fills live in the book beside it; `fillCount` numbers the next.
+ */
 export interface SimulatedOrder {
   readonly request: MarketOrderRequest;
   readonly acceptedAtMs: number;
@@ -15,7 +18,7 @@ export interface SimulatedOrder {
   status: MarketOrderStatus;
   filledQuantity: bigint;
   filledNotionalMinor: bigint;
-  readonly fills: MarketFill[];
+  fillCount: number;
   closedAtMs: number | null;
 }
 
@@ -76,32 +79,37 @@ export function newOrder(request: MarketOrderRequest, acceptedAtMs: number): Sim
     status: 'OPEN',
     filledQuantity: 0n,
     filledNotionalMinor: 0n,
-    fills: [],
+    fillCount: 0,
     closedAtMs: null,
   };
 }
 
-/** Fills up to `maxFillQuantity` (null: all) of what remains, and closes the order when nothing does. */
+/**
+ * Fills up to `maxFillQuantity` (null: all) of what remains, closes the order when nothing
+ * does, and answers the fill for the book to keep.
+ */
 export function fill(
   order: SimulatedOrder,
   priceMinor: bigint,
   atMs: number,
   maxFillQuantity: bigint | null,
-): void {
+): MarketFill {
   const remaining = order.request.quantity - order.filledQuantity;
   const quantity =
     maxFillQuantity !== null && maxFillQuantity < remaining ? maxFillQuantity : remaining;
-  order.fills.push({
-    // The acceptance instant keeps ids apart when an exchange that forgot an order (a
-    // restart) accepts it again: its fills must not pass for the old ones.
-    fillId: `${order.request.orderId}:${order.acceptedAtMs}:${order.fills.length + 1}`,
+  order.fillCount++;
+  const made: MarketFill = {
+    // The acceptance instant keeps ids apart when an exchange that forgot an order (lost
+    // its book, or retired it) accepts it again: its fills must not pass for the old ones.
+    fillId: `${order.request.orderId}:${order.acceptedAtMs}:${order.fillCount}`,
     quantity,
     priceMinor,
     at: new Date(atMs).toISOString(),
-  });
+  };
   order.filledQuantity += quantity;
   order.filledNotionalMinor += quantity * priceMinor;
   if (order.filledQuantity === order.request.quantity) close(order, 'FILLED', atMs);
+  return made;
 }
 
 export function close(order: SimulatedOrder, status: MarketOrderStatus, atMs: number): void {
@@ -115,7 +123,7 @@ export function snapshot(order: SimulatedOrder): MarketOrder {
     status: order.status,
     filledQuantity: order.filledQuantity,
     filledNotionalMinor: order.filledNotionalMinor,
-    fillCount: order.fills.length,
+    fillCount: order.fillCount,
     acceptedAt: new Date(order.acceptedAtMs).toISOString(),
     closedAt: order.closedAtMs === null ? null : new Date(order.closedAtMs).toISOString(),
   };

@@ -60,7 +60,7 @@ export class SagasAdminResolver {
 
   @Mutation(() => CommandResultType, {
     description:
-      'Unwinds a parked saga: cancels the order at the market if it is there, settles what filled, releases, refunds when nothing filled; the order ends FAILED (or COMPLETED if it filled)',
+      'Unwinds a parked saga: cancels the order at the market first when it may still trade there, settles what filled, releases, refunds the fee when nothing filled; the order ends FAILED (or COMPLETED if it all filled). COMPENSATION_NEEDS_MARKET, with nothing changed, when the order may still trade and the market does not answer',
   })
   compensateSaga(
     @Args('input') input: SagaOrderInput,

@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { AggregateStore } from '../../src/commands/aggregate-store.js';
 import { orderDecider, initialOrderState } from '../../src/domain/order.decider.js';
 import { type OrderEvent } from '../../src/events/order.events.js';
 import { type OrderSagaEvent } from '../../src/events/order-saga.events.js';
+import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { comparePositions } from '../../src/infrastructure/event-store/position.js';
 import { systemClock } from '../../src/infrastructure/resilience/clock.js';
 import { FeeSchedule } from '../../src/market/fee-schedule.js';
@@ -62,6 +65,14 @@ async function tradedMinor(orderId: string): Promise<bigint> {
 
 async function expectNoReservation(accountId: string): Promise<void> {
   expect((await client.account(accountId)).reserved).toBe('0.00');
+}
+
+/** The market loses the order from its book, as a market that lost its book would. */
+async function forgetAtMarket(orderId: string): Promise<void> {
+  const { rowCount } = await ledger.app
+    .get<pg.Pool>(DATABASE_POOL)
+    .query('DELETE FROM ledger_market_orders WHERE order_id = $1', [orderId]);
+  expect(rowCount).toBe(1);
 }
 
 /** A gate a stubbed market call waits on. */
@@ -210,7 +221,7 @@ describe('order placement saga, end to end over GraphQL', () => {
 
   it('fails an order the market rejects: fee refunded, cash released', async () => {
     const accountId = await client.openFundedAccount('10000.00');
-    exchange.setHalted('TSLA', true);
+    await exchange.setHalted('TSLA', true);
     try {
       const orderId = await client.placeOrder({
         accountId,
@@ -224,7 +235,7 @@ describe('order placement saga, end to end over GraphQL', () => {
       expect(order.reason).toContain('INSTRUMENT_HALTED');
       expect(order.fee).toBe('0.00');
     } finally {
-      exchange.setHalted('TSLA', false);
+      await exchange.setHalted('TSLA', false);
     }
     expect(await client.account(accountId)).toMatchObject({
       balance: '10000.00',
@@ -439,6 +450,79 @@ describe('parked sagas', () => {
     expect(await parkedGauge()).toBe('0');
   });
 
+  /** A limit order resting at the market whose saga is parked at `poll`: the market stopped answering. */
+  async function parkedAtPoll(): Promise<{ accountId: string; orderId: string }> {
+    const accountId = await client.openFundedAccount('10000.00');
+    const orderId = await client.placeOrder({
+      accountId,
+      side: 'BUY',
+      type: 'LIMIT',
+      instrument: 'AAPL',
+      quantity: '2',
+      limitPrice: '1.00',
+    });
+    await client.orderReaching(orderId, ['ACCEPTED']);
+    exchange.setFailureRate(1);
+    onTestFinished(() => exchange.setFailureRate(0));
+    await vi.waitFor(
+      async () => {
+        const response = await ledger.gql<Parked>(PARKED);
+        expect(response.data?.parkedSagas).toContainEqual(
+          expect.objectContaining({ orderId, action: 'poll' }),
+        );
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    return { accountId, orderId };
+  }
+
+  const COMPENSATE = `mutation ($input: SagaOrderInput!) { compensateSaga(input: $input) { id } }`;
+
+  it('compensates a saga parked at poll: refused while the market does not answer; once it disowns the order, FAILED, released, refunded, not parked again', async () => {
+    const { accountId, orderId } = await parkedAtPoll();
+    const refused = await ledger.gql(COMPENSATE, { input: { orderId } });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('COMPENSATION_NEEDS_MARKET');
+    expect(refused.errors?.[0]?.message).toContain('failSaga');
+    expect((await ledger.gql<Parked>(PARKED)).data!.parkedSagaCount).toBe(1);
+    expect((await client.account(accountId)).reserved).not.toBe('0.00');
+
+    await forgetAtMarket(orderId);
+    exchange.setFailureRate(0);
+    const compensated = await ledger.gql(COMPENSATE, { input: { orderId } });
+    expect(compensated.errors).toBeUndefined();
+    const order = await client.finalOrder(orderId);
+    expect(order).toMatchObject({ status: 'FAILED', fee: '0.00', filledQuantity: '0' });
+    expect(order.reason).toContain('compensated by an admin');
+    expect(order.reason).toContain('does not know the order');
+    expect(await client.account(accountId)).toMatchObject({
+      balance: '10000.00',
+      reserved: '0.00',
+    });
+    await sleep(10 * TEST_SAGAS.marketPollIntervalMs);
+    const status = await ledger.gql<Parked>(PARKED);
+    expect(status.data!.parkedSagaCount).toBe(0);
+    expect(status.data!.sagaStatus[0]!.active).toBe(0);
+  });
+
+  it('compensates a saga parked at poll whose order the market still holds: cancelled there, FAILED, released', async () => {
+    const { accountId, orderId } = await parkedAtPoll();
+    exchange.setFailureRate(0);
+    const compensated = await ledger.gql(COMPENSATE, { input: { orderId } });
+    expect(compensated.errors).toBeUndefined();
+    expect(await exchange.getOrder(orderId)).toMatchObject({ status: 'CANCELLED' });
+    const order = await client.finalOrder(orderId);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      reason: 'compensated by an admin',
+      fee: '0.00',
+    });
+    expect(await client.account(accountId)).toMatchObject({
+      balance: '10000.00',
+      reserved: '0.00',
+    });
+    expect((await ledger.gql<Parked>(PARKED)).data!.parkedSagaCount).toBe(0);
+  });
+
   it('fails a parked saga on an admin’s word, and refuses to act on one that is not parked', async () => {
     const { accountId, orderId } = await parkedOrder();
     exchange.setFailureRate(0);
@@ -470,6 +554,40 @@ describe('parked sagas', () => {
       { input: { orderId: 'not an id' } },
     );
     expect(invalid.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('an order the market lost', () => {
+  it('ends FAILED on its own after the market confirms it does not know it: released, refunded, never parked', async () => {
+    const accountId = await client.openFundedAccount('10000.00');
+    const orderId = await client.placeOrder({
+      accountId,
+      side: 'BUY',
+      type: 'LIMIT',
+      instrument: 'MSFT',
+      quantity: '3',
+      limitPrice: '1.00',
+    });
+    await client.orderReaching(orderId, ['ACCEPTED']);
+    await forgetAtMarket(orderId);
+
+    const order = await client.finalOrder(orderId);
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      reason: 'the market does not know the order',
+      fee: '0.00',
+    });
+    expect(await client.account(accountId)).toMatchObject({
+      balance: '10000.00',
+      reserved: '0.00',
+    });
+    // The market refuses the id for good now: the order can never trade.
+    expect(await exchange.getOrder(orderId)).toBeUndefined();
+    const log = await readLog(ledger.store);
+    const sagaEvents = log.filter(({ recorded }) => recorded.streamId === `order-saga-${orderId}`);
+    expect(sagaEvents.map(({ event }) => event.type)).toEqual(
+      expect.arrayContaining(['OrderSagaMarketOrderMissing', 'OrderSagaMarketOrderLost']),
+    );
   });
 });
 

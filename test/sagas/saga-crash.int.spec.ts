@@ -1,32 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  OpenAccountCommand,
-  OpenAccountHandler,
-} from '../../src/commands/accounts/open-account.handler.js';
-import {
-  MoveFundsCommand,
-  MoveFundsHandler,
-} from '../../src/commands/accounts/move-funds.handler.js';
 import { AggregateStore } from '../../src/commands/aggregate-store.js';
-import {
-  type OpenAccountInput,
-  type MoveFundsInput,
-} from '../../src/commands/inputs/account.inputs.js';
-import {
-  OrderSideInput,
-  OrderTypeInput,
-  type PlaceOrderInput,
-} from '../../src/commands/inputs/order.inputs.js';
-import {
-  PlaceOrderCommand,
-  PlaceOrderHandler,
-} from '../../src/commands/orders/place-order.handler.js';
-import {
-  CancelOrderCommand,
-  CancelOrderHandler,
-} from '../../src/commands/orders/cancel-order.handler.js';
+import { OrderSideInput, OrderTypeInput } from '../../src/commands/inputs/order.inputs.js';
 import { isTerminal } from '../../src/domain/order.decider.js';
 import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
@@ -36,12 +12,8 @@ import { systemClock } from '../../src/infrastructure/resilience/clock.js';
 import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { SimulatedExchange } from '../../src/market/simulated-exchange.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import {
-  commandContext,
-  killStartedProcesses,
-  startSagaProcess,
-  waitForSagasToRest,
-} from './support/processes.js';
+import { LedgerCommands } from './support/ledger-commands.js';
+import { killStartedProcesses, startSagaProcess, waitForSagasToRest } from './support/processes.js';
 import {
   TEST_MARKET,
   expectLogInvariants,
@@ -93,23 +65,11 @@ describe('order placement saga killed at random points', () => {
     { timeout: 120_000 },
     async () => {
       const random = seededRandom(SEED, 'saga-crash');
+      const commands = new LedgerCommands(aggregates);
       const accountIds: string[] = [];
       for (let i = 0; i < ACCOUNTS; i++) {
-        const open: OpenAccountInput = { customerId: `c-${i}`, name: 'Main', currency: 'USD' };
-        const { id } = await new OpenAccountHandler(aggregates).execute(
-          new OpenAccountCommand(open, commandContext('crash-test')),
-        );
-        const deposit: MoveFundsInput = { accountId: id, amount: '20000.00', reference: 'funding' };
-        await new MoveFundsHandler(aggregates).execute(
-          new MoveFundsCommand('DepositFunds', deposit, commandContext('crash-test')),
-        );
-        accountIds.push(id);
+        accountIds.push(await commands.openFundedAccount(`c-${i}`, '20000.00'));
       }
-      const placer = new PlaceOrderHandler(aggregates);
-      const place = (input: PlaceOrderInput): Promise<string> =>
-        placer
-          .execute(new PlaceOrderCommand(input, commandContext('crash-test')))
-          .then((result) => result.id);
       const orderIds: string[] = [];
       const placing = (async () => {
         for (let round = 0; round < ORDERS_PER_ACCOUNT; round++) {
@@ -117,7 +77,7 @@ describe('order placement saga killed at random points', () => {
             const buy = round % 3 !== 2;
             const limit = random() < 0.3;
             orderIds.push(
-              await place({
+              await commands.placeOrder({
                 accountId,
                 side: buy ? OrderSideInput.BUY : OrderSideInput.SELL,
                 type: limit ? OrderTypeInput.LIMIT : OrderTypeInput.MARKET,
@@ -128,10 +88,7 @@ describe('order placement saga killed at random points', () => {
               }),
             );
             if (random() < 0.15) {
-              const orderId = orderIds[orderIds.length - 1]!;
-              await new CancelOrderHandler(aggregates)
-                .execute(new CancelOrderCommand({ orderId }, commandContext('crash-test')))
-                .catch(() => undefined);
+              await commands.cancelOrder(orderIds[orderIds.length - 1]!);
             }
           }
           await sleep(20);

@@ -12,15 +12,22 @@ import { type CommandContext } from '../../commands/command-context.js';
 import { commandResult } from '../../commands/command-result.mapper.js';
 import { type CommandResult } from '../../commands/idempotency/command-result.js';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
-import { type OrderSagaEvent } from '../../events/order-saga.events.js';
 import { orderSagaStream } from '../../events/stream-names.js';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
 import { EVENT_STORE, type EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import { systemClock } from '../../infrastructure/resilience/clock.js';
 import { FeeSchedule } from '../../market/fee-schedule.js';
-import { MARKET_GATEWAY, type MarketGateway } from '../../market/market-gateway.port.js';
+import {
+  MARKET_GATEWAY,
+  type MarketGateway,
+  MarketUnavailableError,
+} from '../../market/market-gateway.port.js';
 import { OrderPlacementRunner } from './order-placement.runner.js';
-import { type SagaCommand } from './order-placement.saga.js';
+import {
+  type CancelAnswer,
+  type SagaCommand,
+  compensationNeedsMarket,
+} from './order-placement.saga.js';
 import { OrderPlacementSteps, sagaDecider } from './order-placement.steps.js';
 import {
   type ParkedSaga,
@@ -47,7 +54,7 @@ export class OrderPlacementSagaService
     @Inject(DATABASE_POOL) pool: pg.Pool,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly aggregates: AggregateStore,
-    @Inject(MARKET_GATEWAY) market: MarketGateway,
+    @Inject(MARKET_GATEWAY) private readonly market: MarketGateway,
     fees: FeeSchedule,
   ) {
     const log = (message: string): void => this.logger.warn(message);
@@ -101,13 +108,32 @@ export class OrderPlacementSagaService
     });
   }
 
-  /** Unwinds a parked saga: cancels the order at the market if it is there, settles its fills, compensates, FAILED. */
-  compensate(orderId: string, context: CommandContext): Promise<CommandResult> {
-    return this.recordAndResume(
+  /**
+   * Unwinds a parked saga: settles the fills it knows of, releases what is reserved,
+   * refunds the fee when nothing filled, and ends the order FAILED. An order that may
+   * still trade is first cancelled at the market, here and now: its answer decides
+   * (`compensationNeedsMarket`, `decideSaga`), and no answer refuses the compensation
+   * (COMPENSATION_NEEDS_MARKET) with nothing written and the saga still parked.
+   */
+  async compensate(orderId: string, context: CommandContext): Promise<CommandResult> {
+    await this.requireParked(orderId);
+    const { state } = await this.aggregates.load(orderSagaStream(orderId), sagaDecider);
+    const market = compensationNeedsMarket(state) ? await this.cancelAtMarket(orderId) : null;
+    return this.decideAndResume(
       orderId,
-      { type: 'OrderSagaCompensationRequested', data: { orderId, by: context.userId } },
+      { type: 'Compensate', orderId, by: context.userId, market },
       context,
     );
+  }
+
+  private async cancelAtMarket(orderId: string): Promise<CancelAnswer> {
+    try {
+      const outcome = await this.market.cancelOrder(orderId);
+      return { kind: outcome.kind === 'not-placed' ? 'not-placed' : 'closed' };
+    } catch (error) {
+      if (!(error instanceof MarketUnavailableError)) throw error;
+      return { kind: 'no-answer', reason: error.message };
+    }
   }
 
   /**
@@ -115,27 +141,35 @@ export class OrderPlacementSagaService
    * that the order is not (or no longer) at the market. The reservation is released and
    * the fee refunded unless something was filled.
    */
-  fail(orderId: string, reason: string, context: CommandContext): Promise<CommandResult> {
-    return this.recordAndResume(
+  async fail(orderId: string, reason: string, context: CommandContext): Promise<CommandResult> {
+    await this.requireParked(orderId);
+    return this.decideAndResume(
       orderId,
       {
-        type: 'OrderSagaEnding',
-        data: { orderId, status: 'FAILED', reason: `failed by an admin: ${reason}`, forced: true },
+        type: 'Record',
+        event: {
+          type: 'OrderSagaEnding',
+          data: {
+            orderId,
+            status: 'FAILED',
+            reason: `failed by an admin: ${reason}`,
+            forced: true,
+          },
+        },
       },
       context,
     );
   }
 
-  private async recordAndResume(
+  private async decideAndResume(
     orderId: string,
-    event: OrderSagaEvent,
+    command: SagaCommand,
     context: CommandContext,
   ): Promise<CommandResult> {
-    await this.requireParked(orderId);
     const written = await this.aggregates.execute(
       orderSagaStream(orderId),
       sagaDecider,
-      (): SagaCommand => ({ type: 'Record', event }),
+      () => command,
       context,
     );
     await this.unpark(orderId);

@@ -15,6 +15,9 @@ import { type OrderSide } from '../../events/order.events.js';
  * what to do next from that state and the order's. Nothing here does I/O or reads a clock.
  */
 
+/** The order's reason when an admin's compensation ended it. */
+const ADMIN_REASON = 'compensated by an admin';
+
 export type SagaPhase =
   'NONE' | 'STARTED' | 'RESERVED' | 'FEE_CHARGED' | 'UNCONFIRMED' | 'AT_MARKET' | 'FINISHED';
 
@@ -45,6 +48,12 @@ export interface SagaState {
   readonly settledFills: ReadonlySet<string>;
   readonly filledQuantity: bigint;
   readonly cancelSent: MarketCancelCause | null;
+  /** Polls in a row that found no such order at the market. */
+  readonly marketMisses: number;
+  /** Such polls ever: names each one's record apart from the others. */
+  readonly missesSeen: number;
+  /** The market confirmed it does not know the order (and refuses it for good). */
+  readonly marketLost: boolean;
   readonly compensationRequested: boolean;
   readonly ending: PendingEnding | null;
   readonly finished: SagaEnding | null;
@@ -69,6 +78,9 @@ export const initialSagaState: SagaState = {
   settledFills: new Set(),
   filledQuantity: 0n,
   cancelSent: null,
+  marketMisses: 0,
+  missesSeen: 0,
+  marketLost: false,
   compensationRequested: false,
   ending: null,
   finished: null,
@@ -97,8 +109,13 @@ export function evolveSaga(state: SagaState, event: OrderSagaEvent): SagaState {
         marketStatus: event.data.status,
         cursor: Math.max(state.cursor, event.data.nextCursor),
         pendingFills: [...state.pendingFills, ...fresh],
+        marketMisses: 0,
       };
     }
+    case 'OrderSagaMarketOrderMissing':
+      return { ...state, marketMisses: event.data.misses, missesSeen: state.missesSeen + 1 };
+    case 'OrderSagaMarketOrderLost':
+      return { ...state, marketLost: true };
     case 'OrderSagaFillSettled': {
       const fill = state.pendingFills.find((pending) => pending.fillId === event.data.fillId);
       return {
@@ -121,8 +138,29 @@ export function evolveSaga(state: SagaState, event: OrderSagaEvent): SagaState {
   }
 }
 
-/** The saga records what it learnt; a repeat of something already recorded is a no-op. */
-export type SagaCommand = { readonly type: 'Record'; readonly event: OrderSagaEvent };
+/**
+ * What the market answered to the cancel an admin's compensation sends first, when the
+ * order may still be there: it never had the order (or lost it), it closed what was
+ * left (now or before), or it gave no answer (`reason`: why).
+ */
+export type CancelAnswer =
+  | { readonly kind: 'not-placed' }
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'no-answer'; readonly reason: string };
+
+/**
+ * `Record`: the saga records what it learnt; a repeat of something already recorded is a
+ * no-op. `Compensate`: an admin unwinds the saga; `market` is the answer to the cancel
+ * sent first (null: none was sent).
+ */
+export type SagaCommand =
+  | { readonly type: 'Record'; readonly event: OrderSagaEvent }
+  | {
+      readonly type: 'Compensate';
+      readonly orderId: string;
+      readonly by: string;
+      readonly market: CancelAnswer | null;
+    };
 
 /** Events that move the saga to a later phase: each is recorded once. */
 const PHASE_OF: Partial<Record<OrderSagaEvent['type'], SagaPhase>> = {
@@ -152,9 +190,15 @@ function isRecorded(event: OrderSagaEvent, state: SagaState): boolean {
       return (
         event.data.nextCursor <= state.cursor &&
         event.data.status === state.marketStatus &&
-        event.data.fills.every((fill) => known(fill.fillId))
+        event.data.fills.every((fill) => known(fill.fillId)) &&
+        // Finding the order again after misses is news: the misses start over.
+        state.marketMisses === 0
       );
     }
+    case 'OrderSagaMarketOrderMissing':
+      return state.marketLost || state.marketMisses >= event.data.misses;
+    case 'OrderSagaMarketOrderLost':
+      return state.marketLost;
     case 'OrderSagaFillSettled':
       return state.settledFills.has(event.data.fillId);
     case 'OrderSagaMarketCancelSent':
@@ -178,9 +222,12 @@ const NEEDS_START: ReadonlySet<OrderSagaEvent['type']> = new Set([
   'OrderSagaMarketPolled',
   'OrderSagaFillSettled',
   'OrderSagaMarketCancelSent',
+  'OrderSagaMarketOrderMissing',
+  'OrderSagaMarketOrderLost',
 ]);
 
 export function decideSaga(command: SagaCommand, state: SagaState): Decision<OrderSagaEvent> {
+  if (command.type === 'Compensate') return decideCompensation(command, state);
   const { event } = command;
   if (state.phase === 'NONE' && NEEDS_START.has(event.type)) {
     return reject('NOT_FOUND', `No placement saga for order ${event.data.orderId}`);
@@ -188,6 +235,62 @@ export function decideSaga(command: SagaCommand, state: SagaState): Decision<Ord
   // A step repeated after the end (a redelivery, a replay) has nothing left to record.
   if (state.phase === 'FINISHED' || isRecorded(event, state)) return alreadyDone();
   return accept(event);
+}
+
+/**
+ * Whether the order may still trade at the market, so that compensating it (releasing
+ * what it reserved) waits for the market to cancel it: a submit without an answer, or an
+ * order resting there that the market has not closed or disowned, unless the saga has
+ * already decided how it ends (a refusal, or an admin's word that it is not there).
+ */
+export function compensationNeedsMarket(state: SagaState): boolean {
+  if (state.ending !== null) return false;
+  if (state.phase === 'UNCONFIRMED') return true;
+  return state.phase === 'AT_MARKET' && state.marketStatus === 'OPEN' && !state.marketLost;
+}
+
+/**
+ * An admin's compensation. Without the market's help (never sent, closed or disowned by
+ * the market): it is requested, and the saga ends FAILED as soon as the fills it knows
+ * of are settled. An order that may still trade needs the market's answer to the cancel
+ * first: `not-placed` disowns it (no fill can come: the saga ends at once), `closed`
+ * leaves its last fills to poll, and no answer refuses the compensation, writing nothing.
+ */
+function decideCompensation(
+  command: Extract<SagaCommand, { type: 'Compensate' }>,
+  state: SagaState,
+): Decision<OrderSagaEvent> {
+  const { orderId, by, market } = command;
+  if (state.phase === 'FINISHED') return alreadyDone();
+  const requested: OrderSagaEvent[] = state.compensationRequested
+    ? []
+    : [{ type: 'OrderSagaCompensationRequested', data: { orderId, by } }];
+  if (!compensationNeedsMarket(state)) return accept(...requested);
+  if (market === null || market.kind === 'no-answer') {
+    const why = market === null ? 'it was not asked' : `it did not answer: ${market.reason}`;
+    return reject(
+      'COMPENSATION_NEEDS_MARKET',
+      `Order ${orderId} may still trade at the market, and ${why}. Compensating it needs the ` +
+        'market to cancel it first: nothing was changed and the saga stays parked. Compensate ' +
+        'again once the market answers, or use failSaga if you know the order is not there.',
+    );
+  }
+  const cancelSent: OrderSagaEvent[] =
+    state.cancelSent === null
+      ? [{ type: 'OrderSagaMarketCancelSent', data: { orderId, cause: 'ADMIN' } }]
+      : [];
+  if (state.phase === 'UNCONFIRMED') {
+    // The submit's fate is known now: it never arrived, or it is there (and cancelled).
+    return market.kind === 'not-placed'
+      ? accept(...requested, {
+          type: 'OrderSagaEnding',
+          data: { orderId, status: 'FAILED', reason: ADMIN_REASON, forced: false },
+        })
+      : accept(...requested, ...cancelSent, { type: 'OrderSagaSubmitted', data: { orderId } });
+  }
+  return market.kind === 'not-placed'
+    ? accept(...requested, ...cancelSent, { type: 'OrderSagaMarketOrderLost', data: { orderId } })
+    : accept(...requested, ...cancelSent);
 }
 
 /** What the saga does next. `wait` and `done` end a turn. */
@@ -199,27 +302,58 @@ export type SagaAction =
   /** Cancel at the market after a submit without an answer: `not-placed` proves it never traded. */
   | { readonly kind: 'confirmUnplaced' }
   | { readonly kind: 'poll' }
+  /** Cancel at the market after polls found no such order: `not-placed` confirms it is lost. */
+  | { readonly kind: 'confirmLost' }
   | { readonly kind: 'settle'; readonly fill: SagaFill }
   | { readonly kind: 'cancelAtMarket'; readonly cause: MarketCancelCause }
   | { readonly kind: 'finish'; readonly ending: PendingEnding }
   | { readonly kind: 'done' };
 
-/** The order status a market close leads to, by what closed it. */
+/**
+ * Polls in a row that find no such order before the saga confirms it by a cancel: one
+ * more look first, after the usual wait, so that one odd answer decides nothing.
+ */
+export const MARKET_MISSES_TO_CONFIRM = 2;
+
+/**
+ * The order status a market close leads to, by what closed it; an order the market lost
+ * ends so too, with what filled before it (settled) standing.
+ */
 function endingOfClosedMarket(state: SagaState): PendingEnding {
-  if (state.filledQuantity === state.quantity) {
-    return { status: 'COMPLETED', reason: '', forced: false };
-  }
+  const ending = (status: SagaEnding, reason: string): PendingEnding => ({
+    status,
+    reason,
+    forced: false,
+  });
+  if (state.filledQuantity === state.quantity) return ending('COMPLETED', '');
   if (state.marketStatus === 'EXPIRED' || state.cancelSent === 'EXPIRY') {
-    return { status: 'EXPIRED', reason: 'time in force elapsed', forced: false };
+    return ending('EXPIRED', 'time in force elapsed');
   }
+  const lost = state.marketLost ? `; ${lostReason(state)}` : '';
   switch (state.cancelSent) {
     case 'CUSTOMER':
-      return { status: 'CANCELLED', reason: 'cancelled by customer', forced: false };
+      return ending('CANCELLED', 'cancelled by customer');
     case 'ADMIN':
-      return { status: 'FAILED', reason: 'compensated by an admin', forced: false };
+      return ending('FAILED', `${ADMIN_REASON}${lost}`);
+    case 'LOST':
+      return ending(
+        'FAILED',
+        'the market lost track of the order; what was left was cancelled there',
+      );
     default:
-      return { status: 'FAILED', reason: 'the market gave no answer to the order', forced: false };
+      return ending(
+        'FAILED',
+        state.marketLost ? lostReason(state) : 'the market gave no answer to the order',
+      );
   }
+}
+
+function lostReason(state: SagaState): string {
+  const filled =
+    state.filledQuantity > 0n
+      ? `: ${state.filledQuantity} of ${state.quantity} filled before, the rest released`
+      : '';
+  return `the market does not know the order${filled}`;
 }
 
 function isDue(expiresAt: string | null, nowMs: number): boolean {
@@ -238,7 +372,10 @@ function endingOfTerminalOrder(order: OrderState): PendingEnding {
 function atMarketAction(state: SagaState, order: OrderState, nowMs: number): SagaAction {
   const [nextFill] = state.pendingFills;
   if (nextFill) return { kind: 'settle', fill: nextFill };
-  if (state.marketStatus !== 'OPEN') return { kind: 'finish', ending: endingOfClosedMarket(state) };
+  if (state.marketStatus !== 'OPEN' || state.marketLost) {
+    return { kind: 'finish', ending: endingOfClosedMarket(state) };
+  }
+  if (state.marketMisses >= MARKET_MISSES_TO_CONFIRM) return { kind: 'confirmLost' };
   if (state.cancelSent === null) {
     if (order.cancellationReason !== null) return { kind: 'cancelAtMarket', cause: 'CUSTOMER' };
     if (state.compensationRequested) return { kind: 'cancelAtMarket', cause: 'ADMIN' };
@@ -263,7 +400,7 @@ export function nextAction(state: SagaState, order: OrderState, nowMs: number): 
   if (state.compensationRequested) {
     return {
       kind: 'finish',
-      ending: { status: 'FAILED', reason: 'compensated by an admin', forced: false },
+      ending: { status: 'FAILED', reason: ADMIN_REASON, forced: false },
     };
   }
   switch (state.phase) {
@@ -280,5 +417,5 @@ export function nextAction(state: SagaState, order: OrderState, nowMs: number): 
 
 /** Whether a turn that ends on this action has to come back at the next poll. */
 export function restsAtMarket(state: SagaState): boolean {
-  return state.phase === 'AT_MARKET' && state.marketStatus === 'OPEN';
+  return state.phase === 'AT_MARKET' && state.marketStatus === 'OPEN' && !state.marketLost;
 }

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { spec } from '../../../test/support/given-when-then.js';
 import { type OrderState, initialOrderState } from '../../domain/order.decider.js';
 import { type OrderSagaEvent } from '../../events/order-saga.events.js';
 import {
+  type CancelAnswer,
+  MARKET_MISSES_TO_CONFIRM,
+  type SagaCommand,
   type SagaState,
+  compensationNeedsMarket,
   decideSaga,
   evolveSaga,
   initialSagaState,
@@ -233,5 +238,217 @@ describe('order placement saga: what it records', () => {
       kind: 'accepted',
       events: [],
     });
+  });
+});
+
+const saga = spec({ initialState: initialSagaState, decide: decideSaga, evolve: evolveSaga });
+const record = (event: OrderSagaEvent): SagaCommand => ({ type: 'Record', event });
+const missing = (misses: number): OrderSagaEvent => ({
+  type: 'OrderSagaMarketOrderMissing',
+  data: { ...ID, misses },
+});
+const LOST: OrderSagaEvent = { type: 'OrderSagaMarketOrderLost', data: ID };
+const cancelSent = (
+  cause: 'CUSTOMER' | 'EXPIRY' | 'UNCONFIRMED' | 'ADMIN' | 'LOST',
+): OrderSagaEvent => ({ type: 'OrderSagaMarketCancelSent', data: { ...ID, cause } });
+const settled = (fillId: string): OrderSagaEvent => ({
+  type: 'OrderSagaFillSettled',
+  data: { ...ID, fillId },
+});
+
+describe('order placement saga: an order the market does not know', () => {
+  it('takes a poll that finds no such order as an answer: one more look, then a cancel to confirm', () => {
+    const once = saga
+      .given([...AT_MARKET])
+      .when(record(missing(1)))
+      .then([missing(1)]);
+    expect(nextAction(once, ACCEPTED, NOW)).toEqual({ kind: 'poll' });
+    const twice = saga
+      .given([...AT_MARKET, missing(1)])
+      .when(record(missing(2)))
+      .then([missing(2)]);
+    expect(MARKET_MISSES_TO_CONFIRM).toBe(2);
+    expect(nextAction(twice, ACCEPTED, NOW)).toEqual({ kind: 'confirmLost' });
+  });
+
+  it('records a repeated miss once, and misses anew once the order was seen again', () => {
+    saga
+      .given([...AT_MARKET, missing(1)])
+      .when(record(missing(1)))
+      .thenNothing();
+    const seen = polled([], 'OPEN', 0);
+    // The same page as before is news after misses: the misses start over.
+    const again = saga
+      .given([...AT_MARKET, missing(1)])
+      .when(record(seen))
+      .then([seen]);
+    expect(again.marketMisses).toBe(0);
+    saga
+      .given([...AT_MARKET, missing(1), seen])
+      .when(record(missing(1)))
+      .then([missing(1)]);
+  });
+
+  it('settles the fills it knows before it confirms, and ends FAILED with them standing', () => {
+    const partly = polled([{ fillId: 'f1', quantity: 2n }], 'OPEN', 1);
+    const unsettled = saga.given([...AT_MARKET, partly, missing(1), missing(2)]).state;
+    expect(nextAction(unsettled, ACCEPTED, NOW)).toMatchObject({ kind: 'settle' });
+    const lost = saga
+      .given([...AT_MARKET, partly, settled('f1'), missing(1), missing(2)])
+      .when(record(LOST))
+      .then([LOST]);
+    expect(nextAction(lost, ACCEPTED, NOW)).toEqual({
+      kind: 'finish',
+      ending: {
+        status: 'FAILED',
+        reason: 'the market does not know the order: 2 of 5 filled before, the rest released',
+        forced: false,
+      },
+    });
+  });
+
+  it('ends an order it lost with nothing filled FAILED, and records nothing more about the market', () => {
+    const lost = saga.given([...AT_MARKET, missing(1), missing(2), LOST]);
+    expect(nextAction(lost.state, ACCEPTED, NOW)).toEqual({
+      kind: 'finish',
+      ending: { status: 'FAILED', reason: 'the market does not know the order', forced: false },
+    });
+    lost.when(record(missing(3))).thenNothing();
+    lost.when(record(LOST)).thenNothing();
+  });
+
+  it('ends it as the cancel already sent says: the customer’s CANCELLED, the expiry’s EXPIRED', () => {
+    const ending = (cause: 'CUSTOMER' | 'EXPIRY') =>
+      nextAction(
+        saga.given([...AT_MARKET, cancelSent(cause), missing(2), LOST]).state,
+        ACCEPTED,
+        NOW,
+      );
+    expect(ending('CUSTOMER')).toMatchObject({ ending: { status: 'CANCELLED' } });
+    expect(ending('EXPIRY')).toMatchObject({ ending: { status: 'EXPIRED' } });
+  });
+
+  it('follows an order the confirming cancel found after all, and ends it FAILED once closed', () => {
+    const found = saga.given([
+      ...AT_MARKET,
+      missing(1),
+      missing(2),
+      cancelSent('LOST'),
+      polled([], 'CANCELLED', 0),
+    ]).state;
+    expect(nextAction(found, ACCEPTED, NOW)).toEqual({
+      kind: 'finish',
+      ending: {
+        status: 'FAILED',
+        reason: 'the market lost track of the order; what was left was cancelled there',
+        forced: false,
+      },
+    });
+  });
+});
+
+describe('order placement saga: an admin’s compensation', () => {
+  const compensate = (market: CancelAnswer | null): SagaCommand => ({
+    type: 'Compensate',
+    orderId: 'o1',
+    by: 'admin-1',
+    market,
+  });
+  const REQUESTED: OrderSagaEvent = {
+    type: 'OrderSagaCompensationRequested',
+    data: { ...ID, by: 'admin-1' },
+  };
+
+  it('compensates without the market before the order was sent: FAILED, released, refunded', () => {
+    const state = saga.given(AT_MARKET.slice(0, 2)).when(compensate(null)).then([REQUESTED]);
+    expect(nextAction(state, ORDER, NOW)).toEqual({
+      kind: 'finish',
+      ending: { status: 'FAILED', reason: 'compensated by an admin', forced: false },
+    });
+  });
+
+  it('needs no market once the market closed the order or disowned it', () => {
+    for (const closedOrLost of [polled([], 'CANCELLED', 0), LOST]) {
+      const state = saga.given([...AT_MARKET, closedOrLost]).state;
+      expect(compensationNeedsMarket(state)).toBe(false);
+      saga
+        .given([...AT_MARKET, closedOrLost])
+        .when(compensate(null))
+        .then([REQUESTED]);
+    }
+  });
+
+  it('refuses, writing nothing, to compensate an order that may still trade while the market gives no answer', () => {
+    expect(compensationNeedsMarket(saga.given([...AT_MARKET]).state)).toBe(true);
+    const refused = saga
+      .given([...AT_MARKET])
+      .when(compensate({ kind: 'no-answer', reason: 'market cancelOrder timed out' }))
+      .thenRejects('COMPENSATION_NEEDS_MARKET');
+    expect(refused.message).toContain('market cancelOrder timed out');
+    expect(refused.message).toContain('failSaga');
+    saga
+      .given([...AT_MARKET])
+      .when(compensate(null))
+      .thenRejects('COMPENSATION_NEEDS_MARKET');
+  });
+
+  it('ends at once an order the market disowns: lost, FAILED by the admin', () => {
+    const state = saga
+      .given([...AT_MARKET, missing(1)])
+      .when(compensate({ kind: 'not-placed' }))
+      .then([REQUESTED, cancelSent('ADMIN'), LOST]);
+    expect(nextAction(state, ACCEPTED, NOW)).toEqual({
+      kind: 'finish',
+      ending: {
+        status: 'FAILED',
+        reason: 'compensated by an admin; the market does not know the order',
+        forced: false,
+      },
+    });
+  });
+
+  it('polls an order the market cancelled for its last fills; compensating again adds nothing', () => {
+    const state = saga
+      .given([...AT_MARKET])
+      .when(compensate({ kind: 'closed' }))
+      .then([REQUESTED, cancelSent('ADMIN')]);
+    expect(nextAction(state, ACCEPTED, NOW)).toEqual({ kind: 'poll' });
+    saga
+      .given([...AT_MARKET, REQUESTED, cancelSent('ADMIN')])
+      .when(compensate({ kind: 'closed' }))
+      .thenNothing();
+  });
+
+  it('settles the unconfirmed submit: never placed ends FAILED, placed is followed at the market', () => {
+    const unconfirmed: OrderSagaEvent[] = [
+      ...AT_MARKET.slice(0, 3),
+      { type: 'OrderSagaSubmitUnconfirmed', data: { ...ID, reason: 'timeout' } },
+    ];
+    const ended = saga
+      .given(unconfirmed)
+      .when(compensate({ kind: 'not-placed' }))
+      .then([
+        REQUESTED,
+        {
+          type: 'OrderSagaEnding',
+          data: { ...ID, status: 'FAILED', reason: 'compensated by an admin', forced: false },
+        },
+      ]);
+    expect(nextAction(ended, ACCEPTED, NOW)).toMatchObject({ kind: 'finish' });
+    const placed = saga
+      .given(unconfirmed)
+      .when(compensate({ kind: 'closed' }))
+      .then([REQUESTED, cancelSent('ADMIN'), { type: 'OrderSagaSubmitted', data: ID }]);
+    expect(nextAction(placed, ACCEPTED, NOW)).toEqual({ kind: 'poll' });
+  });
+
+  it('has nothing to compensate once finished', () => {
+    saga
+      .given([
+        STARTED,
+        { type: 'OrderSagaFinished', data: { ...ID, status: 'COMPLETED', reason: null } },
+      ])
+      .when(compensate(null))
+      .thenNothing();
   });
 });

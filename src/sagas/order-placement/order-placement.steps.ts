@@ -9,6 +9,7 @@ import {
 import { type Decider } from '../../domain/rejection.js';
 import { type DomainEvent } from '../../events/event-catalog.js';
 import {
+  type MarketCancelCause,
   type OrderSagaEvent,
   type SagaEnding,
   type SagaFill,
@@ -67,8 +68,10 @@ function rejectionReason(error: CommandRejectedError): string {
  * finds its effect already in the stream and does nothing: the effects check and the
  * deciders' own once-per-order rules make charging, refunding, reserving or settling
  * twice impossible. Each method returns the saga's state after the step (what its
- * records left on the saga's stream), or null when it learnt nothing new: the runner
- * carries that state on to the next action instead of reading the stream again.
+ * records left on the saga's stream): the runner carries that state on to the next
+ * action instead of reading the stream again. Null: the saga waits for its next look at
+ * the market (it learnt nothing new, or the market did not know the order and is to be
+ * asked again); the next turn reads the stream afresh.
  */
 export class OrderPlacementSteps {
   constructor(
@@ -79,7 +82,7 @@ export class OrderPlacementSteps {
     private readonly options: StepOptions,
   ) {}
 
-  /** Carries out one action of nextAction's: the saga's state after it, or null when nothing new was learnt. */
+  /** Carries out one action of nextAction's: the saga's state after it, or null to wait for the next look. */
   perform(
     action: Exclude<SagaAction, { kind: 'done' }>,
     saga: SagaState,
@@ -98,6 +101,8 @@ export class OrderPlacementSteps {
         return this.confirmUnplaced(saga);
       case 'poll':
         return this.poll(saga);
+      case 'confirmLost':
+        return this.confirmLost(saga);
       case 'settle':
         return this.settle(saga, action.fill);
       case 'cancelAtMarket':
@@ -298,13 +303,28 @@ export class OrderPlacementSteps {
     return this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
   }
 
+  /**
+   * Asks the market for the order's fills since the last look. No such order at the
+   * market is an answer too: it is recorded (the saga confirms it after
+   * MARKET_MISSES_TO_CONFIRM of them), and the saga waits for its next look as after a
+   * quiet one (null).
+   */
   async poll(saga: SagaState): Promise<SagaState | null> {
     const { orderId } = saga;
     const page = await this.market.pollFills(orderId, saga.cursor);
-    if (!page) throw new SagaStepError(`The market has no order ${orderId}`);
+    if (!page) {
+      const misses = saga.marketMisses + 1;
+      await this.record(
+        orderId,
+        { type: 'OrderSagaMarketOrderMissing', data: { orderId, misses } },
+        String(saga.missesSeen + 1),
+      );
+      return null;
+    }
     // A closed order's fills may span pages: it counts as closed once the last page is in.
     const status = page.hasMore ? 'OPEN' : page.status;
-    if (page.fills.length === 0 && status === saga.marketStatus) return null;
+    const news = page.fills.length > 0 || status !== saga.marketStatus || saga.marketMisses > 0;
+    if (!news) return null;
     const fills: SagaFill[] = page.fills.map(({ fillId, quantity, priceMinor }) => ({
       fillId,
       quantity,
@@ -318,7 +338,28 @@ export class OrderPlacementSteps {
       },
       String(page.nextCursor),
       status,
+      // Seen again after misses: a record of its own, though the page may repeat an earlier one.
+      ...(saga.marketMisses > 0 ? ['after-misses', String(saga.missesSeen)] : []),
     );
+  }
+
+  /**
+   * After polls found no such order: a cancel either confirms that the market does not
+   * know it (`not-placed`: the market now refuses the order id for good, so it can never
+   * trade, and the saga compensates) or finds it after all. Then what was left of it is
+   * cancelled, and a poll at once shows its fills and its close.
+   */
+  async confirmLost(saga: SagaState): Promise<SagaState | null> {
+    const { orderId } = saga;
+    const outcome = await this.market.cancelOrder(orderId);
+    if (outcome.kind === 'not-placed') {
+      return this.record(orderId, { type: 'OrderSagaMarketOrderLost', data: { orderId } });
+    }
+    const cancelled = await this.record(orderId, {
+      type: 'OrderSagaMarketCancelSent',
+      data: { orderId, cause: 'LOST' },
+    });
+    return this.poll(cancelled);
   }
 
   /** One fill: the order records it, cash moves at the fill's price, the shares move. */
@@ -358,10 +399,7 @@ export class OrderPlacementSteps {
     );
   }
 
-  async cancelAtMarket(
-    saga: SagaState,
-    cause: 'CUSTOMER' | 'EXPIRY' | 'ADMIN' | 'UNCONFIRMED',
-  ): Promise<SagaState> {
+  async cancelAtMarket(saga: SagaState, cause: MarketCancelCause): Promise<SagaState> {
     const { orderId } = saga;
     // Whatever the answer (cancelled, already closed), the next poll shows how the order closed.
     await this.market.cancelOrder(orderId);

@@ -22,6 +22,8 @@ const PROJECTOR_SCRIPT = fileURLToPath(
 );
 /** saga-process.ts reads the resilience of its market gateway from here (JSON). */
 export const SAGA_MARKET_RESILIENCE_ENV = 'SAGA_PROCESS_MARKET_RESILIENCE';
+/** `durable`: saga-process.ts trades on an exchange of its own with its book in the database. */
+export const SAGA_PROCESS_MARKET_ENV = 'SAGA_PROCESS_MARKET';
 const POLL_MS = 100;
 
 /** A fresh command of a customer (or of the test) outside any retry. */
@@ -92,19 +94,22 @@ function startChild(script: string, env: NodeJS.ProcessEnv, ipc: boolean): Child
 }
 
 /**
- * The saga (follower and runner) in a process of its own, trading on `market` over IPC.
- * Fast turns, short leases (a killed process's orders are taken over after a second) and
- * enough attempts that a market fault never parks a saga; `env` overrides any of it.
+ * The saga (follower and runner) in a process of its own, trading on `market` over IPC,
+ * or (`durable`) on an exchange in the process whose book is in the database, configured
+ * by the LEDGER_MARKET_* variables of `env`. Fast turns, short leases (a killed process's
+ * orders are taken over after a second) and enough attempts that a market fault never
+ * parks a saga; `env` overrides any of it.
  */
 export function startSagaProcess(
   databaseUrl: string,
-  market: MarketGateway,
+  market: MarketGateway | 'durable',
   options: { env?: NodeJS.ProcessEnv; resilience?: MarketResilienceConfig } = {},
 ): ChildHandle {
   const handle = startChild(
     SAGA_SCRIPT,
     {
       DATABASE_URL: databaseUrl,
+      ...(market === 'durable' && { [SAGA_PROCESS_MARKET_ENV]: 'durable' }),
       LEDGER_SAGA_LEASE_MS: '1000',
       LEDGER_SAGA_POLL_MS: '20',
       LEDGER_SAGA_RETRY_BASE_MS: '20',
@@ -117,7 +122,7 @@ export function startSagaProcess(
     },
     true,
   );
-  serveMarket(handle.child, market);
+  if (market !== 'durable') serveMarket(handle.child, market);
   return handle;
 }
 

@@ -1,28 +1,44 @@
 /**
  * The order placement saga in a process of its own, for crash tests: its log follower
- * and its runner against the database at DATABASE_URL, trading on the test process's
- * market over IPC (see ipc-market.ts), until it is killed. Saga settings come from the
- * LEDGER_SAGA_* variables, the market gateway's resilience from SAGA_PROCESS_MARKET_RESILIENCE
- * (JSON of a MarketResilienceConfig; unset, the production default). Prints `{"ready":true}`
- * once started.
+ * and its runner against the database at DATABASE_URL, until it is killed. It trades on
+ * the test process's market over IPC (see ipc-market.ts), or, with
+ * SAGA_PROCESS_MARKET=durable, on a simulated exchange of its own whose book is in that
+ * database, as the app's is (dying with the process, as the app's does), configured by
+ * the LEDGER_MARKET_* variables. Saga settings come from the LEDGER_SAGA_* variables, the
+ * market gateway's resilience from SAGA_PROCESS_MARKET_RESILIENCE (JSON of a
+ * MarketResilienceConfig; unset, the production default). Prints `{"ready":true}` once
+ * started.
  */
+import type pg from 'pg';
 import { AggregateStore } from '../../../src/commands/aggregate-store.js';
+import { loadMarketConfig } from '../../../src/config/market-env.js';
 import { loadSagaConfig } from '../../../src/config/saga-config.js';
 import { createPool } from '../../../src/infrastructure/database/create-pool.js';
 import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { systemClock } from '../../../src/infrastructure/resilience/clock.js';
 import { FeeSchedule } from '../../../src/market/fee-schedule.js';
+import { MarketBookRepository } from '../../../src/market/market-book.repository.js';
 import {
   DEFAULT_MARKET_RESILIENCE_CONFIG,
   type MarketResilienceConfig,
   ResilientMarketGateway,
 } from '../../../src/market/resilient-market-gateway.js';
+import { SimulatedExchange } from '../../../src/market/simulated-exchange.js';
 import { OrderPlacementRunner } from '../../../src/sagas/order-placement/order-placement.runner.js';
 import { OrderPlacementSteps } from '../../../src/sagas/order-placement/order-placement.steps.js';
 import { OrderSagasRepository } from '../../../src/sagas/order-placement/order-sagas.repository.js';
 import { SagaLogFollower } from '../../../src/sagas/order-placement/saga-log-follower.js';
 import { IpcMarketGateway } from './ipc-market.js';
-import { SAGA_MARKET_RESILIENCE_ENV } from './processes.js';
+import { SAGA_MARKET_RESILIENCE_ENV, SAGA_PROCESS_MARKET_ENV } from './processes.js';
+
+function durableExchange(pool: pg.Pool): SimulatedExchange {
+  const { exchange } = loadMarketConfig(process.env);
+  return new SimulatedExchange(
+    exchange,
+    systemClock,
+    new MarketBookRepository(pool, exchange.maxClosedOrders),
+  );
+}
 
 function main(): void {
   const databaseUrl = process.env['DATABASE_URL'];
@@ -33,7 +49,9 @@ function main(): void {
   const aggregates = new AggregateStore(store);
   const resilience = process.env[SAGA_MARKET_RESILIENCE_ENV];
   const market = new ResilientMarketGateway(
-    new IpcMarketGateway(),
+    process.env[SAGA_PROCESS_MARKET_ENV] === 'durable'
+      ? durableExchange(pool)
+      : new IpcMarketGateway(),
     resilience
       ? (JSON.parse(resilience) as MarketResilienceConfig)
       : DEFAULT_MARKET_RESILIENCE_CONFIG,

@@ -3,10 +3,12 @@ import { eventStoreMigration } from './001-event-store.migration.js';
 import { commandResultsMigration } from './002-command-results.migration.js';
 import { projectionsMigration } from './003-projections.migration.js';
 import { orderSagasMigration } from './004-order-sagas.migration.js';
+import { marketBookMigration } from './005-market-book.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   eventStoreMigration,
   commandResultsMigration,
   projectionsMigration,
   orderSagasMigration,
+  marketBookMigration,
 ];

@@ -5,12 +5,11 @@ import {
   WrongExpectedRevisionError,
 } from '../event-store.errors.js';
 import { type ExpectedRevision } from '../event-store.port.js';
+import { isConnectionFailure } from '../../database/connection-errors.js';
 
 /** Raised by ledger_append when the expected revision does not hold. */
 export const WRONG_EXPECTED_REVISION_SQLSTATE = 'LG001';
 const UNIQUE_VIOLATION = '23505';
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 interface PgErrorShape {
   code?: string;
@@ -53,7 +52,7 @@ export function mapPostgresError(
       `Event ids of this append are already used (${context.streamId})`,
     );
   }
-  if ((e.code && CONNECTION_CODES.has(e.code)) || e.code?.startsWith('08') || e.code === '57P01') {
+  if (isConnectionFailure(error)) {
     return new StoreUnavailableError(`PostgreSQL event store unavailable: ${String(error)}`, {
       cause: error,
     });
