@@ -2,6 +2,7 @@ import { DEFAULT_SAGA_CONFIG } from '../../src/config/saga-config.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_QUANTITY } from '../../src/domain/money.js';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { comparePositions, decodePosition } from '../../src/infrastructure/event-store/position.js';
 import {
@@ -253,6 +254,7 @@ describe('validation: VALIDATION_FAILED naming the field, nothing written', () =
   const badOrders: [string, Record<string, unknown>, string][] = [
     ['zero quantity', { quantity: '0' }, 'quantity'],
     ['fractional quantity', { quantity: '1.5' }, 'quantity'],
+    ['quantity above the largest', { quantity: (MAX_QUANTITY + 1n).toString() }, 'quantity'],
     ['limit order without a price', { type: 'LIMIT', limitPrice: null }, 'limitPrice'],
     ['market order with a price', { type: 'MARKET', limitPrice: '10.00' }, 'limitPrice'],
     ['limit price with too many decimals', { type: 'LIMIT', limitPrice: '10.001' }, 'limitPrice'],
@@ -331,6 +333,17 @@ describe('orders', () => {
     ]);
     const again = await ledger.gql(CANCEL_ORDER, { input: { orderId: market.id } });
     expect(errorOf(again).code).toBe('ORDER_NOT_ACTIVE');
+  });
+
+  it('places an order of the largest quantity the domain allows', async () => {
+    const accountId = await openAccount();
+    const input = { accountId, side: 'BUY', type: 'MARKET', instrument: 'AAPL' };
+    const placed = result(
+      await ledger.gql(PLACE_ORDER, { input: { ...input, quantity: MAX_QUANTITY.toString() } }),
+      'placeOrder',
+    );
+    const [event] = await ledger.store.readStream(`order-${placed.id}`);
+    expect(event!.data).toMatchObject({ quantity: MAX_QUANTITY.toString() });
   });
 
   it('refuses orders on unknown and closed accounts', async () => {
