@@ -3,7 +3,14 @@ import { customerCash, transfer } from './ledger.js';
 import { type Currency } from './money.js';
 import { type OrderState, isTerminal } from './order.decider.js';
 import { type HoldingState } from './holding.decider.js';
-import { type Decider, type Decision, accept, alreadyDone, reject } from './rejection.js';
+import {
+  type Decider,
+  type Decision,
+  type Rejection,
+  accept,
+  alreadyDone,
+  reject,
+} from './rejection.js';
 
 export type AccountCommand =
   | { type: 'OpenAccount'; accountId: string; customerId: string; name: string; currency: Currency }
@@ -88,12 +95,21 @@ function withMember<T>(set: ReadonlySet<T>, value: T): Set<T> {
 
 type AccountCommandOf<T extends AccountCommand['type']> = Extract<AccountCommand, { type: T }>;
 
+/**
+ * The one refusal for an account that was never opened. Handlers that need the account's
+ * currency to build a command (an amount in its minor units) ask it before the decider runs.
+ */
+export function accountNotFound(state: AccountState): Rejection | undefined {
+  return state.status === 'NONE' ? { code: 'NOT_FOUND', message: 'Account not found' } : undefined;
+}
+
 /** Commands other than OpenAccount need an open account. */
 function requireOpen(
   command: AccountCommand,
   state: AccountState,
 ): Decision<AccountEvent> | undefined {
-  if (state.status === 'NONE') return reject('NOT_FOUND', 'Account not found');
+  const notFound = accountNotFound(state);
+  if (notFound) return { kind: 'rejected', rejection: notFound };
   // A stale open-order entry may be cleared after the account closed.
   if (state.status === 'CLOSED' && command.type !== 'CloseAccountOrder') {
     return reject('ACCOUNT_CLOSED', 'Account is closed');

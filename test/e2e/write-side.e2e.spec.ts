@@ -138,6 +138,22 @@ describe('accounts and payments', () => {
     });
     expect(errorOf(response).code).toBe('NOT_FOUND');
   });
+
+  it('answers the same NOT_FOUND whether a handler or the decider finds the account missing', async () => {
+    const accountId = randomUUID();
+    const responses = [
+      // An amount no currency can hold: the account must be found missing first.
+      await ledger.gql(DEPOSIT, { input: { accountId, amount: '1.234', reference: 'x' } }),
+      await ledger.gql(PLACE_ORDER, {
+        input: { accountId, side: 'BUY', type: 'MARKET', instrument: 'AAPL', quantity: '1' },
+      }),
+      await ledger.gql(CLOSE_ACCOUNT, { input: { accountId } }),
+    ];
+    for (const response of responses) {
+      expect(errorOf(response).code).toBe('NOT_FOUND');
+      expect(response.errors![0]!.message).toBe('Account not found');
+    }
+  });
 });
 
 describe('validation: VALIDATION_FAILED naming the field, nothing written', () => {
