@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { type Decider } from '../domain/rejection.js';
+import { type Decider, type Rejection } from '../domain/rejection.js';
 import { decodeEvent, encodeEvent } from '../events/event-codec.js';
 import { type DomainEvent } from '../events/event-catalog.js';
 import { toJson } from '../events/event-metadata.js';
@@ -48,6 +48,20 @@ export interface StreamWrite {
   readonly position: Position;
   readonly appended: number;
 }
+
+/** A stream after a command: where it stands and the aggregate's state there. */
+export type StreamResult<S> = StreamWrite & { readonly state: S };
+
+/**
+ * What came of a command on one stream: its events were appended; nothing was to be
+ * appended because its effect is already there (the same command id ran before, or the
+ * decider found it an idempotent repeat); or the decider refused it and nothing was
+ * written.
+ */
+export type CommandOutcome<S> =
+  | { readonly outcome: 'accepted'; readonly result: StreamResult<S> }
+  | { readonly outcome: 'already-done'; readonly result: StreamResult<S> }
+  | { readonly outcome: 'rejected'; readonly rejection: Rejection };
 
 /** Streams whose last known state a process keeps, to skip reading them before a command. */
 export const STREAM_CACHE_SIZE = 10_000;
@@ -110,20 +124,22 @@ export class AggregateStore {
   }
 
   /**
-   * Runs one command against one stream. `buildCommand` sees the stream's state on
-   * every attempt, so it may read whatever else the decision needs. The state comes
-   * from the cache when this process wrote the stream last; the append's expected
-   * revision catches a stale one, which is then read afresh, and a refusal or a no-op
-   * (nothing appended, so nothing checked) is decided again on the stream as read.
-   * Event ids derive from the command id, and a command already in the stream is not
-   * run again.
+   * Runs one command against one stream and says what came of it; a refusal by the
+   * decider is an outcome, not an exception. `buildCommand` sees the stream's state on
+   * every attempt, so it may read whatever else the decision needs (what it throws
+   * propagates). The state comes from the cache when this process wrote the stream last;
+   * the append's expected revision catches a stale one, which is then read afresh, and a
+   * refusal or a no-op (nothing appended, so nothing checked) is decided again on the
+   * stream as read. Event ids derive from the command id, and a command already in the
+   * stream is not run again. Throws ConcurrencyConflictError when the stream kept
+   * changing, and whatever the store throws.
    */
-  async execute<C, S, E extends DomainEvent>(
+  async tryExecute<C, S, E extends DomainEvent>(
     streamId: string,
     decider: Decider<C, S, E>,
     buildCommand: (loaded: Loaded<S>) => NoInfer<C> | Promise<NoInfer<C>>,
     context: CommandContext,
-  ): Promise<StreamWrite & { readonly state: S }> {
+  ): Promise<CommandOutcome<S>> {
     for (let attempt = 1; ; attempt++) {
       const cached = this.cache.get<S>(streamId, decider);
       const loaded = cached ?? (await this.read(streamId, decider));
@@ -132,7 +148,8 @@ export class AggregateStore {
       if (effect) {
         // This command already took effect here (a retry after a lost answer or a crash).
         // Checked in the stream itself, so it holds on any store, whatever its own dedup.
-        return { streamId, ...effect, appended: 0, state: loaded.state };
+        const result = { streamId, ...effect, appended: 0, state: loaded.state };
+        return { outcome: 'already-done', result };
       }
       const decision = decider.decide(await buildCommand(loaded), loaded.state);
       if (cached && (decision.kind === 'rejected' || decision.events.length === 0)) {
@@ -142,45 +159,74 @@ export class AggregateStore {
         this.cache.delete(streamId);
         continue;
       }
-      if (decision.kind === 'rejected') throw new CommandRejectedError(decision.rejection);
+      if (decision.kind === 'rejected') {
+        return { outcome: 'rejected', rejection: decision.rejection };
+      }
       if (decision.events.length === 0) {
-        return {
-          streamId,
-          revision: loaded.revision ?? -1n,
-          position: loaded.position,
-          appended: 0,
-          state: loaded.state,
-        };
+        const { revision, position, state } = loaded;
+        const result = { streamId, revision: revision ?? -1n, position, appended: 0, state };
+        return { outcome: 'already-done', result };
       }
-      const metadata = toJson(metadataFor(context));
-      try {
-        const result = await this.store.appendToStream(
-          streamId,
-          decision.events.map((event, index) => ({
-            id: deterministicUuid('event', context.commandId, streamId, String(index)),
-            ...encodeEvent(event),
-            metadata,
-          })),
-          { expectedRevision: loaded.revision ?? 'no_stream' },
-        );
-        const written = {
-          state: decision.events.reduce(decider.evolve, loaded.state),
-          revision: result.nextExpectedRevision,
-          position: result.position,
-        };
-        this.cache.set(streamId, decider, {
-          ...written,
-          effects: withEffect(loaded.effects, context.commandId, written),
-        });
-        return { streamId, ...written, appended: decision.events.length };
-      } catch (error) {
-        this.cache.delete(streamId);
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (attempt >= CONFLICT_BACKOFF.maxAttempts) {
-          throw new ConcurrencyConflictError(streamId, attempt);
-        }
-        await sleep(backoffDelayMs(CONFLICT_BACKOFF, attempt));
+      const written = await this.append(streamId, decider, loaded, decision.events, context);
+      if (written) return { outcome: 'accepted', result: written };
+      if (attempt >= CONFLICT_BACKOFF.maxAttempts) {
+        throw new ConcurrencyConflictError(streamId, attempt);
       }
+      await sleep(backoffDelayMs(CONFLICT_BACKOFF, attempt));
+    }
+  }
+
+  /**
+   * tryExecute for callers that answer a refusal with an error (the GraphQL path): throws
+   * CommandRejectedError when the decider refuses, else the stream after the command.
+   */
+  async execute<C, S, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<C, S, E>,
+    buildCommand: (loaded: Loaded<S>) => NoInfer<C> | Promise<NoInfer<C>>,
+    context: CommandContext,
+  ): Promise<StreamResult<S>> {
+    const outcome = await this.tryExecute(streamId, decider, buildCommand, context);
+    if (outcome.outcome === 'rejected') throw new CommandRejectedError(outcome.rejection);
+    return outcome.result;
+  }
+
+  /**
+   * Appends a decision's events with the expected revision of the state they were
+   * decided on: the stream after them, or undefined when another writer got there first.
+   */
+  private async append<S, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<never, S, E>,
+    loaded: StreamSnapshot<S>,
+    events: readonly E[],
+    context: CommandContext,
+  ): Promise<StreamResult<S> | undefined> {
+    const metadata = toJson(metadataFor(context));
+    try {
+      const result = await this.store.appendToStream(
+        streamId,
+        events.map((event, index) => ({
+          id: deterministicUuid('event', context.commandId, streamId, String(index)),
+          ...encodeEvent(event),
+          metadata,
+        })),
+        { expectedRevision: loaded.revision ?? 'no_stream' },
+      );
+      const written = {
+        state: events.reduce(decider.evolve, loaded.state),
+        revision: result.nextExpectedRevision,
+        position: result.position,
+      };
+      this.cache.set(streamId, decider, {
+        ...written,
+        effects: withEffect(loaded.effects, context.commandId, written),
+      });
+      return { streamId, ...written, appended: events.length };
+    } catch (error) {
+      this.cache.delete(streamId);
+      if (error instanceof WrongExpectedRevisionError) return undefined;
+      throw error;
     }
   }
 }

@@ -3,7 +3,14 @@ import { customerCash, transfer } from './ledger.js';
 import { type Currency } from './money.js';
 import { type OrderState, isTerminal } from './order.decider.js';
 import { type HoldingState } from './holding.decider.js';
-import { type Decider, type Decision, accept, alreadyDone, reject } from './rejection.js';
+import {
+  type Decider,
+  type Decision,
+  type Rejection,
+  accept,
+  alreadyDone,
+  reject,
+} from './rejection.js';
 
 export type AccountCommand =
   | { type: 'OpenAccount'; accountId: string; customerId: string; name: string; currency: Currency }
@@ -86,17 +93,33 @@ function withMember<T>(set: ReadonlySet<T>, value: T): Set<T> {
   return new Set(set).add(value);
 }
 
+type AccountCommandOf<T extends AccountCommand['type']> = Extract<AccountCommand, { type: T }>;
+
+/**
+ * The one refusal for an account that was never opened. Handlers that need the account's
+ * currency to build a command (an amount in its minor units) ask it before the decider runs.
+ */
+export function accountNotFound(state: AccountState): Rejection | undefined {
+  return state.status === 'NONE' ? { code: 'NOT_FOUND', message: 'Account not found' } : undefined;
+}
+
 /** Commands other than OpenAccount need an open account. */
-function requireOpen(state: AccountState): Decision<AccountEvent> | undefined {
-  if (state.status === 'NONE') return reject('NOT_FOUND', 'Account not found');
-  if (state.status === 'CLOSED') return reject('ACCOUNT_CLOSED', 'Account is closed');
+function requireOpen(
+  command: AccountCommand,
+  state: AccountState,
+): Decision<AccountEvent> | undefined {
+  const notFound = accountNotFound(state);
+  if (notFound) return { kind: 'rejected', rejection: notFound };
+  // A stale open-order entry may be cleared after the account closed.
+  if (state.status === 'CLOSED' && command.type !== 'CloseAccountOrder') {
+    return reject('ACCOUNT_CLOSED', 'Account is closed');
+  }
   return undefined;
 }
 
-function requirePositive(amountMinor: bigint): Decision<AccountEvent> | undefined {
-  return amountMinor > 0n
-    ? undefined
-    : reject('VALIDATION_FAILED', 'must be greater than zero', 'amount');
+function requirePositive(command: AccountCommand): Decision<AccountEvent> | undefined {
+  if (!('amountMinor' in command) || command.amountMinor > 0n) return undefined;
+  return reject('VALIDATION_FAILED', 'must be greater than zero', 'amount');
 }
 
 function insufficientFunds(state: AccountState, neededMinor: bigint): Decision<AccountEvent> {
@@ -106,158 +129,178 @@ function insufficientFunds(state: AccountState, neededMinor: bigint): Decision<A
   );
 }
 
+/**
+ * Dispatches each command to its own decision. The rules every command on an existing
+ * account shares (it is open, an amount is positive) are checked here, first, so the
+ * functions below may take them for granted.
+ */
 export function decideAccount(
   command: AccountCommand,
   state: AccountState,
 ): Decision<AccountEvent> {
-  if (command.type === 'OpenAccount') {
-    const { accountId, customerId, name, currency } = command;
-    if (state.status !== 'NONE') {
-      // Account ids come from the command id: the same account again is a retried open.
-      const same = state.customerId === customerId && state.currency === currency;
-      return same ? alreadyDone() : reject('ALREADY_EXISTS', 'Account already exists');
-    }
-    return accept({ type: 'AccountOpened', data: { accountId, customerId, name, currency } });
-  }
-  const notOpen = requireOpen(state);
-  // A stale open-order entry may be cleared after the account closed.
-  if (notOpen && !(state.status === 'CLOSED' && command.type === 'CloseAccountOrder'))
-    return notOpen;
-  const cash = customerCash(state.accountId);
-  const invalidAmount = 'amountMinor' in command ? requirePositive(command.amountMinor) : undefined;
-  if (invalidAmount) return invalidAmount;
-
+  if (command.type === 'OpenAccount') return openAccount(command, state);
+  const refused = requireOpen(command, state) ?? requirePositive(command);
+  if (refused) return refused;
   switch (command.type) {
-    case 'DepositFunds': {
-      const { paymentId, amountMinor, reference } = command;
-      return accept({
-        type: 'FundsDeposited',
-        data: {
-          paymentId,
-          amountMinor,
-          reference,
-          postings: transfer('external-bank', cash, amountMinor),
-        },
-      });
-    }
-    case 'WithdrawFunds': {
-      const { paymentId, amountMinor, reference } = command;
-      if (availableMinor(state) < amountMinor) return insufficientFunds(state, amountMinor);
-      return accept({
-        type: 'FundsWithdrawn',
-        data: {
-          paymentId,
-          amountMinor,
-          reference,
-          postings: transfer(cash, 'external-bank', amountMinor),
-        },
-      });
-    }
+    case 'DepositFunds':
+      return depositFunds(command, state);
+    case 'WithdrawFunds':
+      return withdrawFunds(command, state);
     case 'OpenAccountOrder':
-      if (state.openOrders.has(command.orderId)) return alreadyDone();
-      return accept({
-        type: 'AccountOrderOpened',
-        data: { orderId: command.orderId, instrument: command.instrument },
-      });
+      return openAccountOrder(command, state);
     case 'CloseAccountOrder':
-      if (!state.openOrders.has(command.orderId)) return alreadyDone();
-      return accept({ type: 'AccountOrderClosed', data: { orderId: command.orderId } });
-    case 'ReserveCash': {
-      if (state.reservedOrders.has(command.orderId)) return alreadyDone();
-      if (availableMinor(state) < command.amountMinor)
-        return insufficientFunds(state, command.amountMinor);
-      return accept({
-        type: 'CashReserved',
-        data: { orderId: command.orderId, amountMinor: command.amountMinor },
-      });
-    }
-    case 'ReleaseCash': {
-      const reserved = state.reservations.get(command.orderId);
-      if (reserved === undefined || reserved === 0n) return alreadyDone();
-      return accept({
-        type: 'CashReservationReleased',
-        data: { orderId: command.orderId, amountMinor: reserved },
-      });
-    }
-    case 'ChargeFee': {
-      const { orderId, paymentId, amountMinor } = command;
-      if (state.feesCharged.has(orderId)) return alreadyDone();
-      const fromReservationMinor = reservedPart(state, orderId, amountMinor);
-      if (fromReservationMinor === undefined) return insufficientFunds(state, amountMinor);
-      return accept({
-        type: 'FeeCharged',
-        data: {
-          orderId,
-          paymentId,
-          amountMinor,
-          fromReservationMinor,
-          postings: transfer(cash, 'fee-income', amountMinor),
-        },
-      });
-    }
-    case 'RefundFee': {
-      const charged = state.feesCharged.get(command.orderId);
-      if (charged === undefined || state.feesRefunded.has(command.orderId)) return alreadyDone();
-      return accept({
-        type: 'FeeRefunded',
-        data: {
-          orderId: command.orderId,
-          paymentId: command.paymentId,
-          amountMinor: charged,
-          postings: transfer('fee-income', cash, charged),
-        },
-      });
-    }
-    case 'SettleTradeCash': {
-      const { orderId, fillId, paymentId, side, amountMinor } = command;
-      if (state.settledFills.has(fillId)) return alreadyDone();
-      if (side === 'SELL') {
-        return accept({
-          type: 'TradeCashSettled',
-          data: {
-            orderId,
-            fillId,
-            paymentId,
-            side,
-            amountMinor,
-            fromReservationMinor: 0n,
-            postings: transfer('market-settlement', cash, amountMinor),
-          },
-        });
-      }
-      const fromReservationMinor = reservedPart(state, orderId, amountMinor);
-      if (fromReservationMinor === undefined) return insufficientFunds(state, amountMinor);
-      return accept({
-        type: 'TradeCashSettled',
-        data: {
-          orderId,
-          fillId,
-          paymentId,
-          side,
-          amountMinor,
-          fromReservationMinor,
-          postings: transfer(cash, 'market-settlement', amountMinor),
-        },
-      });
-    }
-    case 'CloseAccount': {
-      const stillOpen = [...state.openOrders.keys()].some((orderId) => {
-        const order = command.openOrders.get(orderId);
-        // An order stream not (yet) written counts as open: its placement may be under way.
-        return order === undefined || !isTerminal(order);
-      });
-      if (stillOpen) {
-        return reject('ACCOUNT_HAS_OPEN_ORDERS', 'Account has open orders');
-      }
-      if (state.balanceMinor !== 0n || state.reservedMinor !== 0n) {
-        return reject('ACCOUNT_NOT_EMPTY', 'Account still holds cash');
-      }
-      if (command.holdings.some((holding) => holding.quantity !== 0n)) {
-        return reject('ACCOUNT_NOT_EMPTY', 'Account still holds instruments');
-      }
-      return accept({ type: 'AccountClosed', data: { accountId: state.accountId } });
-    }
+      return closeAccountOrder(command, state);
+    case 'ReserveCash':
+      return reserveCash(command, state);
+    case 'ReleaseCash':
+      return releaseCash(command, state);
+    case 'ChargeFee':
+      return chargeFee(command, state);
+    case 'RefundFee':
+      return refundFee(command, state);
+    case 'SettleTradeCash':
+      return settleTradeCash(command, state);
+    case 'CloseAccount':
+      return closeAccount(command, state);
   }
+}
+
+function openAccount(
+  command: AccountCommandOf<'OpenAccount'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { accountId, customerId, name, currency } = command;
+  if (state.status !== 'NONE') {
+    // Account ids come from the command id: the same account again is a retried open.
+    const same = state.customerId === customerId && state.currency === currency;
+    return same ? alreadyDone() : reject('ALREADY_EXISTS', 'Account already exists');
+  }
+  return accept({ type: 'AccountOpened', data: { accountId, customerId, name, currency } });
+}
+
+function depositFunds(
+  command: AccountCommandOf<'DepositFunds'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { paymentId, amountMinor, reference } = command;
+  const postings = transfer('external-bank', customerCash(state.accountId), amountMinor);
+  return accept({ type: 'FundsDeposited', data: { paymentId, amountMinor, reference, postings } });
+}
+
+function withdrawFunds(
+  command: AccountCommandOf<'WithdrawFunds'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { paymentId, amountMinor, reference } = command;
+  if (availableMinor(state) < amountMinor) return insufficientFunds(state, amountMinor);
+  const postings = transfer(customerCash(state.accountId), 'external-bank', amountMinor);
+  return accept({ type: 'FundsWithdrawn', data: { paymentId, amountMinor, reference, postings } });
+}
+
+function openAccountOrder(
+  command: AccountCommandOf<'OpenAccountOrder'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { orderId, instrument } = command;
+  if (state.openOrders.has(orderId)) return alreadyDone();
+  return accept({ type: 'AccountOrderOpened', data: { orderId, instrument } });
+}
+
+function closeAccountOrder(
+  command: AccountCommandOf<'CloseAccountOrder'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { orderId } = command;
+  if (!state.openOrders.has(orderId)) return alreadyDone();
+  return accept({ type: 'AccountOrderClosed', data: { orderId } });
+}
+
+function reserveCash(
+  command: AccountCommandOf<'ReserveCash'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { orderId, amountMinor } = command;
+  if (state.reservedOrders.has(orderId)) return alreadyDone();
+  if (availableMinor(state) < amountMinor) return insufficientFunds(state, amountMinor);
+  return accept({ type: 'CashReserved', data: { orderId, amountMinor } });
+}
+
+function releaseCash(
+  command: AccountCommandOf<'ReleaseCash'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { orderId } = command;
+  const reserved = state.reservations.get(orderId);
+  if (reserved === undefined || reserved === 0n) return alreadyDone();
+  return accept({ type: 'CashReservationReleased', data: { orderId, amountMinor: reserved } });
+}
+
+function chargeFee(
+  command: AccountCommandOf<'ChargeFee'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { orderId, paymentId, amountMinor } = command;
+  if (state.feesCharged.has(orderId)) return alreadyDone();
+  const fromReservationMinor = reservedPart(state, orderId, amountMinor);
+  if (fromReservationMinor === undefined) return insufficientFunds(state, amountMinor);
+  const postings = transfer(customerCash(state.accountId), 'fee-income', amountMinor);
+  return accept({
+    type: 'FeeCharged',
+    data: { orderId, paymentId, amountMinor, fromReservationMinor, postings },
+  });
+}
+
+function refundFee(
+  command: AccountCommandOf<'RefundFee'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { orderId, paymentId } = command;
+  const charged = state.feesCharged.get(orderId);
+  if (charged === undefined || state.feesRefunded.has(orderId)) return alreadyDone();
+  const postings = transfer('fee-income', customerCash(state.accountId), charged);
+  return accept({
+    type: 'FeeRefunded',
+    data: { orderId, paymentId, amountMinor: charged, postings },
+  });
+}
+
+function settleTradeCash(
+  command: AccountCommandOf<'SettleTradeCash'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const { orderId, fillId, paymentId, side, amountMinor } = command;
+  if (state.settledFills.has(fillId)) return alreadyDone();
+  const cash = customerCash(state.accountId);
+  // A sale's proceeds come in whole; a purchase is paid from its order's reservation first.
+  const fromReservationMinor = side === 'SELL' ? 0n : reservedPart(state, orderId, amountMinor);
+  if (fromReservationMinor === undefined) return insufficientFunds(state, amountMinor);
+  const postings =
+    side === 'SELL'
+      ? transfer('market-settlement', cash, amountMinor)
+      : transfer(cash, 'market-settlement', amountMinor);
+  return accept({
+    type: 'TradeCashSettled',
+    data: { orderId, fillId, paymentId, side, amountMinor, fromReservationMinor, postings },
+  });
+}
+
+function closeAccount(
+  command: AccountCommandOf<'CloseAccount'>,
+  state: AccountState,
+): Decision<AccountEvent> {
+  const stillOpen = [...state.openOrders.keys()].some((orderId) => {
+    const order = command.openOrders.get(orderId);
+    // An order stream not (yet) written counts as open: its placement may be under way.
+    return order === undefined || !isTerminal(order);
+  });
+  if (stillOpen) return reject('ACCOUNT_HAS_OPEN_ORDERS', 'Account has open orders');
+  if (state.balanceMinor !== 0n || state.reservedMinor !== 0n) {
+    return reject('ACCOUNT_NOT_EMPTY', 'Account still holds cash');
+  }
+  if (command.holdings.some((holding) => holding.quantity !== 0n)) {
+    return reject('ACCOUNT_NOT_EMPTY', 'Account still holds instruments');
+  }
+  return accept({ type: 'AccountClosed', data: { accountId: state.accountId } });
 }
 
 /**

@@ -50,10 +50,10 @@ function insufficient(state: HoldingState, needed: bigint): Decision<HoldingEven
   );
 }
 
-export function decideHolding(
-  command: HoldingCommand,
-  state: HoldingState,
-): Decision<HoldingEvent> {
+type HoldingCommandOf<T extends HoldingCommand['type']> = Extract<HoldingCommand, { type: T }>;
+
+/** Quantities and amounts no holding could ever take, whatever its state. */
+function invalidInput(command: HoldingCommand): Decision<HoldingEvent> | undefined {
   if ('quantity' in command && command.quantity <= 0n) {
     return reject('VALIDATION_FAILED', 'must be greater than zero', 'quantity');
   }
@@ -63,47 +63,78 @@ export function decideHolding(
   if ('proceedsMinor' in command && command.proceedsMinor < 0n) {
     return reject('VALIDATION_FAILED', 'must not be negative', 'proceeds');
   }
+  return undefined;
+}
+
+/** Dispatches each command to its own decision, once its input is known to be valid. */
+export function decideHolding(
+  command: HoldingCommand,
+  state: HoldingState,
+): Decision<HoldingEvent> {
+  const invalid = invalidInput(command);
+  if (invalid) return invalid;
   switch (command.type) {
     case 'ReserveShares':
-      if (state.reservedOrders.has(command.orderId)) return alreadyDone();
-      if (availableQuantity(state) < command.quantity) return insufficient(state, command.quantity);
-      return accept({
-        type: 'SharesReserved',
-        data: { orderId: command.orderId, quantity: command.quantity },
-      });
-    case 'ReleaseShares': {
-      const reserved = state.reservations.get(command.orderId);
-      if (reserved === undefined) return alreadyDone();
-      return accept({
-        type: 'ShareReservationReleased',
-        data: { orderId: command.orderId, quantity: reserved },
-      });
-    }
-    case 'AcquireShares': {
-      const { orderId, fillId, quantity, costMinor } = command;
-      if (state.fills.has(fillId)) return alreadyDone();
-      return accept({ type: 'SharesAcquired', data: { orderId, fillId, quantity, costMinor } });
-    }
-    case 'DisposeShares': {
-      const { orderId, fillId, quantity, proceedsMinor } = command;
-      if (state.fills.has(fillId)) return alreadyDone();
-      const reserved = state.reservations.get(orderId) ?? 0n;
-      const fromReservationQuantity = reserved < quantity ? reserved : quantity;
-      if (availableQuantity(state) < quantity - fromReservationQuantity) {
-        return insufficient(state, quantity - fromReservationQuantity);
-      }
-      // Average cost: the shares leave with their proportional part of the cost basis;
-      // the last shares take whatever is left, so rounding never strands a remainder.
-      const costBasisMinor =
-        quantity === state.quantity
-          ? state.costBasisMinor
-          : divideRounded(state.costBasisMinor * quantity, state.quantity);
-      return accept({
-        type: 'SharesDisposed',
-        data: { orderId, fillId, quantity, fromReservationQuantity, costBasisMinor, proceedsMinor },
-      });
-    }
+      return reserveShares(command, state);
+    case 'ReleaseShares':
+      return releaseShares(command, state);
+    case 'AcquireShares':
+      return acquireShares(command, state);
+    case 'DisposeShares':
+      return disposeShares(command, state);
   }
+}
+
+function reserveShares(
+  command: HoldingCommandOf<'ReserveShares'>,
+  state: HoldingState,
+): Decision<HoldingEvent> {
+  const { orderId, quantity } = command;
+  if (state.reservedOrders.has(orderId)) return alreadyDone();
+  if (availableQuantity(state) < quantity) return insufficient(state, quantity);
+  return accept({ type: 'SharesReserved', data: { orderId, quantity } });
+}
+
+function releaseShares(
+  command: HoldingCommandOf<'ReleaseShares'>,
+  state: HoldingState,
+): Decision<HoldingEvent> {
+  const { orderId } = command;
+  const reserved = state.reservations.get(orderId);
+  if (reserved === undefined) return alreadyDone();
+  return accept({ type: 'ShareReservationReleased', data: { orderId, quantity: reserved } });
+}
+
+function acquireShares(
+  command: HoldingCommandOf<'AcquireShares'>,
+  state: HoldingState,
+): Decision<HoldingEvent> {
+  const { orderId, fillId, quantity, costMinor } = command;
+  if (state.fills.has(fillId)) return alreadyDone();
+  return accept({ type: 'SharesAcquired', data: { orderId, fillId, quantity, costMinor } });
+}
+
+function disposeShares(
+  command: HoldingCommandOf<'DisposeShares'>,
+  state: HoldingState,
+): Decision<HoldingEvent> {
+  const { orderId, fillId, quantity, proceedsMinor } = command;
+  if (state.fills.has(fillId)) return alreadyDone();
+  const reserved = state.reservations.get(orderId) ?? 0n;
+  const fromReservationQuantity = reserved < quantity ? reserved : quantity;
+  if (availableQuantity(state) < quantity - fromReservationQuantity) {
+    return insufficient(state, quantity - fromReservationQuantity);
+  }
+  // Average cost: the shares leave with their proportional part of the cost basis;
+  // the last shares take whatever is left, so rounding never strands a remainder.
+  const costBasisMinor =
+    quantity === state.quantity
+      ? state.costBasisMinor
+      : divideRounded(state.costBasisMinor * quantity, state.quantity);
+  return accept({
+    type: 'SharesDisposed',
+    data: { orderId, fillId, quantity, fromReservationQuantity, costBasisMinor, proceedsMinor },
+  });
 }
 
 function release(state: HoldingState, orderId: string, quantity: bigint): HoldingState {

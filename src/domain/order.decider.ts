@@ -107,16 +107,44 @@ function isAtMarket(state: OrderState): boolean {
   return state.status === 'ACCEPTED' || state.status === 'PARTIALLY_FILLED';
 }
 
-function decidePlacement(
-  command: Extract<OrderCommand, { type: 'PlaceOrder' }>,
-  state: OrderState,
-): Decision<OrderEvent> {
-  if (state.status !== 'NONE') {
-    // Order ids come from the command id: the same order again is a retried placement.
-    return state.accountId === command.accountId
-      ? alreadyDone()
-      : reject('ALREADY_EXISTS', 'Order already exists');
+type OrderCommandOf<T extends OrderCommand['type']> = Extract<OrderCommand, { type: T }>;
+
+/** Refuses changing an order that has ended; each command first checks whether it repeats the ending. */
+function finished(state: OrderState): Decision<OrderEvent> | undefined {
+  return isTerminal(state)
+    ? reject('ORDER_NOT_ACTIVE', `Order is already ${state.status}`)
+    : undefined;
+}
+
+/**
+ * Dispatches each command to its own decision. Every command but PlaceOrder needs the
+ * order to exist, so the functions below may take it for granted.
+ */
+export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
+  if (command.type === 'PlaceOrder') return placeOrder(command, state);
+  if (state.status === 'NONE') return reject('NOT_FOUND', 'Order not found');
+  switch (command.type) {
+    case 'AcceptOrder':
+      return acceptOrder(state);
+    case 'RecordFill':
+      return recordFill(command, state);
+    case 'CompleteOrder':
+      return completeOrder(state);
+    case 'RejectOrder':
+      return rejectOrder(command, state);
+    case 'FailOrder':
+      return failOrder(command, state);
+    case 'CancelOrder':
+      return cancelOrder(command, state);
+    case 'ConfirmCancellation':
+      return confirmCancellation(state);
+    case 'ExpireOrder':
+      return expireOrder(command, state);
   }
+}
+
+/** The order's own terms, valid or not whatever the order's state; undefined when valid. */
+function invalidTerms(command: OrderCommandOf<'PlaceOrder'>): Decision<OrderEvent> | undefined {
   if (command.quantity <= 0n || command.quantity > MAX_QUANTITY) {
     return reject(
       'VALIDATION_FAILED',
@@ -134,6 +162,21 @@ function decidePlacement(
   if (!isLimit && command.timeInForceSeconds !== null) {
     return reject('VALIDATION_FAILED', 'applies only to LIMIT orders', 'timeInForceSeconds');
   }
+  return undefined;
+}
+
+function placeOrder(
+  command: OrderCommandOf<'PlaceOrder'>,
+  state: OrderState,
+): Decision<OrderEvent> {
+  if (state.status !== 'NONE') {
+    // Order ids come from the command id: the same order again is a retried placement.
+    return state.accountId === command.accountId
+      ? alreadyDone()
+      : reject('ALREADY_EXISTS', 'Order already exists');
+  }
+  const invalid = invalidTerms(command);
+  if (invalid) return invalid;
   const placedAtMs = parseInstant(command.placedAt);
   if (placedAtMs === undefined) {
     return reject('VALIDATION_FAILED', 'is not an ISO UTC instant', 'placedAt');
@@ -146,6 +189,7 @@ function decidePlacement(
       'timeInForceSeconds',
     );
   }
+  const isLimit = command.orderType === 'LIMIT';
   const expiresAt = isLimit ? new Date(placedAtMs + seconds * 1000).toISOString() : null;
   return accept({
     type: 'OrderPlaced',
@@ -164,86 +208,110 @@ function decidePlacement(
   });
 }
 
-export function decideOrder(command: OrderCommand, state: OrderState): Decision<OrderEvent> {
-  if (command.type === 'PlaceOrder') return decidePlacement(command, state);
-  if (state.status === 'NONE') return reject('NOT_FOUND', 'Order not found');
-  const orderId = state.orderId;
-  const finished = isTerminal(state)
-    ? reject<OrderEvent>('ORDER_NOT_ACTIVE', `Order is already ${state.status}`)
-    : undefined;
+function acceptOrder(state: OrderState): Decision<OrderEvent> {
+  if (isAtMarket(state)) return alreadyDone();
+  return finished(state) ?? accept({ type: 'OrderAccepted', data: { orderId: state.orderId } });
+}
 
-  switch (command.type) {
-    case 'AcceptOrder':
-      if (isAtMarket(state)) return alreadyDone();
-      return finished ?? accept({ type: 'OrderAccepted', data: { orderId } });
-    case 'RecordFill': {
-      if (state.fills.has(command.fillId)) return alreadyDone();
-      if (finished) return finished;
-      if (!isAtMarket(state)) return reject('INVALID_FILL', 'Order is not at the market');
-      if (command.quantity <= 0n || command.quantity > state.quantity - state.filledQuantity) {
-        return reject('INVALID_FILL', 'Fill quantity exceeds what remains of the order');
-      }
-      if (command.priceMinor <= 0n) return reject('INVALID_FILL', 'Fill price must be positive');
-      if (!withinLimit(state, command.priceMinor)) {
-        return reject('INVALID_FILL', 'Fill price is beyond the limit price');
-      }
-      const { fillId, quantity, priceMinor } = command;
-      return accept({ type: 'OrderFilled', data: { orderId, fillId, quantity, priceMinor } });
-    }
-    case 'CompleteOrder':
-      if (state.status === 'COMPLETED') return alreadyDone();
-      if (finished) return finished;
-      if (state.filledQuantity !== state.quantity) {
-        return reject('INVALID_FILL', 'Order is not completely filled');
-      }
-      return accept({ type: 'OrderCompleted', data: { orderId } });
-    case 'RejectOrder':
-      if (state.status === 'REJECTED') return alreadyDone();
-      if (finished) return finished;
-      if (state.status !== 'PLACED')
-        return reject('ORDER_NOT_ACTIVE', 'Order already reached the market');
-      return accept({ type: 'OrderRejected', data: { orderId, reason: command.reason } });
-    case 'FailOrder':
-      if (state.status === 'FAILED') return alreadyDone();
-      return finished ?? accept({ type: 'OrderFailed', data: { orderId, reason: command.reason } });
-    case 'CancelOrder':
-      if (finished) return finished;
-      if (state.status === 'PLACED') {
-        return accept({ type: 'OrderCancelled', data: { orderId, reason: command.reason } });
-      }
-      if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
-      if (state.cancellationReason !== null) return alreadyDone();
-      // At the market: the saga cancels it there and settles any fills first.
-      return accept({
-        type: 'OrderCancellationRequested',
-        data: { orderId, reason: command.reason },
-      });
-    case 'ConfirmCancellation':
-      if (state.status === 'CANCELLED') return alreadyDone();
-      if (finished) return finished;
-      if (state.cancellationReason === null) {
-        return reject('ORDER_NOT_ACTIVE', 'No cancellation was requested for this order');
-      }
-      // Filled in full before the market took the cancel: it completes instead.
-      if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
-      return accept({
-        type: 'OrderCancelled',
-        data: { orderId, reason: state.cancellationReason },
-      });
-    case 'ExpireOrder': {
-      if (state.status === 'EXPIRED') return alreadyDone();
-      if (finished) return finished;
-      const nowMs = parseInstant(command.now);
-      if (nowMs === undefined) {
-        return reject('VALIDATION_FAILED', 'is not an ISO UTC instant', 'now');
-      }
-      if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
-      if (state.expiresAt === null || nowMs < Date.parse(state.expiresAt)) {
-        return reject('ORDER_NOT_ACTIVE', 'Order has not reached its expiry');
-      }
-      return accept({ type: 'OrderExpired', data: { orderId } });
-    }
+function recordFill(
+  command: OrderCommandOf<'RecordFill'>,
+  state: OrderState,
+): Decision<OrderEvent> {
+  const { fillId, quantity, priceMinor } = command;
+  if (state.fills.has(fillId)) return alreadyDone();
+  const ended = finished(state);
+  if (ended) return ended;
+  if (!isAtMarket(state)) return reject('INVALID_FILL', 'Order is not at the market');
+  if (quantity <= 0n || quantity > state.quantity - state.filledQuantity) {
+    return reject('INVALID_FILL', 'Fill quantity exceeds what remains of the order');
   }
+  if (priceMinor <= 0n) return reject('INVALID_FILL', 'Fill price must be positive');
+  if (!withinLimit(state, priceMinor)) {
+    return reject('INVALID_FILL', 'Fill price is beyond the limit price');
+  }
+  return accept({
+    type: 'OrderFilled',
+    data: { orderId: state.orderId, fillId, quantity, priceMinor },
+  });
+}
+
+function completeOrder(state: OrderState): Decision<OrderEvent> {
+  if (state.status === 'COMPLETED') return alreadyDone();
+  const ended = finished(state);
+  if (ended) return ended;
+  if (state.filledQuantity !== state.quantity) {
+    return reject('INVALID_FILL', 'Order is not completely filled');
+  }
+  return accept({ type: 'OrderCompleted', data: { orderId: state.orderId } });
+}
+
+function rejectOrder(
+  command: OrderCommandOf<'RejectOrder'>,
+  state: OrderState,
+): Decision<OrderEvent> {
+  if (state.status === 'REJECTED') return alreadyDone();
+  const ended = finished(state);
+  if (ended) return ended;
+  if (state.status !== 'PLACED') {
+    return reject('ORDER_NOT_ACTIVE', 'Order already reached the market');
+  }
+  return accept({
+    type: 'OrderRejected',
+    data: { orderId: state.orderId, reason: command.reason },
+  });
+}
+
+function failOrder(command: OrderCommandOf<'FailOrder'>, state: OrderState): Decision<OrderEvent> {
+  if (state.status === 'FAILED') return alreadyDone();
+  return (
+    finished(state) ??
+    accept({ type: 'OrderFailed', data: { orderId: state.orderId, reason: command.reason } })
+  );
+}
+
+function cancelOrder(
+  command: OrderCommandOf<'CancelOrder'>,
+  state: OrderState,
+): Decision<OrderEvent> {
+  const ended = finished(state);
+  if (ended) return ended;
+  const data = { orderId: state.orderId, reason: command.reason };
+  if (state.status === 'PLACED') return accept({ type: 'OrderCancelled', data });
+  if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
+  if (state.cancellationReason !== null) return alreadyDone();
+  // At the market: the saga cancels it there and settles any fills first.
+  return accept({ type: 'OrderCancellationRequested', data });
+}
+
+function confirmCancellation(state: OrderState): Decision<OrderEvent> {
+  if (state.status === 'CANCELLED') return alreadyDone();
+  const ended = finished(state);
+  if (ended) return ended;
+  if (state.cancellationReason === null) {
+    return reject('ORDER_NOT_ACTIVE', 'No cancellation was requested for this order');
+  }
+  // Filled in full before the market took the cancel: it completes instead.
+  if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
+  return accept({
+    type: 'OrderCancelled',
+    data: { orderId: state.orderId, reason: state.cancellationReason },
+  });
+}
+
+function expireOrder(
+  command: OrderCommandOf<'ExpireOrder'>,
+  state: OrderState,
+): Decision<OrderEvent> {
+  if (state.status === 'EXPIRED') return alreadyDone();
+  const ended = finished(state);
+  if (ended) return ended;
+  const nowMs = parseInstant(command.now);
+  if (nowMs === undefined) return reject('VALIDATION_FAILED', 'is not an ISO UTC instant', 'now');
+  if (isFullyFilled(state)) return reject('ORDER_NOT_ACTIVE', 'Order is already filled');
+  if (state.expiresAt === null || nowMs < Date.parse(state.expiresAt)) {
+    return reject('ORDER_NOT_ACTIVE', 'Order has not reached its expiry');
+  }
+  return accept({ type: 'OrderExpired', data: { orderId: state.orderId } });
 }
 
 export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AggregateStore } from '../../src/commands/aggregate-store.js';
+import {
+  AggregateStore,
+  type CommandOutcome,
+  type StreamResult,
+} from '../../src/commands/aggregate-store.js';
 import { CommandRejectedError } from '../../src/commands/command-errors.js';
 import { type CommandContext } from '../../src/commands/command-context.js';
 import { type AccountCommand, accountDecider } from '../../src/domain/account.decider.js';
@@ -20,6 +24,14 @@ function context(commandId: string = randomUUID()): CommandContext {
     userId: 'test',
     now: new Date().toISOString(),
   };
+}
+
+/** The stream after a command that was not refused. */
+function resultOf<S>(outcome: CommandOutcome<S>): StreamResult<S> {
+  if (outcome.outcome === 'rejected') {
+    expect.unreachable(`refused: ${outcome.rejection.code} ${outcome.rejection.message}`);
+  }
+  return outcome.result;
 }
 
 describe('AggregateStore', () => {
@@ -46,6 +58,21 @@ describe('AggregateStore', () => {
     commandId?: string,
   ) {
     return aggregates.execute(
+      accountStream(accountId),
+      accountDecider,
+      () => command,
+      context(commandId),
+    );
+  }
+
+  /** As `run`, through the call that answers a refusal with an outcome instead of throwing. */
+  async function attempt(
+    aggregates: AggregateStore,
+    accountId: string,
+    command: AccountCommand,
+    commandId?: string,
+  ) {
+    return aggregates.tryExecute(
       accountStream(accountId),
       accountDecider,
       () => command,
@@ -157,5 +184,98 @@ describe('AggregateStore', () => {
       expect(retry).toMatchObject({ revision: first.revision, appended: 0 });
     }
     expect(await store.readStream(accountStream(accountId))).toHaveLength(2);
+  });
+
+  describe('tryExecute: the decision as an outcome, with the write', () => {
+    const deposit: AccountCommand = {
+      type: 'DepositFunds',
+      paymentId: 'p',
+      amountMinor: 70n,
+      reference: 'r',
+    };
+
+    it('accepted: the events appended and the stream after them', async () => {
+      const aggregates = new AggregateStore(store);
+      const accountId = randomUUID();
+      await openAccount(aggregates, accountId);
+      const outcome = await attempt(aggregates, accountId, deposit);
+      expect(outcome).toMatchObject({
+        outcome: 'accepted',
+        result: { streamId: accountStream(accountId), revision: 1n, appended: 1 },
+      });
+      expect(resultOf(outcome).state.balanceMinor).toBe(70n);
+      expect(await store.readStream(accountStream(accountId))).toHaveLength(2);
+    });
+
+    it.each([
+      ['with', 10_000],
+      ['without', 0],
+    ])(
+      'rejected: the decider refusal with its code, nothing written, %s its stream cache',
+      async (_, size) => {
+        const aggregates = new AggregateStore(store, { streamCacheSize: size });
+        const accountId = randomUUID();
+        await openAccount(aggregates, accountId);
+        await attempt(aggregates, accountId, deposit);
+        const refused = await attempt(aggregates, accountId, {
+          type: 'WithdrawFunds',
+          paymentId: 'w',
+          amountMinor: 71n,
+          reference: 'r',
+        });
+        expect(refused).toEqual({
+          outcome: 'rejected',
+          rejection: { code: 'INSUFFICIENT_FUNDS', message: expect.any(String) },
+        });
+        const missing = await attempt(aggregates, randomUUID(), deposit);
+        expect(missing).toEqual({
+          outcome: 'rejected',
+          rejection: { code: 'NOT_FOUND', message: 'Account not found' },
+        });
+        expect(await store.readStream(accountStream(accountId))).toHaveLength(2);
+      },
+    );
+
+    it('already done: a replayed command id, cached or not, answers the first write', async () => {
+      const writer = new AggregateStore(store);
+      const accountId = randomUUID();
+      await openAccount(writer, accountId);
+      const commandId = randomUUID();
+      const first = await attempt(writer, accountId, deposit, commandId);
+      expect(first.outcome).toBe('accepted');
+      const { revision, position } = resultOf(first);
+      for (const aggregates of [writer, new AggregateStore(store)]) {
+        const replay = await attempt(aggregates, accountId, deposit, commandId);
+        expect(replay).toMatchObject({
+          outcome: 'already-done',
+          result: { revision, position, appended: 0 },
+        });
+        expect(resultOf(replay).state.balanceMinor).toBe(70n);
+      }
+      expect(await store.readStream(accountStream(accountId))).toHaveLength(2);
+    });
+
+    it('already done: a new command the decider finds already in effect', async () => {
+      const aggregates = new AggregateStore(store);
+      const accountId = randomUUID();
+      await openAccount(aggregates, accountId);
+      // Nothing reserved for this order: releasing it has nothing left to do.
+      const outcome = await attempt(aggregates, accountId, { type: 'ReleaseCash', orderId: 'o' });
+      expect(outcome).toMatchObject({
+        outcome: 'already-done',
+        result: { revision: 0n, appended: 0 },
+      });
+      expect(await store.readStream(accountStream(accountId))).toHaveLength(1);
+    });
+
+    it('execute throws the same refusal as CommandRejectedError', async () => {
+      const aggregates = new AggregateStore(store);
+      const refused = await run(aggregates, randomUUID(), deposit).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(CommandRejectedError);
+      expect((refused as CommandRejectedError).rejection).toEqual({
+        code: 'NOT_FOUND',
+        message: 'Account not found',
+      });
+    });
   });
 });

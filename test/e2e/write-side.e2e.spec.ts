@@ -2,6 +2,7 @@ import { DEFAULT_SAGA_CONFIG } from '../../src/config/saga-config.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_QUANTITY } from '../../src/domain/money.js';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { comparePositions, decodePosition } from '../../src/infrastructure/event-store/position.js';
 import {
@@ -137,6 +138,22 @@ describe('accounts and payments', () => {
     });
     expect(errorOf(response).code).toBe('NOT_FOUND');
   });
+
+  it('answers the same NOT_FOUND whether a handler or the decider finds the account missing', async () => {
+    const accountId = randomUUID();
+    const responses = [
+      // An amount no currency can hold: the account must be found missing first.
+      await ledger.gql(DEPOSIT, { input: { accountId, amount: '1.234', reference: 'x' } }),
+      await ledger.gql(PLACE_ORDER, {
+        input: { accountId, side: 'BUY', type: 'MARKET', instrument: 'AAPL', quantity: '1' },
+      }),
+      await ledger.gql(CLOSE_ACCOUNT, { input: { accountId } }),
+    ];
+    for (const response of responses) {
+      expect(errorOf(response).code).toBe('NOT_FOUND');
+      expect(response.errors![0]!.message).toBe('Account not found');
+    }
+  });
 });
 
 describe('validation: VALIDATION_FAILED naming the field, nothing written', () => {
@@ -253,6 +270,7 @@ describe('validation: VALIDATION_FAILED naming the field, nothing written', () =
   const badOrders: [string, Record<string, unknown>, string][] = [
     ['zero quantity', { quantity: '0' }, 'quantity'],
     ['fractional quantity', { quantity: '1.5' }, 'quantity'],
+    ['quantity above the largest', { quantity: (MAX_QUANTITY + 1n).toString() }, 'quantity'],
     ['limit order without a price', { type: 'LIMIT', limitPrice: null }, 'limitPrice'],
     ['market order with a price', { type: 'MARKET', limitPrice: '10.00' }, 'limitPrice'],
     ['limit price with too many decimals', { type: 'LIMIT', limitPrice: '10.001' }, 'limitPrice'],
@@ -331,6 +349,17 @@ describe('orders', () => {
     ]);
     const again = await ledger.gql(CANCEL_ORDER, { input: { orderId: market.id } });
     expect(errorOf(again).code).toBe('ORDER_NOT_ACTIVE');
+  });
+
+  it('places an order of the largest quantity the domain allows', async () => {
+    const accountId = await openAccount();
+    const input = { accountId, side: 'BUY', type: 'MARKET', instrument: 'AAPL' };
+    const placed = result(
+      await ledger.gql(PLACE_ORDER, { input: { ...input, quantity: MAX_QUANTITY.toString() } }),
+      'placeOrder',
+    );
+    const [event] = await ledger.store.readStream(`order-${placed.id}`);
+    expect(event!.data).toMatchObject({ quantity: MAX_QUANTITY.toString() });
   });
 
   it('refuses orders on unknown and closed accounts', async () => {

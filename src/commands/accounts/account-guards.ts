@@ -1,12 +1,16 @@
-import { type AccountState } from '../../domain/account.decider.js';
+import { type AccountState, accountNotFound } from '../../domain/account.decider.js';
 import { minorDigits, parseAmount } from '../../domain/money.js';
 import { CommandRejectedError, ValidationFailedError } from '../command-errors.js';
 
-/** The account must exist before anything about it (its currency) can be checked. */
+/**
+ * The account must exist before anything about it (its currency) can be checked. The
+ * refusal is the decider's own, asked before the command is built: otherwise the initial
+ * state's placeholder currency would judge the amount, and a missing account would read
+ * as bad input.
+ */
 export function existingAccount(state: AccountState): AccountState {
-  if (state.status === 'NONE') {
-    throw new CommandRejectedError({ code: 'NOT_FOUND', message: 'Account not found' });
-  }
+  const notFound = accountNotFound(state);
+  if (notFound) throw new CommandRejectedError(notFound);
   return state;
 }
 

@@ -1,5 +1,6 @@
 import { Field, InputType, Int, registerEnumType } from '@nestjs/graphql';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { MAX_QUANTITY } from '../../domain/money.js';
 import { MAX_TIME_IN_FORCE_SECONDS } from '../../domain/order.decider.js';
 import { IsDecimalAmount, IsServerId } from './input-rules.js';
 import { CommandInput } from './command.input.js';
@@ -15,7 +16,19 @@ export enum OrderTypeInput {
 registerEnumType(OrderSideInput, { name: 'OrderSide' });
 registerEnumType(OrderTypeInput, { name: 'OrderType' });
 
-const QUANTITY = /^[1-9]\d{0,8}$/;
+/** Digits only, no leading zero, and no more of them than the largest quantity has. */
+const WHOLE_NUMBER = new RegExp(`^[1-9]\\d{0,${MAX_QUANTITY.toString().length - 1}}$`);
+
+/** Whole shares from 1 to the domain's largest quantity, as a decimal string. */
+const IsQuantity = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isQuantity',
+    validator: {
+      validate: (value: unknown): boolean =>
+        typeof value === 'string' && WHOLE_NUMBER.test(value) && BigInt(value) <= MAX_QUANTITY,
+      defaultMessage: () => `$property must be a whole number from 1 to ${MAX_QUANTITY}`,
+    },
+  });
 
 @InputType()
 export class PlaceOrderInput extends CommandInput {
@@ -36,7 +49,7 @@ export class PlaceOrderInput extends CommandInput {
   instrument!: string;
 
   @Field({ description: 'Whole shares, as a decimal string' })
-  @Matches(QUANTITY, { message: 'quantity must be a whole number from 1 to 999999999' })
+  @IsQuantity()
   quantity!: string;
 
   @Field(() => String, { nullable: true, description: 'Required for LIMIT orders' })
