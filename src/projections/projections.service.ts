@@ -11,12 +11,12 @@ import { decodeEvent } from '../events/event-codec.js';
 import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
 import { type AdvisoryLockKey, withSessionLock } from '../infrastructure/database/session-lock.js';
 import { withTransaction } from '../infrastructure/database/transaction.js';
+import { CheckpointProgress } from '../infrastructure/event-store/checkpoint-progress.js';
 import {
   EVENT_STORE,
   type EventStore,
   MAX_READ_COUNT,
 } from '../infrastructure/event-store/event-store.port.js';
-import { ConsistencyService } from '../queries/consistency/consistency.service.js';
 import { CheckpointsRepository } from './engine/checkpoints.repository.js';
 import { type ParkedEvent, ParkedEventsRepository } from './engine/parked-events.repository.js';
 import { type Projection, liveBinding } from './engine/projection.js';
@@ -75,7 +75,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
-    private readonly consistency: ConsistencyService,
+    progress: CheckpointProgress,
   ) {
     this.checkpoints = new CheckpointsRepository(pool);
     this.parked = new ParkedEventsRepository(pool);
@@ -90,7 +90,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
         batchSize: config.projectionBatchSize,
         retry: DEFAULT_RETRY,
         onFailure: config.projectionOnFailure,
-        onAdvanced: (checkpointName) => consistency.checkpointAdvanced(checkpointName),
+        onAdvanced: (checkpointName, position) => progress.advanced(checkpointName, position),
         log: (message) => this.logger.warn(message),
       },
     );
