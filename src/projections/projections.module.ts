@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { QueriesModule } from '../queries/queries.module.js';
+import { CheckpointProgressModule } from '../infrastructure/event-store/checkpoint-progress.module.js';
 import { ProjectionsAdminResolver } from './projections-admin.resolver.js';
 import { ProjectionsService } from './projections.service.js';
 
 @Module({
-  imports: [QueriesModule],
+  imports: [CheckpointProgressModule],
   providers: [ProjectionsService, ProjectionsAdminResolver],
   exports: [ProjectionsService],
 })

@@ -9,12 +9,14 @@ import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
 import { decodeEvent } from '../events/event-codec.js';
 import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
+import { type AdvisoryLockKey, withSessionLock } from '../infrastructure/database/session-lock.js';
+import { withTransaction } from '../infrastructure/database/transaction.js';
+import { CheckpointProgress } from '../infrastructure/event-store/checkpoint-progress.js';
 import {
   EVENT_STORE,
   type EventStore,
   MAX_READ_COUNT,
 } from '../infrastructure/event-store/event-store.port.js';
-import { ConsistencyService } from '../queries/consistency/consistency.service.js';
 import { CheckpointsRepository } from './engine/checkpoints.repository.js';
 import { type ParkedEvent, ParkedEventsRepository } from './engine/parked-events.repository.js';
 import { type Projection, liveBinding } from './engine/projection.js';
@@ -43,9 +45,9 @@ export class ProjectionBusyError extends Error {
  * event twice. Session-level, on a connection held for the operation: it goes when the
  * holder's connection does.
  */
-const ADMIN_TRY_LOCK_SQL =
-  "SELECT pg_try_advisory_lock(hashtext('ledger-projection-admin:' || $1)) AS locked";
-const ADMIN_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('ledger-projection-admin:' || $1))";
+function adminLockKey(projection: string): AdvisoryLockKey {
+  return `ledger-projection-admin:${projection}`;
+}
 
 /**
  * A rebuild reads the log in bigger pages than a live projector: it is after throughput,
@@ -73,7 +75,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
-    private readonly consistency: ConsistencyService,
+    progress: CheckpointProgress,
   ) {
     this.checkpoints = new CheckpointsRepository(pool);
     this.parked = new ParkedEventsRepository(pool);
@@ -88,7 +90,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
         batchSize: config.projectionBatchSize,
         retry: DEFAULT_RETRY,
         onFailure: config.projectionOnFailure,
-        onAdvanced: (checkpointName) => consistency.checkpointAdvanced(checkpointName),
+        onAdvanced: (checkpointName, position) => progress.advanced(checkpointName, position),
         log: (message) => this.logger.warn(message),
       },
     );
@@ -136,25 +138,21 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
         failed++;
         continue;
       }
-      const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
-        await projection.apply(
-          client,
-          [{ event: decodeEvent(recorded), recorded }],
-          liveBinding(projection).tables,
-        );
-        await this.parked.markReplayed(client, parked.id);
-        await client.query('COMMIT');
+        await withTransaction(this.pool, async (client) => {
+          await projection.apply(
+            client,
+            [{ event: decodeEvent(recorded), recorded }],
+            liveBinding(projection).tables,
+          );
+          await this.parked.markReplayed(client, parked.id);
+        });
         replayed++;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
         this.logger.warn(
           `replay of ${parked.eventId} into ${name} failed: ${(error as Error).message}`,
         );
         failed++;
-      } finally {
-        client.release();
       }
     }
     return { replayed, failed };
@@ -200,22 +198,8 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     const unique = [...new Set(names)].sort();
     // An unknown name fails as such, before any lock.
     const projections = unique.map((name) => this.projection(name));
-    const client = await this.pool.connect();
-    const held: string[] = [];
-    let broken = false;
-    try {
-      for (const name of unique) {
-        const { rows } = await client.query<{ locked: boolean }>(ADMIN_TRY_LOCK_SQL, [name]);
-        if (!rows[0]?.locked) throw new ProjectionBusyError(name);
-        held.push(name);
-      }
-      return await work(projections);
-    } finally {
-      // A connection that cannot unlock is closed, which unlocks.
-      for (const name of held) {
-        await client.query(ADMIN_UNLOCK_SQL, [name]).catch(() => (broken = true));
-      }
-      client.release(broken);
-    }
+    return withSessionLock(this.pool, unique.map(adminLockKey), () => work(projections), {
+      onBusy: (index) => new ProjectionBusyError(unique[index]!),
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { CheckpointProgressModule } from '../infrastructure/event-store/checkpoint-progress.module.js';
 import { AccountStatementHandler } from './accounts/account-statement.query.js';
 import { AccountHandler } from './accounts/account.query.js';
 import { AccountsHandler } from './accounts/accounts.query.js';
@@ -22,11 +23,11 @@ import { OrdersRepository } from './repositories/orders.repository.js';
 
 /**
  * The read side over GraphQL: thin resolvers, query handlers on the QueryBus, SQL in
- * repositories. ConsistencyService is exported for the in-process projectors, which call
- * `checkpointAdvanced` after each batch.
+ * repositories. The consistency waits hear in-process projectors' batches on
+ * CheckpointProgress.
  */
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, CheckpointProgressModule],
   providers: [
     ProjectionStatusRepository,
     AccountsRepository,
@@ -48,6 +49,5 @@ import { OrdersRepository } from './repositories/orders.repository.js';
     LedgerEntriesResolver,
     ProjectionsResolver,
   ],
-  exports: [ConsistencyService],
 })
 export class QueriesModule {}

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { type AdvisoryLockKey } from '../../infrastructure/database/session-lock.js';
 import { type Position } from '../../infrastructure/event-store/position.js';
 
 export type ProjectionStatus = 'running' | 'stopped';
@@ -33,9 +34,12 @@ export interface CheckpointMove {
 
 /**
  * A projection's pause lock: taken by each of its live batches and held by a blue/green
- * swap to keep the live projector between two batches. Advisory: no transaction id.
+ * swap (a session lock) to keep the live projector between two batches. Advisory: no
+ * transaction id.
  */
-const PAUSE_LOCK_KEY = "hashtext('ledger-projection:' || name)";
+export function pauseLockKey(projection: string): AdvisoryLockKey {
+  return `ledger-projection:${projection}`;
+}
 
 /** Projection checkpoints: where each projector has got to in the log. */
 export class CheckpointsRepository {
@@ -64,25 +68,26 @@ export class CheckpointsRepository {
   /**
    * Locks the checkpoint rows for the batch's transaction and returns where they stand.
    * In name order, so that two runners sharing projections never wait on each other.
-   * The `pausable` ones' pause locks (see pause) are taken first, in the same round
-   * trip: a blue/green swap holding one keeps the batch waiting here.
+   * The `pausable` ones' pause locks (see pauseLockKey) are taken first, in the same
+   * round trip: a blue/green swap holding one keeps the batch waiting here.
    */
   async lockAll(
     client: pg.ClientBase,
     projections: readonly string[],
     pausable: readonly string[],
   ): Promise<Map<string, Checkpoint>> {
-    // The one-time filter runs the CTE, and so takes the pause locks, before any row is read.
+    // The one-time filter runs the CTE, and so takes the pause locks, before any row is
+    // read. Keys hashed as the session lock hashes a name, so both name the same lock.
     const { rows } = await client.query<CheckpointRow & { projection: string }>(
       `WITH paused AS MATERIALIZED (
-         SELECT pg_advisory_xact_lock(${PAUSE_LOCK_KEY})
-         FROM (SELECT name FROM unnest($2::text[]) AS name ORDER BY name) AS sorted
+         SELECT pg_advisory_xact_lock(hashtext(key))
+         FROM (SELECT key FROM unnest($2::text[]) AS key ORDER BY key) AS sorted
        )
        SELECT projection, commit_position, prepare_position, status, last_error
        FROM ledger_projection_checkpoints
        WHERE projection = ANY($1::text[]) AND (SELECT count(*) FROM paused) >= 0
        ORDER BY projection FOR UPDATE`,
-      [projections, pausable],
+      [projections, pausable.map(pauseLockKey)],
     );
     return new Map(rows.map((row) => [row.projection, toCheckpoint(row)]));
   }
@@ -106,24 +111,6 @@ export class CheckpointsRepository {
         moves.map((move) => move.position.prepare.toString()),
         moves.map((move) => move.applied),
       ],
-    );
-  }
-
-  /**
-   * Keeps the projection's live batches from starting until resume, on this session:
-   * the projector is then between two batches. Blocks while a batch is running.
-   */
-  async pause(session: pg.ClientBase, projection: string): Promise<void> {
-    await session.query(
-      `SELECT pg_advisory_lock(${PAUSE_LOCK_KEY}) FROM (SELECT $1::text AS name) AS p`,
-      [projection],
-    );
-  }
-
-  async resume(session: pg.ClientBase, projection: string): Promise<void> {
-    await session.query(
-      `SELECT pg_advisory_unlock(${PAUSE_LOCK_KEY}) FROM (SELECT $1::text AS name) AS p`,
-      [projection],
     );
   }
 

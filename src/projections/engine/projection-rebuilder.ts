@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { type LockedSession, withSessionLock } from '../../infrastructure/database/session-lock.js';
 import { type EventStore } from '../../infrastructure/event-store/event-store.port.js';
 import {
   type Position,
@@ -7,7 +8,7 @@ import {
   comparePositions,
   encodePosition,
 } from '../../infrastructure/event-store/position.js';
-import { type CheckpointsRepository } from './checkpoints.repository.js';
+import { type CheckpointsRepository, pauseLockKey } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type Projection, type ProjectionBinding } from './projection.js';
 import { bulkLoadShadows } from './shadow-bulk-load.js';
@@ -75,6 +76,41 @@ function sameTarget(plans: readonly RebuildPlan[], position: Position): Map<stri
   return new Map(plans.map((plan) => [plan.shadowName, position]));
 }
 
+/** Events applied across a rebuild's phases, and the progress each phase reports. */
+class RebuildTally {
+  applied = 0;
+
+  constructor(
+    private readonly started: number,
+    private readonly onProgress: RebuildOptions['onProgress'],
+  ) {}
+
+  /** A phase's progress callback: its events on top of those of the phases before it. */
+  reporter(phase: RebuildProgress['phase']): (progress: CatchUpProgress) => void {
+    return (progress) => {
+      const total = this.applied + progress.applied;
+      const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+      this.onProgress?.({ ...progress, applied: total, phase, eventsPerSecond: total / seconds });
+    };
+  }
+}
+
+/** What every phase of one rebuild works with. */
+interface RebuildRun {
+  readonly plans: readonly RebuildPlan[];
+  readonly options: RebuildOptions;
+  readonly started: number;
+  /** Applies the log to the shadows batch by batch, under their shadow checkpoints. */
+  readonly shadow: ProjectionRunner;
+  readonly tally: RebuildTally;
+}
+
+/** A projection's plan and how its shadow compared with its live tables. */
+interface Outcome {
+  readonly plan: RebuildPlan;
+  readonly parity: TableParity[];
+}
+
 /**
  * Blue/green rebuild: builds shadow copies of projections' tables from the start of the
  * log while the live tables keep serving and updating, then pauses the live projectors
@@ -108,11 +144,38 @@ export class ProjectionRebuilder {
     }
   }
 
+  /** The phases in order; the last three with the live projectors paused. */
   private async build(
     plans: readonly RebuildPlan[],
     options: RebuildOptions,
     started: number,
   ): Promise<RebuildReport[]> {
+    const deferred = await this.prepare(plans);
+    const run: RebuildRun = {
+      plans,
+      options,
+      started,
+      shadow: this.shadowRunner(plans, options.batchSize),
+      tally: new RebuildTally(started, options.onProgress),
+    };
+    const position = await this.catchUp(run, await this.load(run));
+    await this.finish(deferred);
+    for (const plan of plans) {
+      await this.waitForLive(plan.projection.name, position, options.alignTimeoutMs);
+    }
+    const names = plans.map((plan) => plan.projection.name).sort();
+    // Held until the reports are made: the live projectors stay between two batches.
+    return withSessionLock(this.pool, names.map(pauseLockKey), async (paused) => {
+      const targets = await this.align(run, names);
+      const outcomes = await this.compare(plans);
+      const passing = outcomes.filter(({ parity }) => parity.every((p) => p.equal));
+      await this.swap(paused, passing);
+      return this.reports(run, outcomes, passing, targets);
+    });
+  }
+
+  /** Empty shadows of the live tables (their deferred indexes returned), checkpoints at the start. */
+  private async prepare(plans: readonly RebuildPlan[]): Promise<DeferredIndexes[]> {
     const deferred: DeferredIndexes[] = [];
     const client = await this.pool.connect();
     try {
@@ -125,61 +188,66 @@ export class ProjectionRebuilder {
     } finally {
       client.release();
     }
+    return deferred;
+  }
+
+  private shadowRunner(plans: readonly RebuildPlan[], batchSize: number): ProjectionRunner {
     const bindings: ProjectionBinding[] = plans.map((plan) => ({
       projection: plan.projection,
       checkpointName: plan.shadowName,
       tables: Object.fromEntries(plan.pairs.map(({ live, shadow: copy }) => [live, copy])),
     }));
-    const shadow = new ProjectionRunner(
-      bindings,
-      this.store,
-      this.pool,
-      this.checkpoints,
-      this.parked,
-      { batchSize: options.batchSize, retry: DEFAULT_RETRY, onFailure: 'stop' },
-    );
+    return new ProjectionRunner(bindings, this.store, this.pool, this.checkpoints, this.parked, {
+      batchSize,
+      retry: DEFAULT_RETRY,
+      onFailure: 'stop',
+    });
+  }
 
-    let applied = 0;
-    const report =
-      (phase: RebuildProgress['phase']) =>
-      (progress: CatchUpProgress): void => {
-        const total = applied + progress.applied;
-        const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-        options.onProgress?.({
-          ...progress,
-          applied: total,
-          phase,
-          eventsPerSecond: total / seconds,
-        });
-      };
-    let position: Position = START;
+  /** Phase `loading`: the bulk load up to the head. Answers the position the shadows reached. */
+  private async load(run: RebuildRun): Promise<Position> {
     const head = await this.store.headPosition();
     try {
-      applied += (
-        await bulkLoadShadows(this.store, this.pool, this.checkpoints, bindings, {
-          upTo: head,
-          batchSize: options.batchSize,
-          onProgress: report('loading'),
-        })
-      ).applied;
-      position = head;
+      const loaded = await bulkLoadShadows(
+        this.store,
+        this.pool,
+        this.checkpoints,
+        run.shadow.bindings,
+        { upTo: head, batchSize: run.options.batchSize, onProgress: run.tally.reporter('loading') },
+      );
+      run.tally.applied += loaded.applied;
+      return head;
     } catch (error) {
       // Rolled back: the shadows are empty and at the start. Batch by batch, the event
       // that failed is retried and parked (and the rebuild stops) as for a live projector.
-      options.log?.(
+      run.options.log?.(
         `bulk load failed (${error instanceof Error ? error.message : String(error)}); rebuilding batch by batch`,
       );
+      return START;
     }
+  }
+
+  /** Phase `catching-up`: batch by batch up to the head, a few rounds while writes go on. */
+  private async catchUp(run: RebuildRun, from: Position): Promise<Position> {
+    let position = from;
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       const head = await this.store.headPosition();
       if (comparePositions(position, head) >= 0) break;
-      const caughtUp = await shadow.catchUpTo(sameTarget(plans, head), report('catching-up'));
+      const caughtUp = await run.shadow.catchUpTo(
+        sameTarget(run.plans, head),
+        run.tally.reporter('catching-up'),
+      );
       position = head;
-      applied += caughtUp.applied;
+      run.tally.applied += caughtUp.applied;
     }
+    return position;
+  }
 
-    // The bulk of the log is in: the shadows become what the live tables are, two at a
-    // time (the table rewrites and index builds are the server's work, on its cores).
+  /**
+   * The bulk of the log is in: the shadows become what the live tables are, two at a
+   * time (the table rewrites and index builds are the server's work, on its cores).
+   */
+  private async finish(deferred: readonly DeferredIndexes[]): Promise<void> {
     const pending = [...deferred];
     await Promise.all(
       Array.from({ length: FINISHING_CONNECTIONS }, async () => {
@@ -188,61 +256,65 @@ export class ProjectionRebuilder {
         }
       }),
     );
-    for (const plan of plans) {
-      await this.waitForLive(plan.projection.name, position, options.alignTimeoutMs);
-    }
-    const names = plans.map((plan) => plan.projection.name).sort();
-    const pause = await this.pool.connect();
-    try {
-      for (const name of names) await this.checkpoints.pause(pause, name);
-      // The live projectors are between batches now and stay there until RESUME.
-      const live = await this.checkpoints.ensureAll(names);
-      const targets = new Map(
-        plans.map((plan) => [plan.shadowName, live.get(plan.projection.name)!.position]),
-      );
-      const aligned = await shadow.catchUpTo(targets, report('aligning'));
-      applied += aligned.applied;
-      for (const plan of plans) {
-        const reached = shadow.committedPosition(plan.shadowName)!;
-        const target = targets.get(plan.shadowName)!;
-        if (comparePositions(reached, target) !== 0) {
-          throw new Error(
-            `shadow of ${plan.projection.name} stopped at ${encodePosition(reached)}, live is at ${encodePosition(target)}`,
-          );
-        }
+  }
+
+  /**
+   * Phase `aligning`, with the live projectors paused: each shadow to its live copy's
+   * position. Answers those positions, by shadow checkpoint.
+   */
+  private async align(run: RebuildRun, names: readonly string[]): Promise<Map<string, Position>> {
+    const live = await this.checkpoints.ensureAll(names);
+    const targets = new Map(
+      run.plans.map((plan) => [plan.shadowName, live.get(plan.projection.name)!.position]),
+    );
+    const aligned = await run.shadow.catchUpTo(targets, run.tally.reporter('aligning'));
+    run.tally.applied += aligned.applied;
+    for (const plan of run.plans) {
+      const reached = run.shadow.committedPosition(plan.shadowName)!;
+      const target = targets.get(plan.shadowName)!;
+      if (comparePositions(reached, target) !== 0) {
+        throw new Error(
+          `shadow of ${plan.projection.name} stopped at ${encodePosition(reached)}, live is at ${encodePosition(target)}`,
+        );
       }
-      const outcomes = [];
-      for (const plan of plans) outcomes.push({ plan, parity: await this.compare(plan.pairs) });
-      const passing = outcomes.filter(({ parity }) => parity.every((p) => p.equal));
-      if (passing.length > 0) {
-        await pause.query('BEGIN');
-        try {
-          for (const { plan } of passing) await this.tables.swap(pause, plan.pairs);
-          await pause.query('COMMIT');
-        } catch (error) {
-          await pause.query('ROLLBACK');
-          throw error;
-        }
-      }
-      const seconds = (Date.now() - started) / 1000;
-      return outcomes.map(({ plan, parity }) => ({
-        projection: plan.projection.name,
-        swapped: passing.some((pass) => pass.plan === plan),
-        position: encodePosition(targets.get(plan.shadowName)!),
-        eventsApplied: applied,
-        seconds,
-        parity,
-      }));
-    } finally {
-      for (const name of names) await this.checkpoints.resume(pause, name).catch(() => undefined);
-      pause.release();
     }
+    return targets;
+  }
+
+  /** Comparing: each projection's live tables against their shadows. */
+  private async compare(plans: readonly RebuildPlan[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const plan of plans) outcomes.push({ plan, parity: await this.parity(plan.pairs) });
+    return outcomes;
+  }
+
+  /** Swapping: the shadows that match in place of their live tables, all in one transaction. */
+  private async swap(paused: LockedSession, passing: readonly Outcome[]): Promise<void> {
+    if (passing.length === 0) return;
+    await paused.transaction(async (client) => {
+      for (const { plan } of passing) await this.tables.swap(client, plan.pairs);
+    });
+  }
+
+  private reports(
+    run: RebuildRun,
+    outcomes: readonly Outcome[],
+    passing: readonly Outcome[],
+    targets: ReadonlyMap<string, Position>,
+  ): RebuildReport[] {
+    const seconds = (Date.now() - run.started) / 1000;
+    return outcomes.map(({ plan, parity }) => ({
+      projection: plan.projection.name,
+      swapped: passing.some((pass) => pass.plan === plan),
+      position: encodePosition(targets.get(plan.shadowName)!),
+      eventsApplied: run.tally.applied,
+      seconds,
+      parity,
+    }));
   }
 
   /** Each live table against its shadow, the two scanned at once (the server has the cores). */
-  private async compare(
-    pairs: readonly { live: string; shadow: string }[],
-  ): Promise<TableParity[]> {
+  private async parity(pairs: readonly { live: string; shadow: string }[]): Promise<TableParity[]> {
     const parity: TableParity[] = [];
     for (const { live, shadow } of pairs) {
       const [liveFingerprint, shadowFingerprint] = await Promise.all([

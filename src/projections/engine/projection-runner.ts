@@ -20,6 +20,7 @@ import {
   createPipelinedPool,
   settleAll,
 } from '../../infrastructure/database/pipelined-connection.js';
+import { assertCommitted, rollback } from '../../infrastructure/database/transaction.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { PageReader } from './page-reader.js';
 import {
@@ -318,7 +319,7 @@ export class ProjectionRunner {
       event: decodeEvent(recorded),
       recorded,
     }));
-    await this.inTransaction(
+    await this.pipelinedBatchTransaction(
       slices,
       (client) =>
         // Each projection writes its own tables: on the pipelined connection their
@@ -353,7 +354,7 @@ export class ProjectionRunner {
     const attempts = this.options.retry.maxAttempts;
     const skip = this.options.onFailure === 'skip';
     const name = binding.checkpointName;
-    await this.inTransaction(
+    await this.pipelinedBatchTransaction(
       [{ binding, events: [event] }],
       (client) => this.parked.park(client, binding.projection.name, event, error, attempts),
       skip ? [{ projection: name, position: event.position, applied: 0 }] : [],
@@ -375,17 +376,18 @@ export class ProjectionRunner {
 
   /**
    * Runs `work` in a transaction that first proves the slices' checkpoints are where this
-   * runner left them, and then makes `moves`. On the pipelined connection, BEGIN goes out
-   * with the checkpoint locks, and the moves with COMMIT: four round trips for a batch
-   * whose views each read, then write.
+   * runner left them, and then makes `moves`. Not withTransaction: on the pipelined
+   * connection, BEGIN goes out with the checkpoint locks, and the moves with COMMIT, so
+   * a batch whose views each read, then write, costs four round trips.
    */
-  private async inTransaction(
+  private async pipelinedBatchTransaction(
     slices: readonly Slice[],
     work: (client: pg.PoolClient) => Promise<unknown>,
     moves: readonly CheckpointMove[],
   ): Promise<void> {
     if (!this.batches) throw new Error(`${this.name}: a batch outside a pass`);
     const client = await this.batches.connect();
+    let broken: Error | undefined;
     try {
       const live = slices.filter(({ binding }) => isLiveBinding(binding));
       const names = slices.map(({ binding }) => binding.checkpointName);
@@ -413,13 +415,12 @@ export class ProjectionRunner {
         moves.length > 0 ? this.checkpoints.advanceAll(client, moves) : undefined,
         client.query('COMMIT'),
       ]);
-      // A transaction that failed unseen answers COMMIT with ROLLBACK, not with an error.
-      if (committed.command !== 'COMMIT') throw new Error(`COMMIT answered ${committed.command}`);
+      assertCommitted(committed);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      broken = await rollback(client);
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { decodeEvent } from '../../events/event-codec.js';
 import { storedTypeNames } from '../../events/event-catalog.js';
+import { withTransaction } from '../../infrastructure/database/transaction.js';
 import {
   type EventStore,
   type LogFilter,
@@ -50,9 +51,7 @@ export async function bulkLoadShadows(
   },
 ): Promise<{ applied: number }> {
   const { upTo, batchSize, onProgress } = options;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query('SET LOCAL synchronous_commit = off');
     const loads = bindings.map((binding) => bulkLoadOf(binding.projection, binding.tables));
     const reader = new PageReader(store, batchSize, readFilter(bindings));
@@ -84,12 +83,6 @@ export async function bulkLoadShadows(
         })),
       );
     }
-    await client.query('COMMIT');
     return { applied };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { CheckpointProgress } from '../../infrastructure/event-store/checkpoint-progress.js';
 import {
   type Position,
   START,
@@ -82,10 +83,11 @@ function standing(
  * position answers stale at once: it will not move until an admin restarts it.
  *
  * Checkpoint changes bump one WakeSignal: a NOTIFY on `ledger_checkpoints` (one
- * dedicated LISTEN connection per process), `checkpointAdvanced` from an in-process
- * projector, the LISTEN connection opening or being lost, and a shared fallback tick
- * while anybody waits (a notification can be lost while the connection is down). Every
- * wake leads to at most one shared re-read of the checkpoint table, however many wait.
+ * dedicated LISTEN connection per process), an in-process projector's batch (heard on
+ * CheckpointProgress), the LISTEN connection opening or being lost, and a shared
+ * fallback tick while anybody waits (a notification can be lost while the connection is
+ * down). Every wake leads to at most one shared re-read of the checkpoint table, however
+ * many wait.
  *
  * Between wakes, reads need no round trip: while LISTEN is in effect, a snapshot whose
  * read started at the current generation still holds every checkpoint signalled so far
@@ -104,14 +106,17 @@ export class ConsistencyService implements OnModuleDestroy {
   private readonly maxSnapshotAgeMs: number;
   private readonly reads: CheckpointReads;
   private readonly listener: CheckpointListener;
+  private readonly unsubscribe: () => void;
 
   private waiters = 0;
   private fallbackTimer: NodeJS.Timeout | undefined;
 
+  /** Without `progress` (built by hand, in tests) only `checkpointAdvanced` wakes waiters in-process. */
   constructor(
     checkpoints: ProjectionStatusRepository,
     @Inject(DATABASE_POOL) pool: pg.Pool,
     @Optional() @Inject(CONSISTENCY_OPTIONS) options: ConsistencyOptions = {},
+    progress: CheckpointProgress = new CheckpointProgress(),
   ) {
     this.fallbackRecheckMs = options.fallbackRecheckMs ?? 500;
     this.maxSnapshotAgeMs = options.maxSnapshotAgeMs ?? 1_000;
@@ -126,9 +131,10 @@ export class ConsistencyService implements OnModuleDestroy {
       reconnectNow: () => this.waiters > 0,
       onChange: () => this.signal.wake(),
     });
+    this.unsubscribe = progress.subscribe((name) => this.checkpointAdvanced(name));
   }
 
-  /** Called by an in-process projector after it commits a batch: waiters look again now. */
+  /** An in-process projector committed a batch: waiters look again now. */
   checkpointAdvanced(_projection: string): void {
     // Any projection's advance wakes everyone: the re-read is shared, and filtering by
     // name would need waiters registered before their first read to be safe.
@@ -198,6 +204,7 @@ export class ConsistencyService implements OnModuleDestroy {
     this.closed = true;
     // Waiters see `closed` and answer with what they have.
     this.signal.wake();
+    this.unsubscribe();
     clearInterval(this.fallbackTimer);
     await this.listener.close();
   }
