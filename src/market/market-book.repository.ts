@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isConnectionFailure } from '../infrastructure/database/connection-errors.js';
+import { withTransaction } from '../infrastructure/database/transaction.js';
 import {
   type HeldInstrument,
   type InstrumentBook,
@@ -214,31 +215,16 @@ export class MarketBookRepository implements MarketBook {
   }
 
   withInstrument<T>(symbol: string, work: (held: HeldInstrument) => Promise<T>): Promise<T> {
-    return this.guard(async () => {
-      const client = await this.pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
+    return this.guard(() =>
+      withTransaction(this.pool, async (client) => {
         const { rows } = await client.query<InstrumentRow>(
           `SELECT ${INSTRUMENT_COLUMNS} FROM ledger_market_instruments i WHERE symbol = $1 FOR UPDATE`,
           [symbol],
         );
         if (rows[0] === undefined) throw new Error(`Instrument ${symbol} is not on the book`);
-        const result = await work(
-          new HeldInstrumentRows(client, instrumentOf(rows[0]), this.maxClosedOrders),
-        );
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw error;
-      } finally {
-        // A connection that could not even roll back is not given to anyone else.
-        client.release(broken);
-      }
-    });
+        return work(new HeldInstrumentRows(client, instrumentOf(rows[0]), this.maxClosedOrders));
+      }),
+    );
   }
 
   private async guard<T>(run: () => Promise<T>): Promise<T> {

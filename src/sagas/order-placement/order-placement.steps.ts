@@ -6,7 +6,7 @@ import {
   isTerminal,
   orderDecider,
 } from '../../domain/order.decider.js';
-import { type Decider } from '../../domain/rejection.js';
+import { type Decider, type Rejection } from '../../domain/rejection.js';
 import { type DomainEvent } from '../../events/event-catalog.js';
 import {
   type MarketCancelCause,
@@ -20,7 +20,7 @@ import {
   orderSagaStream,
   orderStream,
 } from '../../events/stream-names.js';
-import { type AggregateStore } from '../../commands/aggregate-store.js';
+import { type AggregateStore, type CommandOutcome } from '../../commands/aggregate-store.js';
 import { CommandRejectedError } from '../../commands/command-errors.js';
 import { type CommandContext } from '../../commands/command-context.js';
 import { deterministicUuid } from '../../commands/deterministic-id.js';
@@ -57,8 +57,8 @@ export interface StepOptions {
   readonly marketBuyCollarBps: number;
 }
 
-function rejectionReason(error: CommandRejectedError): string {
-  return `${error.rejection.code}: ${error.rejection.message}`;
+function rejectionReason(rejection: Rejection): string {
+  return `${rejection.code}: ${rejection.message}`;
 }
 
 /**
@@ -132,6 +132,16 @@ export class OrderPlacementSteps {
     return written.state;
   }
 
+  /** As `run`, for a command the domain may refuse: the refusal is an answer, not an error. */
+  private attempt<C, S, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<C, S, E>,
+    command: NoInfer<C>,
+    context: CommandContext,
+  ): Promise<CommandOutcome<S>> {
+    return this.aggregates.tryExecute(streamId, decider, () => command, context);
+  }
+
   /** Records on the saga's stream (once per step): the saga's state after it. */
   record(orderId: string, event: OrderSagaEvent, ...step: string[]): Promise<SagaState> {
     return this.run(
@@ -178,29 +188,27 @@ export class OrderPlacementSteps {
   async reserve(saga: SagaState): Promise<SagaState> {
     const { orderId } = saga;
     const context = this.context(orderId, 'reserve');
-    return this.refusable(saga, 'REJECTED', 'OrderSagaReserved', async () => {
-      if (saga.side === 'BUY') {
-        await this.run(
-          accountStream(saga.accountId),
-          accountDecider,
-          { type: 'ReserveCash', orderId, amountMinor: saga.reserveMinor },
-          context,
-        );
-      } else {
-        await this.run(
-          holdingStream(saga.accountId, saga.instrument),
-          holdingDecider,
-          { type: 'ReserveShares', orderId, quantity: saga.quantity },
-          context,
-        );
-      }
-    });
+    return this.refusable(saga, 'REJECTED', 'OrderSagaReserved', () =>
+      saga.side === 'BUY'
+        ? this.attempt(
+            accountStream(saga.accountId),
+            accountDecider,
+            { type: 'ReserveCash', orderId, amountMinor: saga.reserveMinor },
+            context,
+          )
+        : this.attempt(
+            holdingStream(saga.accountId, saga.instrument),
+            holdingDecider,
+            { type: 'ReserveShares', orderId, quantity: saga.quantity },
+            context,
+          ),
+    );
   }
 
   async chargeFee(saga: SagaState): Promise<SagaState> {
     const { orderId } = saga;
     return this.refusable(saga, 'REJECTED', 'OrderSagaFeeCharged', () =>
-      this.run(
+      this.attempt(
         accountStream(saga.accountId),
         accountDecider,
         {
@@ -219,14 +227,16 @@ export class OrderPlacementSteps {
     saga: SagaState,
     status: SagaEnding,
     done: 'OrderSagaReserved' | 'OrderSagaFeeCharged',
-    command: () => Promise<unknown>,
+    command: () => Promise<CommandOutcome<unknown>>,
   ): Promise<SagaState> {
     const { orderId } = saga;
-    try {
-      await command();
-    } catch (error) {
-      if (!(error instanceof CommandRejectedError)) throw error;
-      return this.end(orderId, { status, reason: rejectionReason(error), forced: false });
+    const outcome = await command();
+    if (outcome.outcome === 'rejected') {
+      return this.end(orderId, {
+        status,
+        reason: rejectionReason(outcome.rejection),
+        forced: false,
+      });
     }
     return this.record(orderId, { type: done, data: { orderId } });
   }
@@ -246,18 +256,16 @@ export class OrderPlacementSteps {
    */
   async submit(saga: SagaState, order: OrderState): Promise<SagaState> {
     const { orderId } = saga;
-    try {
-      await this.run(
-        orderStream(orderId),
-        orderDecider,
-        { type: 'AcceptOrder' },
-        this.context(orderId, 'accept'),
-      );
-    } catch (error) {
+    const accepted = await this.attempt(
+      orderStream(orderId),
+      orderDecider,
+      { type: 'AcceptOrder' },
+      this.context(orderId, 'accept'),
+    );
+    if (accepted.outcome === 'rejected') {
       // Cancelled (or otherwise ended) before it could be sent: the next action compensates.
-      if (error instanceof CommandRejectedError && error.rejection.code === 'ORDER_NOT_ACTIVE')
-        return saga;
-      throw error;
+      if (accepted.rejection.code === 'ORDER_NOT_ACTIVE') return saga;
+      throw new CommandRejectedError(accepted.rejection);
     }
     let outcome;
     try {
@@ -474,12 +482,9 @@ export class OrderPlacementSteps {
     command: AccountCommand,
     context: CommandContext,
   ): Promise<void> {
-    try {
-      await this.run(accountStream(accountId), accountDecider, command, context);
-    } catch (error) {
-      if (error instanceof CommandRejectedError && error.rejection.code === 'ACCOUNT_CLOSED')
-        return;
-      throw error;
+    const outcome = await this.attempt(accountStream(accountId), accountDecider, command, context);
+    if (outcome.outcome === 'rejected' && outcome.rejection.code !== 'ACCOUNT_CLOSED') {
+      throw new CommandRejectedError(outcome.rejection);
     }
   }
 }
