@@ -279,6 +279,32 @@ const parkedEvents: PagedQueryCase = {
   },
 };
 
+// Regression: two projections that parked the same event came back in either order.
+const parkedEventsOfEveryProjection: PagedQueryCase = {
+  name: 'parked events of every projection (log order, then projection)',
+  async seed({ pool }) {
+    // A listing of every projection reads the whole table: start it empty.
+    await pool.query('DELETE FROM ledger_projection_parked');
+    const rows = POSITIONS.flatMap((position) =>
+      ['b-projection', 'a-projection'].map((projection) => ({ projection, position })),
+    );
+    for (const row of scrambled(rows)) await insertParkedEvent(pool, row);
+    return POSITIONS.flatMap((position) =>
+      ['a-projection', 'b-projection'].map(
+        (projection) => `${positionKey(position)}/${projection}`,
+      ),
+    );
+  },
+  paging: {
+    kind: 'first-only',
+    maxFirst: MAX_PARKED_PAGE,
+    async list({ pool }, first) {
+      const parked = await new ParkedEventsRepository(pool).list(undefined, first);
+      return parked.map((event) => `${positionKey(event.position)}/${event.projection}`);
+    },
+  },
+};
+
 const parkedSagas: PagedQueryCase = {
   name: 'parked sagas (oldest parked first, then order id)',
   async seed({ pool }) {
@@ -307,6 +333,7 @@ const PAGED_QUERIES: readonly PagedQueryCase[] = [
   statements,
   ledgerEntries,
   parkedEvents,
+  parkedEventsOfEveryProjection,
   parkedSagas,
 ];
 

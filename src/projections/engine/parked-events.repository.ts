@@ -60,13 +60,13 @@ export class ParkedEventsRepository {
     );
   }
 
-  /** Parked and not yet replayed, oldest first. */
+  /** Parked and not yet replayed, oldest first (in log order; then by projection, for one order). */
   async list(projection?: string, limit = MAX_PARKED_PAGE): Promise<ParkedEvent[]> {
     const { rows } = await this.pool.query<ParkedRow>(
       `SELECT id, projection, commit_position, prepare_position, event_id, event_type, stream_id, error, attempts, parked_at
        FROM ledger_projection_parked
        WHERE replayed_at IS NULL AND ($1::text IS NULL OR projection = $1)
-       ORDER BY commit_position, prepare_position LIMIT $2`,
+       ORDER BY commit_position, prepare_position, projection LIMIT $2`,
       [projection ?? null, Math.min(Math.max(limit, 1), MAX_PARKED_PAGE)],
     );
     return rows.map((row) => ({
