@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { withServerClient } from '../test-kit/throwaway-database.js';
 
 /**
  * Emmett's driver (dumbo) re-registers the int8, json and jsonb parsers on the
@@ -18,51 +18,12 @@ const STOCK_TYPES: pg.CustomTypesConfig = {
     pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-export interface BenchDatabase {
-  readonly name: string;
-  readonly url: string;
-  drop(): Promise<void>;
-}
-
-async function withAdmin<T>(
-  serverUrl: string,
-  work: (client: pg.Client) => Promise<T>,
-): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl, types: STOCK_TYPES });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A new, empty database on the server; `label` only makes it recognisable in pg_stat_activity. */
-export async function createBenchDatabase(
-  serverUrl: string,
-  label: string,
-): Promise<BenchDatabase> {
-  const name = `ledger_bench_${label}_${randomBytes(4).toString('hex')}`;
-  await withAdmin(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    drop: async () => {
-      await withAdmin(serverUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-      );
-    },
-  };
-}
-
 /** Every system gets a pool of the same size, so no one wins by holding more connections. */
 export function createPool(url: string, size: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max: size, types: STOCK_TYPES });
-  // pool.end() resolves before its sockets are closed, so the DROP DATABASE ... WITH
-  // (FORCE) that follows can kill a backend under an idle client; unhandled, that
-  // 'error' would crash the process. A failure that matters shows on the query it hits.
+  // pool.end() resolves before its sockets are closed, so the DROP DATABASE that follows
+  // (forced when waiting did not do) can kill a backend under an idle client; unhandled,
+  // that 'error' would crash the process. A failure that matters shows on the query it hits.
   pool.on('error', () => undefined);
   return pool;
 }
@@ -83,7 +44,7 @@ const REPORTED_SETTINGS = [
 ];
 
 export async function readServerInfo(serverUrl: string): Promise<ServerInfo> {
-  return withAdmin(serverUrl, async (client) => {
+  return withServerClient(serverUrl, async (client) => {
     const version = (await client.query<{ version: string }>('SELECT version()')).rows[0]!.version;
     const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
       'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)',

@@ -20,7 +20,8 @@ export async function gitState(): Promise<{ commit: string; dirty: boolean } | n
   try {
     const run = promisify(execFile);
     const commit = (await run('git', ['rev-parse', 'HEAD'])).stdout.trim();
-    const status = (await run('git', ['status', '--porcelain', '--', 'src', 'bench'])).stdout;
+    const status = (await run('git', ['status', '--porcelain', '--', 'src', 'test-kit', 'bench']))
+      .stdout;
     return { commit, dirty: status.trim() !== '' };
   } catch {
     return null;

@@ -7,17 +7,15 @@
  * pays when another process wrote the stream, and what Emmett pays on every command.
  * `npm run bench`, `--help` for the knobs.
  */
-import { gitState, packageVersion, rotate, writeResults } from './bench-results.js';
-import os from 'node:os';
-import type pg from 'pg';
+import { rotate } from './bench-results.js';
 import { type BenchConfig, USAGE, readConfig } from './bench-config.js';
 import {
-  type BenchDatabase,
-  type ServerInfo,
-  createBenchDatabase,
-  createPool,
-  readServerInfo,
-} from './bench-database.js';
+  type BenchSession,
+  VerificationError,
+  exitWith,
+  log,
+  runSession,
+} from './bench-session.js';
 import { type AppendSystem, type CommandSystem } from './bench-systems.js';
 import { EmmettSystem } from './emmett-system.js';
 import { LedgerSystem } from './ledger-system.js';
@@ -39,8 +37,6 @@ interface RunRecord {
   readonly conflictsRetried: number;
 }
 
-class VerificationError extends Error {}
-
 function describe(measurement: Measurement, concurrency: number): string {
   switch (measurement) {
     case 'deposit-sequential':
@@ -50,10 +46,6 @@ function describe(measurement: Measurement, concurrency: number): string {
     case 'bare-append':
       return `Bare append, ${concurrency} concurrent`;
   }
-}
-
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
 }
 
 class Bench {
@@ -202,253 +194,211 @@ function details(bench: Bench, measurement: Measurement, system: string): string
   );
 }
 
+interface Systems {
+  readonly ours: LedgerSystem;
+  readonly uncached: LedgerSystem | undefined;
+  readonly emmett: EmmettSystem;
+  readonly raw: RawInsertSystem;
+  readonly ids: readonly string[];
+  readonly commandSystems: readonly { system: CommandSystem; tally: DepositTally }[];
+  readonly appendSystems: readonly { system: AppendSystem; written: { rows: number } }[];
+}
+
+/** Each system in a database of its own, its accounts opened and warmed up (untimed). */
+async function setUp(session: BenchSession, config: BenchConfig): Promise<Systems> {
+  const database = async (label: string) => {
+    const db = await session.database(label);
+    return { db, pool: session.pool(db.url, config.poolSize) };
+  };
+  const oursDb = await database('ours');
+  const uncachedDb = config.skipUncached ? undefined : await database('ours_uncached');
+  const emmettDb = await database('emmett');
+  const rawDb = await database('raw');
+  // Each system in its own database: two of ours sharing one would keep invalidating
+  // each other's stream cache.
+  const ours = new LedgerSystem(oursDb.pool, { label: 'ours' });
+  session.defer(() => ours.close());
+  const uncached =
+    uncachedDb && new LedgerSystem(uncachedDb.pool, { label: 'ours-uncached', streamCacheSize: 0 });
+  if (uncached) session.defer(() => uncached.close());
+  const emmett = new EmmettSystem(emmettDb.db.url, emmettDb.pool);
+  session.defer(() => emmett.close());
+  const raw = new RawInsertSystem(rawDb.pool);
+
+  log('\nSetup (not timed)');
+  const ids = accountIds(config.accounts);
+  const commandSystems = [ours, ...(uncached ? [uncached] : []), emmett].map((system) => ({
+    system,
+    tally: new DepositTally(ids),
+  }));
+  for (const { system, tally } of commandSystems) await warmUp(system, tally, ids, config);
+  await raw.createTable();
+  const appendSystems: { system: AppendSystem; written: { rows: number } }[] = [
+    { system: ours, written: { rows: 0 } },
+    { system: raw, written: { rows: 0 } },
+    ...(config.skipEmmettBare ? [] : [{ system: emmett, written: { rows: 0 } }]),
+  ];
+  return { ours, uncached, emmett, raw, ids, commandSystems, appendSystems };
+}
+
+/** Opens the accounts, then warms the JIT and the pool on the real path before anything counts. */
+async function warmUp(
+  system: CommandSystem,
+  tally: DepositTally,
+  ids: readonly string[],
+  config: BenchConfig,
+): Promise<void> {
+  const started = Date.now();
+  await system.openAccounts(ids, config.concurrency);
+  const deposits = planDeposits(
+    seededRandom(config.seed + 1),
+    Math.min(1_000, config.accounts * 2),
+    config.accounts,
+    'warm-up',
+  );
+  const result = await runLoad(deposits.length, config.concurrency, (index) => {
+    const deposit = deposits[index]!;
+    return system.deposit(ids[deposit.accountIndex]!, deposit);
+  });
+  tally.record(deposits);
+  const problems = tally.compare(await system.depositTotals());
+  if (result.failures > 0 || problems.length > 0) {
+    throw new VerificationError(
+      `${system.label} warm-up broken: ${result.firstFailure ?? ''} ${problems.join('; ')}`,
+    );
+  }
+  log(
+    `  ${system.label}: ${ids.length} accounts opened, ${deposits.length} warm-up deposits, ${((Date.now() - started) / 1_000).toFixed(1)} s`,
+  );
+}
+
+/** The timed runs, each system's turn rotated from run to run. */
+async function measure(bench: Bench, systems: Systems, config: BenchConfig): Promise<void> {
+  const random = seededRandom(config.seed);
+  for (let run = 1; run <= config.runs; run++) {
+    log(`\nRun ${run} of ${config.runs}`);
+    const order = rotate(systems.commandSystems, run - 1);
+    const plan = (count: number, label: string): Deposit[] =>
+      planDeposits(random, count, config.accounts, `r${run}-${label}`);
+    const sequential = plan(config.sequentialCommands, 'seq');
+    await bench.commandPhase('deposit-sequential', run, order, systems.ids, sequential, 1);
+    const concurrent = plan(config.concurrentCommands, 'conc');
+    await bench.commandPhase(
+      'deposit-concurrent',
+      run,
+      order,
+      systems.ids,
+      concurrent,
+      config.concurrency,
+    );
+    const bare = plan(config.bareAppends, 'bare');
+    await bench.appendPhase(run, rotate(systems.appendSystems, run - 1), bare);
+  }
+}
+
+function comparisons(bench: Bench, systems: Systems, config: BenchConfig): Comparison[] {
+  const { ours, uncached, emmett, raw } = systems;
+  const oursVariants = [ours, ...(uncached ? [uncached] : [])];
+  return [
+    ...(['deposit-sequential', 'deposit-concurrent'] as const).flatMap((m) =>
+      oursVariants.map((variant) =>
+        compare(
+          bench,
+          m,
+          describe(m, m === 'deposit-sequential' ? 1 : config.concurrency),
+          variant.label,
+          emmett.label,
+        ),
+      ),
+    ),
+    ...[ours, ...(config.skipEmmettBare ? [] : [emmett])].map((system) =>
+      compare(
+        bench,
+        'bare-append',
+        describe('bare-append', config.concurrency),
+        system.label,
+        raw.label,
+      ),
+    ),
+  ];
+}
+
+/** Prints the tables; answers the bench's own part of the results. */
+function report(bench: Bench, systems: Systems, config: BenchConfig): Record<string, unknown> {
+  const compared = comparisons(bench, systems, config);
+  log(
+    `\nResults: ${config.runs} run(s) each, median (min – max); ratio = median / median [paired per-run ratios: median (min – max)]`,
+  );
+  log(
+    renderTable(
+      ['Measurement', 'Subject', 'Baseline', 'Ratio'],
+      compared.map((c) => [
+        c.label,
+        `${c.numerator}: ${formatSpread(c.numeratorRate)}`,
+        `${c.denominator}: ${formatSpread(c.denominatorRate)}`,
+        `${formatRatio(c.ratioOfMedians)} [${formatSpread(c.pairedRatios, formatRatio)}]`,
+      ]),
+    ),
+  );
+  log('\nMedians over runs: latency p50 / p99, Node CPU per operation; conflicts retried in total');
+  const { ours, uncached, emmett, raw } = systems;
+  const columns = [ours, ...(uncached ? [uncached] : []), emmett, raw];
+  log(
+    renderTable(
+      ['Measurement', ...columns.map((system) => system.label)],
+      (['deposit-sequential', 'deposit-concurrent', 'bare-append'] as const).map((m) => [
+        describe(m, m === 'deposit-sequential' ? 1 : config.concurrency),
+        ...columns.map((system) =>
+          bench.rates(m, system.label).length > 0 ? details(bench, m, system.label) : '–',
+        ),
+      ]),
+    ),
+  );
+  return {
+    systems: {
+      ours: 'AggregateStore (default options: stream cache on) over PostgresEventStore',
+      ...(uncached
+        ? { 'ours-uncached': 'the same with streamCacheSize 0: every command reads first' }
+        : {}),
+      Emmett: 'CommandHandler over getPostgreSQLEventStore, conflict retry as ours',
+      'raw INSERT': 'single-row autocommit INSERT into bench_raw (bigserial key)',
+    },
+    summary: compared.map((c) => ({
+      measurement: c.measurement,
+      label: c.label,
+      [c.numerator]: c.numeratorRate,
+      [c.denominator]: c.denominatorRate,
+      ratio: {
+        of: `${c.numerator}/${c.denominator}`,
+        ratioOfMedians: c.ratioOfMedians,
+        pairedRatios: c.pairedRatios,
+      },
+    })),
+    runs: bench.records,
+  };
+}
+
 async function main(): Promise<number> {
   const config = readConfig(process.argv.slice(2), process.env);
   if (!config) {
     log(USAGE);
     return 0;
   }
-  const startedAt = new Date();
-  const loadAverageAtStart = os.loadavg();
-  const server: ServerInfo = await readServerInfo(config.serverUrl);
-  const cpus = os.cpus();
-  log(
-    `Command throughput bench${config.quick ? ' (QUICK MODE: smoke run, numbers mean nothing)' : ''}\n` +
-      `  ${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
-      `node ${process.version}\n  ${server.version}\n` +
-      `  ${config.accounts} accounts; per run ${config.sequentialCommands} sequential + ` +
-      `${config.concurrentCommands} concurrent deposits, ${config.bareAppends} bare appends; ` +
-      `${config.runs} runs; ${config.concurrency} workers on pools of ${config.poolSize}`,
-  );
-
-  const databases: BenchDatabase[] = [];
-  const pools: pg.Pool[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  const database = async (label: string): Promise<{ db: BenchDatabase; pool: pg.Pool }> => {
-    const db = await createBenchDatabase(config.serverUrl, label);
-    databases.push(db);
-    const pool = createPool(db.url, config.poolSize);
-    pools.push(pool);
-    return { db, pool };
-  };
-
-  const bench = new Bench(config);
-  try {
-    const oursDb = await database('ours');
-    const uncachedDb = config.skipUncached ? undefined : await database('ours_uncached');
-    const emmettDb = await database('emmett');
-    const rawDb = await database('raw');
-    // Each system in its own database: two of ours sharing one would keep invalidating
-    // each other's stream cache.
-    const ours = new LedgerSystem(oursDb.pool, { label: 'ours' });
-    closers.push(() => ours.close());
-    const uncached =
-      uncachedDb &&
-      new LedgerSystem(uncachedDb.pool, { label: 'ours-uncached', streamCacheSize: 0 });
-    if (uncached) closers.push(() => uncached.close());
-    const emmett = new EmmettSystem(emmettDb.db.url, emmettDb.pool);
-    closers.push(() => emmett.close());
-    const raw = new RawInsertSystem(rawDb.pool);
-
-    log('\nSetup (not timed)');
-    const ids = accountIds(config.accounts);
-    const commandSystems: { system: CommandSystem; tally: DepositTally }[] = [
-      { system: ours, tally: new DepositTally(ids) },
-      ...(uncached ? [{ system: uncached, tally: new DepositTally(ids) }] : []),
-      { system: emmett, tally: new DepositTally(ids) },
-    ];
-    for (const { system, tally } of commandSystems) {
-      const started = Date.now();
-      await system.openAccounts(ids, config.concurrency);
-      // Warm the JIT and the pool on the real path before anything counts.
-      const warmUp = planDeposits(
-        seededRandom(config.seed + 1),
-        Math.min(1_000, config.accounts * 2),
-        config.accounts,
-        'warm-up',
-      );
-      const result = await runLoad(warmUp.length, config.concurrency, (index) => {
-        const deposit = warmUp[index]!;
-        return system.deposit(ids[deposit.accountIndex]!, deposit);
-      });
-      tally.record(warmUp);
-      const problems = tally.compare(await system.depositTotals());
-      if (result.failures > 0 || problems.length > 0) {
-        throw new VerificationError(
-          `${system.label} warm-up broken: ${result.firstFailure ?? ''} ${problems.join('; ')}`,
-        );
-      }
-      log(
-        `  ${system.label}: ${ids.length} accounts opened, ${warmUp.length} warm-up deposits, ${((Date.now() - started) / 1_000).toFixed(1)} s`,
-      );
-    }
-    await raw.createTable();
-
-    const appendSystems: { system: AppendSystem; written: { rows: number } }[] = [
-      { system: ours, written: { rows: 0 } },
-      { system: raw, written: { rows: 0 } },
-      ...(config.skipEmmettBare ? [] : [{ system: emmett, written: { rows: 0 } }]),
-    ];
-
-    const random = seededRandom(config.seed);
-    for (let run = 1; run <= config.runs; run++) {
-      log(`\nRun ${run} of ${config.runs}`);
-      const order = rotate(commandSystems, run - 1);
-      const sequential = planDeposits(
-        random,
-        config.sequentialCommands,
-        config.accounts,
-        `r${run}-seq`,
-      );
-      await bench.commandPhase('deposit-sequential', run, order, ids, sequential, 1);
-      const concurrent = planDeposits(
-        random,
-        config.concurrentCommands,
-        config.accounts,
-        `r${run}-conc`,
-      );
-      await bench.commandPhase(
-        'deposit-concurrent',
-        run,
-        order,
-        ids,
-        concurrent,
-        config.concurrency,
-      );
-      const bare = planDeposits(random, config.bareAppends, config.accounts, `r${run}-bare`);
-      await bench.appendPhase(run, rotate(appendSystems, run - 1), bare);
-    }
-
-    const oursVariants = [ours, ...(uncached ? [uncached] : [])];
-    const comparisons: Comparison[] = [
-      ...(['deposit-sequential', 'deposit-concurrent'] as const).flatMap((m) =>
-        oursVariants.map((variant) =>
-          compare(
-            bench,
-            m,
-            describe(m, m === 'deposit-sequential' ? 1 : config.concurrency),
-            variant.label,
-            emmett.label,
-          ),
-        ),
-      ),
-      ...[ours, ...(config.skipEmmettBare ? [] : [emmett])].map((system) =>
-        compare(
-          bench,
-          'bare-append',
-          describe('bare-append', config.concurrency),
-          system.label,
-          raw.label,
-        ),
-      ),
-    ];
-
-    log(
-      `\nResults: ${config.runs} run(s) each, median (min – max); ratio = median / median [paired per-run ratios: median (min – max)]`,
-    );
-    log(
-      renderTable(
-        ['Measurement', 'Subject', 'Baseline', 'Ratio'],
-        comparisons.map((c) => [
-          c.label,
-          `${c.numerator}: ${formatSpread(c.numeratorRate)}`,
-          `${c.denominator}: ${formatSpread(c.denominatorRate)}`,
-          `${formatRatio(c.ratioOfMedians)} [${formatSpread(c.pairedRatios, formatRatio)}]`,
-        ]),
-      ),
-    );
-    log(
-      '\nMedians over runs: latency p50 / p99, Node CPU per operation; conflicts retried in total',
-    );
-    const columns = [...oursVariants, emmett, raw];
-    log(
-      renderTable(
-        ['Measurement', ...columns.map((system) => system.label)],
-        (['deposit-sequential', 'deposit-concurrent', 'bare-append'] as const).map((m) => [
-          describe(m, m === 'deposit-sequential' ? 1 : config.concurrency),
-          ...columns.map((system) =>
-            bench.rates(m, system.label).length > 0 ? details(bench, m, system.label) : '–',
-          ),
-        ]),
-      ),
-    );
-
-    const results = {
-      benchmark: 'command-throughput',
-      timestamp: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      commandLine: {
-        argv: process.argv,
-        execArgv: process.execArgv,
-        npmScript: process.env['npm_lifecycle_script'] ?? null,
-        cwd: process.cwd(),
-      },
-      machine: {
-        cpuModel: cpus[0]?.model ?? 'unknown',
-        cpuCount: cpus.length,
-        totalMemoryBytes: os.totalmem(),
-        platform: `${os.type()} ${os.release()} ${os.arch()}`,
-        node: process.version,
-        loadAverageAtStart,
-        loadAverageAtEnd: os.loadavg(),
-      },
-      postgres: server,
-      git: await gitState(),
-      versions: {
-        emmett: await packageVersion('@event-driven-io/emmett'),
-        emmettPostgresql: await packageVersion('@event-driven-io/emmett-postgresql'),
-        pg: await packageVersion('pg'),
-      },
-      systems: {
-        ours: 'AggregateStore (default options: stream cache on) over PostgresEventStore',
-        ...(uncached
-          ? { 'ours-uncached': 'the same with streamCacheSize 0: every command reads first' }
-          : {}),
-        Emmett: 'CommandHandler over getPostgreSQLEventStore, conflict retry as ours',
-        'raw INSERT': 'single-row autocommit INSERT into bench_raw (bigserial key)',
-      },
-      config: { ...config, serverUrl: config.serverUrl.replace(/\/\/[^@/]*@/, '//<user>@') },
-      summary: comparisons.map((c) => ({
-        measurement: c.measurement,
-        label: c.label,
-        [c.numerator]: c.numeratorRate,
-        [c.denominator]: c.denominatorRate,
-        ratio: {
-          of: `${c.numerator}/${c.denominator}`,
-          ratioOfMedians: c.ratioOfMedians,
-          pairedRatios: c.pairedRatios,
-        },
-      })),
-      runs: bench.records,
-    };
-    await writeResults(config.outFile, results);
-    log(`\nWrote ${config.outFile}`);
-    return 0;
-  } catch (error) {
-    if (error instanceof VerificationError) {
-      process.stderr.write(`\nVERIFICATION FAILED, no results written:\n${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    for (const close of closers) await close().catch(() => undefined);
-    for (const pool of pools) await pool.end().catch(() => undefined);
-    if (config.keepDatabases) {
-      log(`Kept databases: ${databases.map((db) => db.name).join(', ')}`);
-    } else {
-      for (const db of databases) await db.drop();
-    }
-  }
+  return runSession({
+    name: 'command-throughput',
+    title: 'Command throughput bench',
+    config,
+    describe: (c) =>
+      `${c.accounts} accounts; per run ${c.sequentialCommands} sequential + ` +
+      `${c.concurrentCommands} concurrent deposits, ${c.bareAppends} bare appends; ` +
+      `${c.runs} runs; ${c.concurrency} workers on pools of ${c.poolSize}`,
+    run: async (session) => {
+      const systems = await setUp(session, config);
+      const bench = new Bench(config);
+      await measure(bench, systems, config);
+      return report(bench, systems, config);
+    },
+  });
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  },
-);
+exitWith(main);

@@ -18,12 +18,12 @@ import { ACCOUNT_STREAM_PREFIX, accountStream } from '../src/events/stream-names
 import {
   type AppendSystem,
   type CommandSystem,
+  bareAppendProblems,
   bareStreamId,
   totalsFromRows,
-  bareAppendProblems,
 } from './bench-systems.js';
 import { runLoad } from './load-runner.js';
-import { type AccountTotal, type Deposit } from './workload.js';
+import { type AccountTotal, type Deposit, benchCommandIds } from './workload.js';
 
 /**
  * The account written the way Emmett's guides write it: plain command and event types,
@@ -111,14 +111,7 @@ function decide(command: AccountCommand, state: Account): AccountEvent {
 }
 
 function commandMetadata(): CommandMetadata {
-  const commandId = randomUUID();
-  return {
-    commandId,
-    correlationId: commandId,
-    causationId: commandId,
-    userId: 'bench',
-    occurredAt: new Date().toISOString(),
-  };
+  return { ...benchCommandIds(), occurredAt: new Date().toISOString() };
 }
 
 export class EmmettSystem implements CommandSystem, AppendSystem {

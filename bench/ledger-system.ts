@@ -16,22 +16,15 @@ import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/p
 import {
   type AppendSystem,
   type CommandSystem,
+  bareAppendProblems,
   bareStreamId,
   totalsFromRows,
-  bareAppendProblems,
 } from './bench-systems.js';
 import { runLoad } from './load-runner.js';
-import { type AccountTotal, type Deposit } from './workload.js';
+import { type AccountTotal, type Deposit, benchCommandIds } from './workload.js';
 
 function freshContext(): CommandContext {
-  const commandId = randomUUID();
-  return {
-    commandId,
-    correlationId: commandId,
-    causationId: commandId,
-    userId: 'bench',
-    now: new Date().toISOString(),
-  };
+  return { ...benchCommandIds(), now: new Date().toISOString() };
 }
 
 /**

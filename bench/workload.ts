@@ -6,6 +6,20 @@ export interface Deposit {
   readonly reference: string;
 }
 
+/**
+ * Who sends a bench command: a fresh command id, which also starts its correlation and
+ * causation. Ours and Emmett's commands carry the same ids, so both write as much JSON.
+ */
+export function benchCommandIds(): {
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly userId: string;
+} {
+  const commandId = randomUUID();
+  return { commandId, correlationId: commandId, causationId: commandId, userId: 'bench' };
+}
+
 export function accountIds(count: number): string[] {
   return Array.from({ length: count }, () => randomUUID());
 }

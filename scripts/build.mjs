@@ -1,4 +1,4 @@
-// Builds dist/ from src/ and bench/ with tsc, from a clean folder.
+// Builds dist/ from src/, test-kit/ and bench/ with tsc, from a clean folder.
 // `--if-stale`: only when a source or a tsconfig is newer than the last build
 // (or a file was added or removed), so `npm start` starts in seconds on an unchanged tree.
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const ROOT = join(import.meta.dirname, '..');
 const OUT_DIR = join(ROOT, 'dist');
 const STAMP = join(OUT_DIR, '.build-stamp');
-const INPUTS = ['src', 'bench', 'tsconfig.json', 'tsconfig.build.json'];
+const INPUTS = ['src', 'test-kit', 'bench', 'tsconfig.json', 'tsconfig.build.json'];
 
 /** Newest change time under a path; a folder's own time moves when an entry is added or removed. */
 function newestMtimeMs(path) {

@@ -13,7 +13,8 @@ import Fastify from 'fastify';
 import { toAccountType } from '../../src/queries/accounts/account.type.js';
 import { AccountsRepository } from '../../src/queries/repositories/accounts.repository.js';
 import { formatRate, formatRatio, formatSpread, renderTable, spread } from '../stats.js';
-import { VerificationError, formatMs, log, runBench } from './harness.js';
+import { VerificationError, log } from '../bench-session.js';
+import { formatMs, runBench } from './harness.js';
 import { rotate } from '../bench-results.js';
 import { ACCOUNT, DEPOSIT, LedgerApp, decimalAmount } from './ledger-app.js';
 

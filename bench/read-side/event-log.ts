@@ -2,7 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { encodeEvent } from '../../src/events/event-codec.js';
 import { type EventMetadata, toJson } from '../../src/events/event-metadata.js';
-import { type HistoryGenerator, type HistoryTally } from './event-history.js';
+import {
+  type HistoryGenerator,
+  type HistoryTally,
+} from '../../test-kit/trading-history.generator.js';
 import { chunked, copyFrom, copyText } from '../../src/infrastructure/database/copy-from-stdin.js';
 
 /**

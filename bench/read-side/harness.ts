@@ -1,37 +1,11 @@
-import { gitState, packageVersion, writeResults } from '../bench-results.js';
-import os from 'node:os';
 import type pg from 'pg';
-import {
-  type BenchDatabase,
-  type ServerInfo,
-  createBenchDatabase,
-  createPool,
-  readServerInfo,
-} from '../bench-database.js';
+import { type BenchSession, exitWith, runSession } from '../bench-session.js';
 import { type BenchOptions, type OptionSpec, readOptions, usage } from './options.js';
 
-/**
- * What every read-side bench shares around its measurements: options, the machine and
- * server header, databases and pools that are always cleaned up, and the result JSON
- * (machine, PostgreSQL version and settings, command line, git state, raw runs, medians).
- */
+/** What every read-side bench shares around its measurements: its options, then the session. */
 
-/** A run whose figures cannot be trusted (lost events, wrong views): no results are written. */
-export class VerificationError extends Error {}
-
-export function log(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-export interface BenchContext<S extends OptionSpec> {
+export interface BenchContext<S extends OptionSpec> extends BenchSession {
   readonly options: BenchOptions<S>;
-  readonly server: ServerInfo;
-  /** A fresh database on the server, dropped at the end (unless --keep-databases). */
-  database(label: string): Promise<BenchDatabase>;
-  /** A pool with pg's stock parsers (see bench-database.ts), ended at the end. */
-  pool(url: string, size: number): pg.Pool;
-  /** Cleanup run at the end, last registered first, before pools end and databases drop. */
-  defer(close: () => Promise<unknown>): void;
 }
 
 export interface BenchDefinition<S extends OptionSpec> {
@@ -48,17 +22,6 @@ export interface BenchDefinition<S extends OptionSpec> {
   run(context: BenchContext<S>): Promise<Record<string, unknown>>;
 }
 
-function machine(): Record<string, unknown> {
-  const cpus = os.cpus();
-  return {
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    cpuCount: cpus.length,
-    totalMemoryBytes: os.totalmem(),
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
-  };
-}
-
 async function execute<S extends OptionSpec>(definition: BenchDefinition<S>): Promise<number> {
   const options = readOptions(
     definition.name,
@@ -67,98 +30,23 @@ async function execute<S extends OptionSpec>(definition: BenchDefinition<S>): Pr
     process.env,
   );
   if (!options) {
-    log(usage(definition.script, definition.summary, definition.options, definition.name));
+    process.stdout.write(
+      `${usage(definition.script, definition.summary, definition.options, definition.name)}\n`,
+    );
     return 0;
   }
-  const startedAt = new Date();
-  const loadAverageAtStart = os.loadavg();
-  const server = await readServerInfo(options.serverUrl);
-  const cpus = os.cpus();
-  log(
-    `${definition.title}${options.quick ? ' (QUICK MODE: smoke run, numbers mean nothing)' : ''}\n` +
-      `  ${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
-      `node ${process.version}, load ${loadAverageAtStart.map((l) => l.toFixed(1)).join(' ')}\n` +
-      `  ${server.version}\n  ${definition.describe(options)}`,
-  );
-
-  const databases: BenchDatabase[] = [];
-  const pools: pg.Pool[] = [];
-  const closers: (() => Promise<unknown>)[] = [];
-  const context: BenchContext<S> = {
-    options,
-    server,
-    database: async (label) => {
-      const db = await createBenchDatabase(options.serverUrl, label);
-      databases.push(db);
-      return db;
-    },
-    pool: (url, size) => {
-      const pool = createPool(url, size);
-      pools.push(pool);
-      return pool;
-    },
-    defer: (close) => {
-      closers.push(close);
-    },
-  };
-  try {
-    const results = await definition.run(context);
-    await writeResults(options.outFile, {
-      benchmark: definition.name,
-      quick: options.quick,
-      timestamp: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      commandLine: {
-        argv: process.argv,
-        execArgv: process.execArgv,
-        npmScript: process.env['npm_lifecycle_script'] ?? null,
-        cwd: process.cwd(),
-      },
-      machine: { ...machine(), loadAverageAtStart, loadAverageAtEnd: os.loadavg() },
-      postgres: server,
-      git: await gitState(),
-      versions: {
-        node: process.version,
-        pg: await packageVersion('pg'),
-        emmett: await packageVersion('@event-driven-io/emmett'),
-        emmettPostgresql: await packageVersion('@event-driven-io/emmett-postgresql'),
-        autocannon: await packageVersion('autocannon'),
-      },
-      config: { ...options, serverUrl: options.serverUrl.replace(/\/\/[^@/]*@/, '//<user>@') },
-      ...results,
-    });
-    log(`\nWrote ${options.outFile}`);
-    return 0;
-  } catch (error) {
-    if (error instanceof VerificationError) {
-      process.stderr.write(`\nVERIFICATION FAILED, no results written:\n${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-    for (const pool of pools) await pool.end().catch(() => undefined);
-    if (options.keepDatabases) {
-      if (databases.length > 0) log(`Kept databases: ${databases.map((db) => db.name).join(', ')}`);
-    } else {
-      for (const db of databases) await db.drop().catch(() => undefined);
-    }
-  }
+  return runSession({
+    name: definition.name,
+    title: definition.title,
+    config: options,
+    describe: definition.describe,
+    run: (session) => definition.run({ ...session, options }),
+  });
 }
 
 /** The bench's entry point: runs it and sets the exit code (1 on a failed verification or error). */
 export function runBench<S extends OptionSpec>(definition: BenchDefinition<S>): void {
-  execute(definition).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
+  exitWith(() => execute(definition));
 }
 
 export interface LatencySummary {

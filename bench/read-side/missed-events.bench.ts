@@ -22,7 +22,8 @@ import { type RecordedEvent } from '../../src/infrastructure/event-store/event-s
 import { START, comparePositions } from '../../src/infrastructure/event-store/position.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { formatRate, renderTable, spread } from '../stats.js';
-import { type BenchContext, VerificationError, log, runBench } from './harness.js';
+import { VerificationError, log } from '../bench-session.js';
+import { type BenchContext, runBench } from './harness.js';
 
 const OPTIONS = {
   writers: { kind: 'int', description: 'concurrent writers', full: 16, quick: 16 },

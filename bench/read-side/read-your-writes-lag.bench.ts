@@ -27,14 +27,8 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { type Position, comparePositions } from '../../src/infrastructure/event-store/position.js';
 import { seededRandom } from '../../src/infrastructure/seeded-random.js';
-import {
-  type LatencySummary,
-  VerificationError,
-  formatMs,
-  log,
-  runBench,
-  summarizeLatencies,
-} from './harness.js';
+import { VerificationError, log } from '../bench-session.js';
+import { type LatencySummary, formatMs, runBench, summarizeLatencies } from './harness.js';
 import {
   ACCOUNT,
   type AccountData,

@@ -35,7 +35,11 @@ import {
 } from '../stats.js';
 import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { EmmettAccountsView } from './emmett-accounts-view.js';
-import { HistoryGenerator, type HistoryTally, defaultHistoryOptions } from './event-history.js';
+import {
+  HistoryGenerator,
+  type HistoryTally,
+  defaultHistoryOptions,
+} from '../../test-kit/trading-history.generator.js';
 import {
   type CeilingMethod,
   type CeilingRow,
@@ -43,7 +47,8 @@ import {
   loadHistory,
   measureCeiling,
 } from './event-log.js';
-import { VerificationError, log, runBench, settle } from './harness.js';
+import { VerificationError, log } from '../bench-session.js';
+import { runBench, settle } from './harness.js';
 import { rotate } from '../bench-results.js';
 
 const BATCH_SIZES = [1_000, 5_000] as const;

@@ -1,38 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { accountsProjection } from '../../src/projections/views/accounts.projection.js';
 import {
-  TestLog,
   accountEvents as account,
   holdingEvents as holding,
   orderEvents as order,
 } from './projected-events.js';
-import {
-  applyBatches,
-  liveTables,
-  openProjectionDatabase,
-  type ProjectionDatabase,
-  selectAll,
-  shadowTables,
-  truncate,
-} from './projection-database.js';
+import { useProjectionDatabase } from './projection-database.fixture.js';
+import { applyBatches, selectAll, shadowTables } from './projection-tables.js';
 
 describe('accounts projection', () => {
-  let db: ProjectionDatabase;
-  let log: TestLog;
+  const db = useProjectionDatabase({ emptied: [accountsProjection] });
+  const { log } = db;
   const accountId = randomUUID();
   const orderId = randomUUID();
-
-  beforeAll(async () => {
-    db = await openProjectionDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await truncate(db.pool, liveTables(accountsProjection));
-    log = new TestLog();
-  });
 
   const accounts = () => selectAll(db.pool, 'view_accounts');
   /** The statement of the account: what each line says, and the balance after it. */

@@ -1,32 +1,31 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/infrastructure/database/create-pool.js';
-import { migrate } from '../../src/infrastructure/database/migrator.js';
-import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
-import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
+import { type EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import {
   type Position,
   comparePositions,
   encodePosition,
 } from '../../src/infrastructure/event-store/position.js';
-import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
-import { ParkedEventsRepository } from '../../src/projections/engine/parked-events.repository.js';
 import { type ProjectedEvent, type TableNames } from '../../src/projections/engine/projection.js';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_RETRY,
-  ProjectionRunner,
 } from '../../src/projections/engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { type CheckpointRow, digest, positionOf, rowsMissing } from './view-digests.js';
-import { generateHistory } from './generated-history.js';
 import { seededRandom } from '../../src/infrastructure/seeded-random.js';
-import { liveTables, shadowTables } from './projection-database.js';
 import { testSeed } from '../support/test-seed.js';
+import { appendRecorded, generateHistory } from './projected-events.js';
+import { useProjectionDatabase } from './projection-database.fixture.js';
+import {
+  type CheckpointRow,
+  checkpointRows,
+  compareTables,
+  liveTables,
+  positionOf,
+  shadowTables,
+} from './projection-tables.js';
 
 /**
  * The view projectors, in a process of their own, SIGKILLed at random points while they
@@ -41,7 +40,7 @@ const SEED = testSeed('crash-recovery');
 
 const LOG_EVENTS = 50_000;
 /** Each generated segment is a trading history of its own accounts (about 2,000 events). */
-const SEGMENT_MIN_EVENTS = 1_000;
+const SEGMENT_MIN_EVENTS = 1_500;
 /** Appends take each stream's events within a window of the log as one multi-event append. */
 const APPEND_WINDOW = 5_000;
 const APPEND_CONCURRENCY = 8;
@@ -78,7 +77,7 @@ function realisticLog(random: () => number, count: number): ProjectedEvent[] {
 }
 
 /** Appends the log, per window each stream's events in one append, streams concurrently. */
-async function appendLog(store: PostgresEventStore, log: readonly ProjectedEvent[]) {
+async function appendLog(store: EventStore, log: readonly ProjectedEvent[]) {
   let appends = 0;
   for (let start = 0; start < log.length; start += APPEND_WINDOW) {
     const byStream = new Map<string, ProjectedEvent[]>();
@@ -90,17 +89,7 @@ async function appendLog(store: PostgresEventStore, log: readonly ProjectedEvent
     await Promise.all(
       Array.from({ length: APPEND_CONCURRENCY }, async () => {
         for (let events = queue.shift(); events; events = queue.shift()) {
-          const { streamId, revision } = events[0]!.recorded;
-          await store.appendToStream(
-            streamId,
-            events.map(({ recorded }) => ({
-              id: recorded.id,
-              type: recorded.type,
-              data: recorded.data,
-              metadata: recorded.metadata,
-            })),
-            { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
-          );
+          await appendRecorded(store, events);
           appends++;
         }
       }),
@@ -175,24 +164,18 @@ function killPlan(random: () => number): { kills: KillStep[]; finalBatchSize: nu
 }
 
 describe('view projectors killed at random points while catching up', () => {
-  let database: TestDatabase;
-  let pool: pg.Pool;
-  let store: PostgresEventStore;
+  const db = useProjectionDatabase({ poolSize: 12 });
   let head: Position;
   const projectors: Projector[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = createPool({ connectionString: database.url, max: 12 });
-    await migrate(pool, MIGRATIONS);
-    store = new PostgresEventStore(pool);
     const started = Date.now();
     const log = realisticLog(seededRandom(SEED), LOG_EVENTS);
     const generated = Date.now();
-    const appends = await appendLog(store, log);
+    const appends = await appendLog(db.store, log);
     // Not store.headPosition(): that only sees transactions older than every one still
     // running on the server (other databases' too), so just now it may be behind.
-    const { rows } = await pool.query<{ commit: string; seq: string }>(
+    const { rows } = await db.pool.query<{ commit: string; seq: string }>(
       `SELECT tx_id::text AS commit, seq::text FROM ledger_events
         ORDER BY tx_id DESC, seq DESC LIMIT 1`,
     );
@@ -209,17 +192,10 @@ describe('view projectors killed at random points while catching up', () => {
         await projector.exited;
       }
     }
-    await store?.close();
-    await pool?.end();
-    await database?.drop();
   });
 
-  async function checkpoints(): Promise<Map<string, CheckpointRow>> {
-    const { rows } = await pool.query<CheckpointRow>(
-      `SELECT projection, commit_position::text, prepare_position::text, status, last_error,
-              events_applied::text FROM ledger_projection_checkpoints`,
-    );
-    return new Map(rows.map((row) => [row.projection, row]));
+  function checkpoints(): Promise<Map<string, CheckpointRow>> {
+    return checkpointRows(db.pool);
   }
 
   /** Events applied by the live projections together. */
@@ -236,7 +212,7 @@ describe('view projectors killed at random points while catching up', () => {
 
   /** The projector's transactions open now (on the server): a kill now interrupts them. */
   async function openTransactions(): Promise<number> {
-    const { rows } = await pool.query<{ open: number }>(
+    const { rows } = await db.pool.query<{ open: number }>(
       `SELECT count(*)::int AS open FROM pg_stat_activity
         WHERE application_name = $1 AND xact_start IS NOT NULL AND state <> 'idle'`,
       [PROJECTOR_APPLICATION_NAME],
@@ -249,7 +225,7 @@ describe('view projectors killed at random points while catching up', () => {
    * only transactions older than every running one, on the whole server.
    */
   async function oldestTransactions(): Promise<string> {
-    const { rows } = await pool.query<{ session: string }>(
+    const { rows } = await db.pool.query<{ session: string }>(
       `SELECT format('%s/%s %s %s for %s', datname, application_name, state,
                      coalesce(backend_xid::text, backend_xmin::text), now() - xact_start) AS session
          FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
@@ -288,23 +264,22 @@ describe('view projectors killed at random points while catching up', () => {
   }
 
   function launch(batchSize: number): Projector {
-    const projector = startProjector(database.url, batchSize);
+    const projector = startProjector(db.url, batchSize);
     projectors.push(projector);
     return projector;
   }
 
-  it('end with the views of a clean build, each event applied exactly once', async () => {
-    const total = LOG_EVENTS * VIEW_PROJECTIONS.length;
-    const plan = killPlan(seededRandom(SEED ^ 0x5eed));
-    console.log(
-      `kill plan: ${plan.kills.length} kills at ${plan.kills
-        .map((k) => `${k.threshold}+${k.jitterMs}ms (batch ${k.batchSize})`)
-        .join(', ')}; then batch ${plan.finalBatchSize} to the head`,
-    );
+  interface Kill {
+    readonly killedAt: number;
+    readonly afterKill: number;
+    readonly open: number;
+    readonly ms: number;
+  }
 
-    const kills: { killedAt: number; afterKill: number; open: number; ms: number }[] = [];
-    const crashStarted = Date.now();
-    for (const step of plan.kills) {
+  /** Starts a projector for each step and SIGKILLs it once it has applied the step's share. */
+  async function killEach(steps: readonly KillStep[]): Promise<Kill[]> {
+    const kills: Kill[] = [];
+    for (const step of steps) {
       const started = Date.now();
       const projector = launch(step.batchSize);
       await projector.ready;
@@ -322,6 +297,40 @@ describe('view projectors killed at random points while catching up', () => {
       // A COMMIT already on the wire still lands after the kill.
       kills.push({ killedAt, afterKill: await progress(), open, ms: Date.now() - started });
     }
+    return kills;
+  }
+
+  /** The clean build: the same runners, never killed, into shadow tables; by projection. */
+  async function buildClean(): Promise<Map<string, TableNames>> {
+    const started = Date.now();
+    const cleanTables = new Map<string, TableNames>();
+    const bindings = [];
+    for (const projection of VIEW_PROJECTIONS) {
+      const tables = await shadowTables(db.pool, projection, CLEAN);
+      cleanTables.set(projection.name, tables);
+      bindings.push({ projection, checkpointName: `${projection.name}:${CLEAN}`, tables });
+    }
+    const runner = db.runner(bindings, {
+      batchSize: DEFAULT_BATCH_SIZE,
+      retry: DEFAULT_RETRY,
+      onFailure: 'stop',
+    });
+    await runner.catchUpTo(new Map(bindings.map((binding) => [binding.checkpointName, head])));
+    console.log(`clean build in ${Date.now() - started} ms`);
+    return cleanTables;
+  }
+
+  it('end with the views of a clean build, each event applied exactly once', async () => {
+    const total = LOG_EVENTS * VIEW_PROJECTIONS.length;
+    const plan = killPlan(seededRandom(SEED ^ 0x5eed));
+    console.log(
+      `kill plan: ${plan.kills.length} kills at ${plan.kills
+        .map((k) => `${k.threshold}+${k.jitterMs}ms (batch ${k.batchSize})`)
+        .join(', ')}; then batch ${plan.finalBatchSize} to the head`,
+    );
+
+    const crashStarted = Date.now();
+    const kills = await killEach(plan.kills);
 
     const final = launch(plan.finalBatchSize);
     await final.ready;
@@ -344,33 +353,13 @@ describe('view projectors killed at random points while catching up', () => {
       Math.ceil(kills.length / 2),
     );
 
-    // The clean build: the same runners, never killed, into shadow tables.
-    const cleanStarted = Date.now();
-    const cleanTables = new Map<string, TableNames>();
-    const cleanBindings = [];
-    for (const projection of VIEW_PROJECTIONS) {
-      const tables = await shadowTables(pool, projection, CLEAN);
-      cleanTables.set(projection.name, tables);
-      cleanBindings.push({ projection, checkpointName: `${projection.name}:${CLEAN}`, tables });
-    }
-    const cleanRunner = new ProjectionRunner(
-      cleanBindings,
-      store,
-      pool,
-      new CheckpointsRepository(pool),
-      new ParkedEventsRepository(pool),
-      { batchSize: DEFAULT_BATCH_SIZE, retry: DEFAULT_RETRY, onFailure: 'stop' },
-    );
-    await cleanRunner.catchUpTo(
-      new Map(cleanBindings.map((binding) => [binding.checkpointName, head])),
-    );
-    console.log(`clean build in ${Date.now() - cleanStarted} ms`);
+    const cleanTables = await buildClean();
 
-    const { rows: counted } = await pool.query<{ events: string }>(
+    const { rows: counted } = await db.pool.query<{ events: string }>(
       'SELECT count(*) AS events FROM ledger_events',
     );
     expect(Number(counted[0]!.events)).toBe(LOG_EVENTS);
-    const { rows: parked } = await pool.query('SELECT * FROM ledger_projection_parked');
+    const { rows: parked } = await db.pool.query('SELECT * FROM ledger_projection_parked');
     expect(parked).toEqual([]);
 
     const rows = await checkpoints();
@@ -378,25 +367,11 @@ describe('view projectors killed at random points while catching up', () => {
     const expected = [];
     for (const projection of VIEW_PROJECTIONS) {
       const live = rows.get(projection.name)!;
-      const clean = rows.get(`${projection.name}:${CLEAN}`)!;
-      const tables = [];
-      for (const [logical, table] of Object.entries(liveTables(projection))) {
-        const shadow = cleanTables.get(projection.name)![logical]!;
-        const recovered = await digest(pool, table);
-        const built = await digest(pool, shadow);
-        expect(built.rows, `${shadow} is empty`).toBeGreaterThan(0);
-        const equal = recovered.rows === built.rows && recovered.md5 === built.md5;
-        tables.push({
-          table: logical,
-          recovered,
-          clean: built,
-          ...(equal
-            ? {}
-            : {
-                onlyRecovered: await rowsMissing(pool, table, shadow),
-                onlyClean: await rowsMissing(pool, shadow, table),
-              }),
-        });
+      const cleanRow = rows.get(`${projection.name}:${CLEAN}`)!;
+      const clean = cleanTables.get(projection.name)!;
+      const tables = await compareTables(db.pool, liveTables(projection), clean);
+      for (const { table, reference } of tables) {
+        expect(reference.rows, `${clean[table]} is empty`).toBeGreaterThan(0);
       }
       actual.push({
         projection: projection.name,
@@ -404,7 +379,7 @@ describe('view projectors killed at random points while catching up', () => {
         lastError: live.last_error,
         position: encodePosition(positionOf(live)),
         eventsApplied: Number(live.events_applied),
-        cleanEventsApplied: Number(clean.events_applied),
+        cleanEventsApplied: Number(cleanRow.events_applied),
         tables,
       });
       expected.push({
@@ -414,11 +389,7 @@ describe('view projectors killed at random points while catching up', () => {
         position: encodePosition(head),
         eventsApplied: LOG_EVENTS,
         cleanEventsApplied: LOG_EVENTS,
-        tables: tables.map(({ table, clean: built }) => ({
-          table,
-          recovered: built,
-          clean: built,
-        })),
+        tables: tables.map(({ table, reference }) => ({ table, projected: reference, reference })),
       });
     }
     expect(actual).toEqual(expected);

@@ -2,7 +2,6 @@ import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import type pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { EventStoreDbEventStore } from '../../src/infrastructure/event-store/eventstoredb/eventstoredb.event-store.js';
@@ -11,34 +10,27 @@ import {
   comparePositions,
   encodePosition,
 } from '../../src/infrastructure/event-store/position.js';
-import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
-import { ParkedEventsRepository } from '../../src/projections/engine/parked-events.repository.js';
 import {
   type ProjectedEvent,
   type Projection,
   type TableNames,
 } from '../../src/projections/engine/projection.js';
-import { ProjectionRunner } from '../../src/projections/engine/projection-runner.js';
+import { type ProjectionRunner } from '../../src/projections/engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import {
   type EsdbEmulator,
   type SubscriptionFaults,
   startEsdbEmulator,
 } from '../support/esdb-emulator/index.js';
+import { appendRecorded, generateHistory } from './projected-events.js';
+import { useProjectionDatabase } from './projection-database.fixture.js';
 import {
-  type CheckpointRow,
-  type TableDigest,
-  digest,
-  positionOf,
-  rowsMissing,
-} from './view-digests.js';
-import { generateHistory } from './generated-history.js';
-import {
-  type ProjectionDatabase,
+  checkpointRows,
+  compareTables,
   liveTables,
-  openProjectionDatabase,
+  positionOf,
   shadowTables,
-} from './projection-database.js';
+} from './projection-tables.js';
 
 /**
  * The view projectors on a store whose live subscriptions send events twice and out of
@@ -54,57 +46,12 @@ import {
 const SEED = Number(process.env['DELIVERY_FAULTS_SEED'] ?? randomInt(1, 2 ** 31));
 console.log(`delivery-faults seed ${SEED} (DELIVERY_FAULTS_SEED=${SEED} to repeat)`);
 
-/** generateHistory gives about twice this many events. */
-const HISTORY_MIN_EVENTS = 1_500;
+/** generateHistory gives about 3,000 events, the processes still running at this many finished. */
+const HISTORY_MIN_EVENTS = 2_500;
 const BATCH_SIZES = [1_000, 250, 50, 10] as const;
 const SETTLE_TIMEOUT_MS = 30_000;
 const TEST_TIMEOUT_MS = 60_000;
 const REFERENCE = 'reference';
-
-// ---------------------------------------------------------------------------------------
-// Comparing views
-
-interface TableComparison {
-  readonly table: string;
-  readonly projected: TableDigest;
-  readonly reference: TableDigest;
-  readonly onlyProjected?: string[];
-  readonly onlyReference?: string[];
-}
-
-async function compareTables(
-  pool: pg.Pool,
-  projected: TableNames,
-  reference: TableNames,
-): Promise<TableComparison[]> {
-  const comparisons: TableComparison[] = [];
-  for (const [logical, table] of Object.entries(projected)) {
-    const shadow = reference[logical]!;
-    const mine = await digest(pool, table);
-    const theirs = await digest(pool, shadow);
-    const equal = mine.rows === theirs.rows && mine.md5 === theirs.md5;
-    comparisons.push({
-      table: logical,
-      projected: mine,
-      reference: theirs,
-      ...(equal
-        ? {}
-        : {
-            onlyProjected: await rowsMissing(pool, table, shadow),
-            onlyReference: await rowsMissing(pool, shadow, table),
-          }),
-    });
-  }
-  return comparisons;
-}
-
-async function checkpointRows(pool: pg.Pool): Promise<Map<string, CheckpointRow>> {
-  const { rows } = await pool.query<CheckpointRow>(
-    `SELECT projection, commit_position::text, prepare_position::text, status, last_error,
-            events_applied::text FROM ledger_projection_checkpoints`,
-  );
-  return new Map(rows.map((row) => [row.projection, row]));
-}
 
 // ---------------------------------------------------------------------------------------
 // The log
@@ -129,19 +76,7 @@ function appendsOf(events: readonly ProjectedEvent[]): ProjectedEvent[][] {
 }
 
 async function appendAll(store: EventStore, appends: readonly ProjectedEvent[][]): Promise<void> {
-  for (const events of appends) {
-    const { streamId, revision } = events[0]!.recorded;
-    await store.appendToStream(
-      streamId,
-      events.map(({ recorded }) => ({
-        id: recorded.id,
-        type: recorded.type,
-        data: recorded.data,
-        metadata: recorded.metadata,
-      })),
-      { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
-    );
-  }
+  for (const events of appends) await appendRecorded(store, events);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -270,22 +205,19 @@ describe('the emulator subscription faults', () => {
 describe('view projectors under subscription delivery faults', () => {
   let emulator: EsdbEmulator | undefined;
   let store: EventStoreDbEventStore | undefined;
-  let db: ProjectionDatabase;
-  let runners: ProjectionRunner[];
+  const db = useProjectionDatabase({ scope: 'test' });
   let logged: string[];
 
-  beforeEach(async () => {
-    db = await openProjectionDatabase();
-    runners = [];
+  beforeEach(() => {
     logged = [];
   });
   afterEach(async () => {
-    await Promise.all(runners.map((runner) => runner.stop()));
+    // The runners read from the emulator: they stop before it does.
+    await db.stopRunners();
     await store?.close();
     await emulator?.stop();
     store = undefined;
     emulator = undefined;
-    await db.close();
   });
 
   function runner(
@@ -295,21 +227,16 @@ describe('view projectors under subscription delivery faults', () => {
     tables: TableNames,
     batchSize: number,
   ): ProjectionRunner {
-    const created = new ProjectionRunner(
+    return db.runner(
       [{ projection, checkpointName, tables }],
-      source,
-      db.pool,
-      new CheckpointsRepository(db.pool),
-      new ParkedEventsRepository(db.pool),
       {
         batchSize,
         retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 10 },
         onFailure: 'stop',
         log: (message) => logged.push(`${checkpointName}: ${message}`),
       },
+      source,
     );
-    runners.push(created);
-    return created;
   }
 
   /** Until every live checkpoint is at the head or stopped, or the time is up. */
@@ -416,7 +343,7 @@ describe('view projectors under subscription delivery faults', () => {
         await appendAll(store, appends.slice(split));
         const head = await store.headPosition();
         await settle(head);
-        await Promise.all(runners.map((r) => r.stop()));
+        await db.stopRunners();
 
         const faults = emulator.faultsInjected();
         console.log(

@@ -1,33 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { holdingsProjection } from '../../src/projections/views/holdings.projection.js';
-import { TestLog, accountEvents as account, holdingEvents as holding } from './projected-events.js';
-import {
-  applyBatches,
-  liveTables,
-  openProjectionDatabase,
-  type ProjectionDatabase,
-  selectAll,
-  truncate,
-} from './projection-database.js';
+import { accountEvents as account, holdingEvents as holding } from './projected-events.js';
+import { useProjectionDatabase } from './projection-database.fixture.js';
+import { applyBatches, selectAll } from './projection-tables.js';
 
 describe('holdings projection', () => {
-  let db: ProjectionDatabase;
-  let log: TestLog;
+  const db = useProjectionDatabase({ emptied: [holdingsProjection] });
+  const { log } = db;
   const accountId = randomUUID();
   const buy = randomUUID();
   const sell = randomUUID();
-
-  beforeAll(async () => {
-    db = await openProjectionDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await truncate(db.pool, liveTables(holdingsProjection));
-    log = new TestLog();
-  });
 
   const holdings = async () =>
     (await selectAll(db.pool, 'view_holdings')).map((row) => [

@@ -1,34 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { customerCash } from '../../src/domain/ledger.js';
 import { ledgerEntriesProjection } from '../../src/projections/views/ledger-entries.projection.js';
-import { TestLog, accountEvents as account, orderEvents as order } from './projected-events.js';
-import {
-  applyBatches,
-  liveTables,
-  openProjectionDatabase,
-  type ProjectionDatabase,
-  selectAll,
-  truncate,
-} from './projection-database.js';
+import { accountEvents as account, orderEvents as order } from './projected-events.js';
+import { useProjectionDatabase } from './projection-database.fixture.js';
+import { applyBatches, selectAll } from './projection-tables.js';
 
 describe('ledger-entries projection', () => {
-  let db: ProjectionDatabase;
-  let log: TestLog;
+  const db = useProjectionDatabase({ emptied: [ledgerEntriesProjection] });
+  const { log } = db;
   const accountId = randomUUID();
   const orderId = randomUUID();
   const cash = customerCash(accountId);
-
-  beforeAll(async () => {
-    db = await openProjectionDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await truncate(db.pool, liveTables(ledgerEntriesProjection));
-    log = new TestLog();
-  });
 
   /** Each entry as [event type, posting index, ledger account, amount, currency]. */
   const journal = async () =>

@@ -1,33 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type OrderEvent } from '../../src/events/order.events.js';
 import { ordersProjection } from '../../src/projections/views/orders.projection.js';
-import { TestLog, accountEvents as account, orderEvents as order } from './projected-events.js';
-import {
-  applyBatches,
-  liveTables,
-  openProjectionDatabase,
-  type ProjectionDatabase,
-  selectAll,
-  truncate,
-} from './projection-database.js';
+import { accountEvents as account, orderEvents as order } from './projected-events.js';
+import { useProjectionDatabase } from './projection-database.fixture.js';
+import { applyBatches, selectAll } from './projection-tables.js';
 
 describe('orders projection', () => {
-  let db: ProjectionDatabase;
-  let log: TestLog;
+  const db = useProjectionDatabase({ emptied: [ordersProjection] });
+  const { log } = db;
   const accountId = randomUUID();
   const orderId = randomUUID();
-
-  beforeAll(async () => {
-    db = await openProjectionDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
-  beforeEach(async () => {
-    await truncate(db.pool, liveTables(ordersProjection));
-    log = new TestLog();
-  });
 
   const orders = () => selectAll(db.pool, 'view_orders');
 

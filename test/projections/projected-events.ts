@@ -7,17 +7,30 @@ import { type DomainEvent } from '../../src/events/event-catalog.js';
 import { type HoldingEvent } from '../../src/events/holding.events.js';
 import { type OrderEvent, type OrderSide } from '../../src/events/order.events.js';
 import { accountStream, holdingStream, orderStream } from '../../src/events/stream-names.js';
+import { type EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
 import { type ProjectedEvent } from '../../src/projections/engine/projection.js';
+import { HistoryGenerator, type HistoryOptions } from '../../test-kit/trading-history.generator.js';
 
 /**
  * A global log for projection tests: every append is one stream write at the next commit
  * position (its events at increasing prepare positions), a second later than the last.
  */
+const FIRST_COMMIT = 1_000n;
+const FIRST_CLOCK = Date.parse('2026-01-05T09:00:00.000Z');
+
 export class TestLog {
   readonly events: ProjectedEvent[] = [];
-  private commit = 1_000n;
-  private clock = Date.parse('2026-01-05T09:00:00.000Z');
+  private commit = FIRST_COMMIT;
+  private clock = FIRST_CLOCK;
   private readonly revisions = new Map<string, bigint>();
+
+  /** Starts the log over: the next append is at the first position and time again. */
+  clear(): void {
+    this.events.length = 0;
+    this.commit = FIRST_COMMIT;
+    this.clock = FIRST_CLOCK;
+    this.revisions.clear();
+  }
 
   append(streamId: string, ...events: DomainEvent[]): ProjectedEvent[] {
     this.commit += 10n;
@@ -66,6 +79,57 @@ export class TestLog {
   get lastOccurredAt(): Date {
     return new Date(this.clock);
   }
+}
+
+/**
+ * Few accounts, so that orders of one account overlap and sells race each other for the
+ * same shares; as many processes interleaved as in the benches' logs.
+ */
+const TEST_HISTORY: HistoryOptions = { tradingAccounts: 4, maxRunning: 64 };
+
+/**
+ * A seeded trading history (the benches' generator) as a TestLog: at least `minEvents`
+ * events, and the rest of the processes still running then.
+ */
+export function generateHistory(random: () => number, minEvents: number): TestLog {
+  const log = new TestLog();
+  for (const append of new HistoryGenerator(random, TEST_HISTORY).appends(minEvents)) {
+    log.append(append.streamId, ...append.events);
+  }
+  return log;
+}
+
+/** Writes one append of a TestLog (one stream's events) to a store, at the revision it has there. */
+export async function appendRecorded(
+  store: EventStore,
+  events: readonly ProjectedEvent[],
+): Promise<void> {
+  const { streamId, revision } = events[0]!.recorded;
+  await store.appendToStream(
+    streamId,
+    events.map(({ recorded }) => ({
+      id: recorded.id,
+      type: recorded.type,
+      data: recorded.data,
+      metadata: recorded.metadata,
+    })),
+    { expectedRevision: revision === 0n ? 'no_stream' : revision - 1n },
+  );
+}
+
+/** Cuts the log into consecutive batches of random sizes from 1 to maxSize. */
+export function splitRandomly<T>(
+  items: readonly T[],
+  random: () => number,
+  maxSize: number,
+): T[][] {
+  const batches: T[][] = [];
+  for (let start = 0; start < items.length;) {
+    const size = 1 + Math.floor(random() * maxSize);
+    batches.push(items.slice(start, start + size));
+    start += size;
+  }
+  return batches;
 }
 
 /** Event factories with the postings the deciders would give them. */

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { type CommandResultData, DEPOSIT, OPEN_ACCOUNT } from '../e2e/graphql-operations.js';
-import {
-  type GraphQLResponse,
-  type TestApp,
-  startTestApp,
-  temporaryDataDir,
-} from '../support/test-app.js';
+import { type GraphQLResponse, useTestApp } from '../support/test-app.js';
 
 const PROJECTIONS = `query { projections { name position lagEvents status parked } }`;
 const ACCOUNT = `query ($id: ID!, $consistency: ConsistencyInput) {
@@ -69,18 +64,8 @@ interface AccountData {
 
 const CATCH_UP_TIMEOUT_MS = 30_000;
 
-let ledger: TestApp;
-let dataDir: Awaited<ReturnType<typeof temporaryDataDir>>;
-
-beforeAll(async () => {
-  dataDir = await temporaryDataDir();
-  // The embedded default, projectors running in the app.
-  ledger = await startTestApp({ dataDir: dataDir.dir });
-});
-afterAll(async () => {
-  await ledger?.close();
-  await dataDir?.remove();
-});
+// The embedded default, projectors running in the app.
+const ledger = useTestApp();
 
 function data<T>(response: GraphQLResponse, name: string): T {
   expect(response.errors).toBeUndefined();

@@ -1,5 +1,5 @@
 import { seededRandom } from '../../src/infrastructure/seeded-random.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { accountDecider } from '../../src/domain/account.decider.js';
 import { holdingDecider } from '../../src/domain/holding.decider.js';
 import { orderDecider } from '../../src/domain/order.decider.js';
@@ -9,19 +9,17 @@ import { type OrderEvent } from '../../src/events/order.events.js';
 import { type ProjectedEvent, type Projection } from '../../src/projections/engine/projection.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { replay } from '../support/given-when-then.js';
-import { generateHistory } from './generated-history.js';
+import { generateHistory, splitRandomly } from './projected-events.js';
+import { useProjectionDatabase } from './projection-database.fixture.js';
 import {
+  type Row,
   applyBatches,
   bulkLoadBatches,
   liveTables,
-  openProjectionDatabase,
-  type ProjectionDatabase,
-  type Row,
   selectAll,
   shadowTables,
-  splitRandomly,
   truncate,
-} from './projection-database.js';
+} from './projection-tables.js';
 
 const HISTORY_EVENTS = 400;
 
@@ -39,14 +37,7 @@ function byStream(
 }
 
 describe('view projections over a generated history', () => {
-  let db: ProjectionDatabase;
-
-  beforeAll(async () => {
-    db = await openProjectionDatabase();
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  const db = useProjectionDatabase();
 
   async function tableContents(projection: Projection, suffix?: string): Promise<Row[][]> {
     return Promise.all(

@@ -1,8 +1,4 @@
-import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/infrastructure/database/create-pool.js';
-import { migrate } from '../../src/infrastructure/database/migrator.js';
-import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { START } from '../../src/infrastructure/event-store/position.js';
 import {
   type ConsistencyOptions,
@@ -13,11 +9,10 @@ import {
 } from '../../src/queries/consistency/consistency.service.js';
 import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
 import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
-import { type TestDatabase, createTestDatabase } from '../support/test-database.js';
+import { useMigratedDatabase } from '../support/test-database.js';
 import { at, listenerPid, setCheckpoint, settled, sleep } from './read-side.fixtures.js';
 
-let database: TestDatabase;
-let pool: pg.Pool;
+const database = useMigratedDatabase({ poolSize: 8 });
 const services: ConsistencyService[] = [];
 
 /** Counts reads of the checkpoint table. */
@@ -34,31 +29,22 @@ function service(options: ConsistencyOptions = { fallbackRecheckMs: 60_000 }): {
   consistency: ConsistencyService;
   checkpoints: CountingCheckpoints;
 } {
-  const checkpoints = new CountingCheckpoints(pool);
-  const consistency = new ConsistencyService(checkpoints, pool, options);
+  const checkpoints = new CountingCheckpoints(database.pool);
+  const consistency = new ConsistencyService(checkpoints, database.pool, options);
   services.push(consistency);
   return { consistency, checkpoints };
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  pool = createPool({ connectionString: database.url, max: 8 });
-  await migrate(pool, MIGRATIONS);
-});
 afterEach(async () => {
   await Promise.all(services.splice(0).map((s) => s.onModuleDestroy()));
-  await pool.query('DELETE FROM ledger_projection_checkpoints');
-});
-afterAll(async () => {
-  await pool?.end();
-  await database?.drop();
+  await database.pool.query('DELETE FROM ledger_projection_checkpoints');
 });
 
 describe('ConsistencyService', () => {
   it('answers the lowest checkpoint of the projections at once when no position is asked for', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'accounts', at(9, 4));
-    await setCheckpoint(pool, 'holdings', at(7, 12));
+    await setCheckpoint(database.pool, 'accounts', at(9, 4));
+    await setCheckpoint(database.pool, 'holdings', at(7, 12));
     await expect(consistency.waitFor(['accounts', 'holdings'], undefined, 1_000)).resolves.toEqual({
       position: at(7, 12),
       stale: false,
@@ -72,7 +58,7 @@ describe('ConsistencyService', () => {
 
   it('answers at once when the position is already applied', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'orders', at(20, 1));
+    await setCheckpoint(database.pool, 'orders', at(20, 1));
     const started = Date.now();
     await expect(consistency.waitFor(['orders'], at(20, 1), 10_000)).resolves.toEqual({
       position: at(20, 1),
@@ -83,24 +69,24 @@ describe('ConsistencyService', () => {
 
   it('releases a waiter on NOTIFY well before its timeout', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     const waiting = consistency.waitFor(['orders'], at(10), 20_000);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     await sleep(100);
     expect(await settled(waiting)).toBe(false);
 
     const notifiedAt = Date.now();
-    await setCheckpoint(pool, 'orders', at(10, 3));
+    await setCheckpoint(database.pool, 'orders', at(10, 3));
     await expect(waiting).resolves.toEqual({ position: at(10, 3), stale: false });
     expect(Date.now() - notifiedAt).toBeLessThan(2_000);
   });
 
   it('wakes on the in-process signal of a projector without a NOTIFY', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'holdings', at(1));
+    await setCheckpoint(database.pool, 'holdings', at(1));
     const waiting = consistency.waitFor(['holdings'], at(5), 20_000);
-    await listenerPid(pool);
-    await setCheckpoint(pool, 'holdings', at(5), { notify: false });
+    await listenerPid(database.pool);
+    await setCheckpoint(database.pool, 'holdings', at(5), { notify: false });
     await sleep(300);
     expect(await settled(waiting)).toBe(false);
 
@@ -110,7 +96,7 @@ describe('ConsistencyService', () => {
 
   it('answers stale with what it has when the timeout passes', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'orders', at(3, 2));
+    await setCheckpoint(database.pool, 'orders', at(3, 2));
     const started = Date.now();
     await expect(consistency.waitFor(['orders'], at(4), 300)).resolves.toEqual({
       position: at(3, 2),
@@ -123,9 +109,9 @@ describe('ConsistencyService', () => {
 
   it('answers stale at once when a projection short of the position is stopped', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'accounts', at(9));
-    await setCheckpoint(pool, 'orders', at(3));
-    await pool.query(
+    await setCheckpoint(database.pool, 'accounts', at(9));
+    await setCheckpoint(database.pool, 'orders', at(3));
+    await database.pool.query(
       "UPDATE ledger_projection_checkpoints SET status = 'stopped' WHERE projection = 'orders'",
     );
     const started = Date.now();
@@ -143,38 +129,38 @@ describe('ConsistencyService', () => {
 
   it('releases a waiter when the projection it waits on stops', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'orders', at(3));
+    await setCheckpoint(database.pool, 'orders', at(3));
     const waiting = consistency.waitFor(['orders'], at(5), 20_000);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     await sleep(100);
     expect(await settled(waiting)).toBe(false);
 
-    await new CheckpointsRepository(pool).setStatus('orders', 'stopped', 'poison event');
+    await new CheckpointsRepository(database.pool).setStatus('orders', 'stopped', 'poison event');
     await expect(waiting).resolves.toEqual({ position: at(3), stale: true });
   });
 
   it('keeps waiting while one of several projections is still behind', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'accounts', at(1));
-    await setCheckpoint(pool, 'holdings', at(1));
+    await setCheckpoint(database.pool, 'accounts', at(1));
+    await setCheckpoint(database.pool, 'holdings', at(1));
     const waiting = consistency.waitFor(['accounts', 'holdings'], at(5), 20_000);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
 
-    await setCheckpoint(pool, 'accounts', at(8));
+    await setCheckpoint(database.pool, 'accounts', at(8));
     await sleep(300);
     expect(await settled(waiting)).toBe(false);
 
-    await setCheckpoint(pool, 'holdings', at(6));
+    await setCheckpoint(database.pool, 'holdings', at(6));
     await expect(waiting).resolves.toEqual({ position: at(6), stale: false });
   });
 
   it('re-reads on its fallback tick when a notification is lost', async () => {
     const { consistency } = service({ fallbackRecheckMs: 200 });
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     const waiting = consistency.waitFor(['orders'], at(2), 20_000);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     const changedAt = Date.now();
-    await setCheckpoint(pool, 'orders', at(2), { notify: false });
+    await setCheckpoint(database.pool, 'orders', at(2), { notify: false });
     await expect(waiting).resolves.toEqual({ position: at(2), stale: false });
     expect(Date.now() - changedAt).toBeLessThan(2_000);
   });
@@ -185,29 +171,29 @@ describe('ConsistencyService', () => {
       minReconnectDelayMs: 50,
       maxReconnectDelayMs: 200,
     });
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     const waiting = consistency.waitFor(['orders'], at(3), 20_000);
-    const first = await listenerPid(pool);
-    await pool.query('SELECT pg_terminate_backend($1)', [first]);
-    await listenerPid(pool, first);
+    const first = await listenerPid(database.pool);
+    await database.pool.query('SELECT pg_terminate_backend($1)', [first]);
+    await listenerPid(database.pool, first);
     expect(await settled(waiting)).toBe(false);
 
     const notifiedAt = Date.now();
-    await setCheckpoint(pool, 'orders', at(3));
+    await setCheckpoint(database.pool, 'orders', at(3));
     await expect(waiting).resolves.toEqual({ position: at(3), stale: false });
     expect(Date.now() - notifiedAt).toBeLessThan(2_000);
   });
 
   it('shares checkpoint reads among many waiters', async () => {
     const { consistency, checkpoints } = service();
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     const waiters = Array.from({ length: 200 }, () =>
       consistency.waitFor(['orders'], at(2), 20_000),
     );
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     await sleep(100);
     const readsBefore = checkpoints.reads;
-    await setCheckpoint(pool, 'orders', at(2));
+    await setCheckpoint(database.pool, 'orders', at(2));
     const results = await Promise.all(waiters);
     expect(results.every((r) => !r.stale)).toBe(true);
     // One wake, one or two shared reads: not one per waiter.
@@ -216,7 +202,7 @@ describe('ConsistencyService', () => {
 
   it('answers waiting reads stale at once when it shuts down', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     const waiting = consistency.waitFor(['orders'], at(2), 20_000);
     await sleep(100);
     const closedAt = Date.now();
@@ -227,9 +213,9 @@ describe('ConsistencyService', () => {
 
   it('answers reads from its snapshot, without the table, while no checkpoint moves', async () => {
     const { consistency, checkpoints } = service();
-    await setCheckpoint(pool, 'orders', at(7, 1));
+    await setCheckpoint(database.pool, 'orders', at(7, 1));
     await consistency.waitFor(['orders'], undefined, 0);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     // The connection's opening is a change: one more read, then none while nothing moves.
     await consistency.waitFor(['orders'], undefined, 0);
     const readsBefore = checkpoints.reads;
@@ -244,12 +230,12 @@ describe('ConsistencyService', () => {
 
   it('reads the table again once a NOTIFY says a checkpoint moved', async () => {
     const { consistency, checkpoints } = service();
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     await consistency.waitFor(['orders'], undefined, 0);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     await consistency.waitFor(['orders'], undefined, 0);
     const readsBefore = checkpoints.reads;
-    await setCheckpoint(pool, 'orders', at(4, 2));
+    await setCheckpoint(database.pool, 'orders', at(4, 2));
     // The notification arrives on its own connection, some time after the commit.
     await expect
       .poll(() => consistency.waitFor(['orders'], undefined, 0), { timeout: 2_000, interval: 5 })
@@ -259,11 +245,11 @@ describe('ConsistencyService', () => {
 
   it('reads the table again after an in-process projector says it advanced', async () => {
     const { consistency } = service();
-    await setCheckpoint(pool, 'holdings', at(1));
+    await setCheckpoint(database.pool, 'holdings', at(1));
     await consistency.waitFor(['holdings'], undefined, 0);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     await consistency.waitFor(['holdings'], undefined, 0);
-    await setCheckpoint(pool, 'holdings', at(3), { notify: false });
+    await setCheckpoint(database.pool, 'holdings', at(3), { notify: false });
     consistency.checkpointAdvanced('holdings');
     await expect(consistency.waitFor(['holdings'], undefined, 0)).resolves.toEqual({
       position: at(3),
@@ -279,15 +265,15 @@ describe('ConsistencyService', () => {
       maxReconnectDelayMs: 60_000,
       maxSnapshotAgeMs: 60_000,
     });
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     await consistency.waitFor(['orders'], undefined, 0);
-    const pid = await listenerPid(pool);
+    const pid = await listenerPid(database.pool);
     await consistency.waitFor(['orders'], undefined, 0);
     const cachedReads = checkpoints.reads;
     await consistency.waitFor(['orders'], undefined, 0);
     expect(checkpoints.reads).toBe(cachedReads);
 
-    await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    await database.pool.query('SELECT pg_terminate_backend($1)', [pid]);
     // Once the loss is noticed, reads go to the table (a notification may have been missed).
     await expect
       .poll(
@@ -298,7 +284,7 @@ describe('ConsistencyService', () => {
         { timeout: 5_000, interval: 10 },
       )
       .toBeGreaterThan(cachedReads);
-    await setCheckpoint(pool, 'orders', at(2), { notify: false });
+    await setCheckpoint(database.pool, 'orders', at(2), { notify: false });
     const readsBefore = checkpoints.reads;
     for (let i = 0; i < 3; i++) {
       await expect(consistency.waitFor(['orders'], undefined, 0)).resolves.toEqual({
@@ -311,12 +297,12 @@ describe('ConsistencyService', () => {
 
   it('reads the table again once its snapshot is maxSnapshotAgeMs old, notified or not', async () => {
     const { consistency } = service({ fallbackRecheckMs: 60_000, maxSnapshotAgeMs: 200 });
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     await consistency.waitFor(['orders'], undefined, 0);
-    await listenerPid(pool);
+    await listenerPid(database.pool);
     await consistency.waitFor(['orders'], undefined, 0);
     // A lost notification (a silently dead connection): the snapshot lags, never leads.
-    await setCheckpoint(pool, 'orders', at(2), { notify: false });
+    await setCheckpoint(database.pool, 'orders', at(2), { notify: false });
     await sleep(250);
     await expect(consistency.waitFor(['orders'], undefined, 0)).resolves.toEqual({
       position: at(2),
@@ -327,7 +313,7 @@ describe('ConsistencyService', () => {
   it('shuts down while its LISTEN connection is still opening', async () => {
     // pg settles no connect() of a client ended mid-handshake: shutdown must not wait on it.
     const { consistency } = service();
-    await setCheckpoint(pool, 'orders', at(1));
+    await setCheckpoint(database.pool, 'orders', at(1));
     const reading = consistency.waitFor(['orders'], undefined, 0); // opens the connection
     const closing = consistency.onModuleDestroy();
     const closedInTime = await Promise.race([

@@ -1,8 +1,4 @@
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/infrastructure/database/create-pool.js';
-import { migrate } from '../../src/infrastructure/database/migrator.js';
-import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { describe, expect, it } from 'vitest';
 import { type Position, encodePosition } from '../../src/infrastructure/event-store/position.js';
 import { seededRandom } from '../../src/infrastructure/seeded-random.js';
 import {
@@ -14,7 +10,6 @@ import {
   AccountStatementQuery,
 } from '../../src/queries/accounts/account-statement.query.js';
 import { AccountsHandler, AccountsQuery } from '../../src/queries/accounts/accounts.query.js';
-import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
 import {
   LedgerEntriesHandler,
   LedgerEntriesQuery,
@@ -25,12 +20,10 @@ import { AccountStatementsRepository } from '../../src/queries/repositories/acco
 import { AccountsRepository } from '../../src/queries/repositories/accounts.repository.js';
 import { LedgerEntriesRepository } from '../../src/queries/repositories/ledger-entries.repository.js';
 import { OrdersRepository } from '../../src/queries/repositories/orders.repository.js';
-import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
 import {
   MAX_PARKED_LISTED,
   OrderSagasRepository,
 } from '../../src/sagas/order-placement/order-sagas.repository.js';
-import { type TestDatabase, createTestDatabase } from '../support/test-database.js';
 import {
   insertAccount,
   insertLedgerEntry,
@@ -38,6 +31,8 @@ import {
   insertOrderSaga,
   insertParkedEvent,
   insertStatementLine,
+  type ReadSide,
+  useReadSide,
 } from './read-side.fixtures.js';
 
 /**
@@ -97,11 +92,6 @@ function scrambled<T>(rows: readonly T[]): T[] {
   return out;
 }
 
-interface Harness {
-  readonly pool: pg.Pool;
-  readonly consistency: ConsistencyService;
-}
-
 /** One page as the test compares it: each row by a key naming it uniquely. */
 interface KeyPage {
   readonly keys: readonly string[];
@@ -112,21 +102,21 @@ interface KeyPage {
 interface PagedQueryCase {
   readonly name: string;
   /** Writes the rows (and some the query must leave out); answers the keys it must return, in order. */
-  seed(harness: Harness): Promise<string[]>;
+  seed(harness: ReadSide): Promise<string[]>;
   readonly paging: CursorPaging | FirstOnlyPaging;
 }
 
 /** A connection: `first` rows after the `after` cursor, and where the next page starts. */
 interface CursorPaging {
   readonly kind: 'cursor';
-  page(harness: Harness, first: number, after: string | null): Promise<KeyPage>;
+  page(harness: ReadSide, first: number, after: string | null): Promise<KeyPage>;
 }
 
 /** A bounded listing with no cursor: the first `first` rows, at most `maxFirst`. */
 interface FirstOnlyPaging {
   readonly kind: 'first-only';
   readonly maxFirst: number;
-  list(harness: Harness, first: number): Promise<string[]>;
+  list(harness: ReadSide, first: number): Promise<string[]>;
 }
 
 function keyPage<T>(page: Page<T>, key: (node: T) => string): KeyPage {
@@ -339,7 +329,7 @@ const PAGED_QUERIES: readonly PagedQueryCase[] = [
 
 /** Follows endCursor to the last page; bounded, so that a cursor going in circles fails, not hangs. */
 async function pageToTheEnd(
-  harness: Harness,
+  harness: ReadSide,
   paging: CursorPaging,
   first: number,
   maxPages: number,
@@ -356,7 +346,7 @@ async function pageToTheEnd(
 }
 
 async function expectCursorPaging(
-  harness: Harness,
+  harness: ReadSide,
   paging: CursorPaging,
   expected: readonly string[],
 ): Promise<void> {
@@ -373,7 +363,7 @@ async function expectCursorPaging(
 }
 
 async function expectFirstOnlyListing(
-  harness: Harness,
+  harness: ReadSide,
   paging: FirstOnlyPaging,
   expected: readonly string[],
 ): Promise<void> {
@@ -384,23 +374,7 @@ async function expectFirstOnlyListing(
   }
 }
 
-let database: TestDatabase;
-let harness: Harness;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  const pool = createPool({ connectionString: database.url, max: 4 });
-  await migrate(pool, MIGRATIONS);
-  harness = {
-    pool,
-    consistency: new ConsistencyService(new ProjectionStatusRepository(pool), pool),
-  };
-});
-afterAll(async () => {
-  await harness?.consistency.onModuleDestroy();
-  await harness?.pool.end();
-  await database?.drop();
-});
+const harness = useReadSide(4);
 
 describe.each(PAGED_QUERIES)('paged query: $name', (query) => {
   it('returns every row exactly once, in order, at every page size, across digit-count boundaries', async () => {

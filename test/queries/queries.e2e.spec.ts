@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { type Position, decodePosition } from '../../src/infrastructure/event-store/position.js';
 import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
 import { OPEN_ACCOUNT, type CommandResultData } from '../e2e/graphql-operations.js';
-import { type TestApp, startTestApp, temporaryDataDir } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 import {
   at,
   insertAccount,
@@ -23,24 +23,15 @@ interface Response<T> {
   extensions?: { consistency?: { position: string; stale: boolean } };
 }
 
-let ledger: TestApp;
+// The embedded default: no DATABASE_URL, no EVENTSTORE_URL. The rows and checkpoints
+// seeded here stand in for the projectors, so none may run over them.
+const ledger = useTestApp({ projectionsEnabled: false });
 let pool: pg.Pool;
 let consistency: ConsistencyService;
-let dataDir: Awaited<ReturnType<typeof temporaryDataDir>>;
 
-beforeAll(async () => {
-  dataDir = await temporaryDataDir();
-  // The embedded default: no DATABASE_URL, no EVENTSTORE_URL. The rows and checkpoints
-  // seeded here stand in for the projectors, so none may run over them (a spread, not a
-  // literal key: the option arrives with the projectors' wiring).
-  const noProjectors = { projectionsEnabled: false };
-  ledger = await startTestApp({ dataDir: dataDir.dir, ...noProjectors });
+beforeAll(() => {
   pool = ledger.app.get<pg.Pool>(DATABASE_POOL);
   consistency = ledger.app.get(ConsistencyService);
-});
-afterAll(async () => {
-  await ledger?.close();
-  await dataDir?.remove();
 });
 
 /**

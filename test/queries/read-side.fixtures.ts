@@ -1,12 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type Position } from '../../src/infrastructure/event-store/position.js';
+import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
+import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
 import { inTransaction } from '../support/in-transaction.js';
+import { openMigratedDatabase } from '../support/test-database.js';
+import { useFixture } from '../support/vitest-fixture.js';
 
 /**
  * Rows written straight into the views and the checkpoint table: the read side is tested
  * without projectors, whose rows these stand in for.
  */
+
+/** What the query handlers read through: the views' pool and the consistency wait. */
+export interface ReadSide {
+  readonly pool: pg.Pool;
+  readonly consistency: ConsistencyService;
+}
+
+/** The read side over a migrated database of the spec file's own. */
+export function useReadSide(poolSize: number): ReadSide {
+  const current = useFixture(
+    'file',
+    async () => {
+      const database = await openMigratedDatabase(poolSize);
+      const { pool } = database;
+      const consistency = new ConsistencyService(new ProjectionStatusRepository(pool), pool);
+      return { database, consistency };
+    },
+    async ({ database, consistency }) => {
+      await consistency.onModuleDestroy();
+      await database.close();
+    },
+  );
+  return {
+    get pool() {
+      return current().database.pool;
+    },
+    get consistency() {
+      return current().consistency;
+    },
+  };
+}
 
 export async function setCheckpoint(
   pool: pg.Pool,

@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidationFailedError } from '../../src/commands/command-errors.js';
-import { createPool } from '../../src/infrastructure/database/create-pool.js';
-import { migrate } from '../../src/infrastructure/database/migrator.js';
-import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { encodePosition } from '../../src/infrastructure/event-store/position.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import {
@@ -17,7 +13,6 @@ import { AccountsHandler, AccountsQuery } from '../../src/queries/accounts/accou
 import { toHoldingType } from '../../src/queries/accounts/holding.type.js';
 import { HoldingsHandler, HoldingsQuery } from '../../src/queries/accounts/holdings.query.js';
 import { toStatementLineType } from '../../src/queries/accounts/statement-line.type.js';
-import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
 import { type ConsistentQuery } from '../../src/queries/consistency/consistent-query.js';
 import {
   LedgerEntriesHandler,
@@ -39,7 +34,6 @@ import {
   type OrderView,
   OrdersRepository,
 } from '../../src/queries/repositories/orders.repository.js';
-import { type TestDatabase, createTestDatabase } from '../support/test-database.js';
 import {
   at,
   insertAccount,
@@ -48,23 +42,10 @@ import {
   insertOrder,
   insertStatementLine,
   setCheckpoint,
+  useReadSide,
 } from './read-side.fixtures.js';
 
-let database: TestDatabase;
-let pool: pg.Pool;
-let consistency: ConsistencyService;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  pool = createPool({ connectionString: database.url, max: 8 });
-  await migrate(pool, MIGRATIONS);
-  consistency = new ConsistencyService(new ProjectionStatusRepository(pool), pool);
-});
-afterAll(async () => {
-  await consistency?.onModuleDestroy();
-  await pool?.end();
-  await database?.drop();
-});
+const views = useReadSide(8);
 
 interface Handler<T> {
   execute(query: ConsistentQuery<T>): Promise<{ value: T }>;
@@ -98,17 +79,17 @@ async function validationFields(work: () => Promise<unknown>): Promise<string[]>
 }
 
 describe('accounts', () => {
-  const accounts = () => new AccountsHandler(consistency, new AccountsRepository(pool));
+  const accounts = () => new AccountsHandler(views.consistency, new AccountsRepository(views.pool));
 
   it('reads one account with its money formatted in its currency', async () => {
-    const usd = await insertAccount(pool, { balanceMinor: 12_345n, reservedMinor: 45n });
-    const jpy = await insertAccount(pool, {
+    const usd = await insertAccount(views.pool, { balanceMinor: 12_345n, reservedMinor: 45n });
+    const jpy = await insertAccount(views.pool, {
       currency: 'JPY',
       balanceMinor: 5_000n,
       reservedMinor: 1_200n,
       status: 'CLOSED',
     });
-    const handler = new AccountHandler(consistency, new AccountsRepository(pool));
+    const handler = new AccountHandler(views.consistency, new AccountsRepository(views.pool));
     const read = async (id: string) => {
       const { value } = await handler.execute(new AccountQuery(id, {}));
       return value && toAccountType(value);
@@ -135,9 +116,9 @@ describe('accounts', () => {
   it('pages a customer’s accounts without repeats or gaps', async () => {
     const customerId = `customer-${randomUUID()}`;
     const mine = await Promise.all(
-      Array.from({ length: 7 }, () => insertAccount(pool, { customerId })),
+      Array.from({ length: 7 }, () => insertAccount(views.pool, { customerId })),
     );
-    await insertAccount(pool, { customerId: `other-${randomUUID()}` });
+    await insertAccount(views.pool, { customerId: `other-${randomUUID()}` });
     const pages = await allPages(
       accounts(),
       (after) => new AccountsQuery(customerId, 3, after, {}),
@@ -160,10 +141,11 @@ describe('accounts', () => {
     expect(
       await validationFields(() => handler.execute(new AccountsQuery(null, 10, 'garbage', {}))),
     ).toEqual(['after']);
-    await insertOrder(pool);
-    const ordersPage = await new OrdersHandler(consistency, new OrdersRepository(pool)).execute(
-      new OrdersQuery({}, 1, null, {}),
-    );
+    await insertOrder(views.pool);
+    const ordersPage = await new OrdersHandler(
+      views.consistency,
+      new OrdersRepository(views.pool),
+    ).execute(new OrdersQuery({}, 1, null, {}));
     expect(
       await validationFields(() =>
         handler.execute(new AccountsQuery(null, 10, ordersPage.value.endCursor, {})),
@@ -175,7 +157,7 @@ describe('accounts', () => {
 });
 
 describe('orders', () => {
-  const handler = () => new OrdersHandler(consistency, new OrdersRepository(pool));
+  const handler = () => new OrdersHandler(views.consistency, new OrdersRepository(views.pool));
   const accountA = randomUUID();
   const accountB = randomUUID();
   let placed: Awaited<ReturnType<typeof insertOrder>>[] = [];
@@ -194,7 +176,7 @@ describe('orders', () => {
     placed = [];
     for (let i = 0; i < 30; i++) {
       placed.push(
-        await insertOrder(pool, {
+        await insertOrder(views.pool, {
           accountId: i % 2 === 0 ? accountA : accountB,
           side: i % 3 === 0 ? 'SELL' : 'BUY',
           instrument: i % 5 === 0 ? 'MSFT' : 'AAPL',
@@ -267,7 +249,7 @@ describe('orders', () => {
   });
 
   it('uses 50 as the default page size and 200 as the largest', async () => {
-    for (let i = 0; i < 30; i++) await insertOrder(pool);
+    for (let i = 0; i < 30; i++) await insertOrder(views.pool);
     const { value } = await handler().execute(new OrdersQuery({}, undefined, undefined, {}));
     expect(value.nodes).toHaveLength(50);
     expect(value.hasNextPage).toBe(true);
@@ -283,7 +265,7 @@ describe('orders', () => {
   });
 
   it('formats prices, fees and averages with the currency digits, averages with 4 more', async () => {
-    const usd = await insertOrder(pool, {
+    const usd = await insertOrder(views.pool, {
       orderType: 'LIMIT',
       limitPriceMinor: 19_050n,
       filledQuantity: 3n,
@@ -291,7 +273,7 @@ describe('orders', () => {
       feeMinor: 150n,
       status: 'PARTIALLY_FILLED',
     });
-    const jpy = await insertOrder(pool, {
+    const jpy = await insertOrder(views.pool, {
       instrument: 'SONY',
       currency: 'JPY',
       filledQuantity: 3n,
@@ -299,11 +281,15 @@ describe('orders', () => {
       feeMinor: 150n,
       status: 'COMPLETED',
     });
-    const unfilled = await insertOrder(pool, { status: 'REJECTED', reason: 'insufficient funds' });
+    const unfilled = await insertOrder(views.pool, {
+      status: 'REJECTED',
+      reason: 'insufficient funds',
+    });
     const read = async (id: string) => {
-      const { value } = await new OrderHandler(consistency, new OrdersRepository(pool)).execute(
-        new OrderQuery(id, {}),
-      );
+      const { value } = await new OrderHandler(
+        views.consistency,
+        new OrdersRepository(views.pool),
+      ).execute(new OrderQuery(id, {}));
       return toOrderType(value!);
     };
     expect(await read(usd.orderId)).toMatchObject({
@@ -331,23 +317,29 @@ describe('orders', () => {
 describe('holdings', () => {
   it('lists positions with exact average costs and leaves out emptied ones', async () => {
     const accountId = randomUUID();
-    await insertHolding(pool, {
+    await insertHolding(views.pool, {
       accountId,
       instrument: 'AAPL',
       quantity: 3n,
       reservedQuantity: 1n,
       costBasisMinor: 100_001n,
     });
-    await insertHolding(pool, {
+    await insertHolding(views.pool, {
       accountId,
       instrument: 'SONY',
       quantity: 7n,
       costBasisMinor: 23_101n,
     });
-    await insertHolding(pool, { accountId, instrument: 'MSFT', quantity: 0n, costBasisMinor: 0n });
-    const { value } = await new HoldingsHandler(consistency, new HoldingsRepository(pool)).execute(
-      new HoldingsQuery(accountId, {}),
-    );
+    await insertHolding(views.pool, {
+      accountId,
+      instrument: 'MSFT',
+      quantity: 0n,
+      costBasisMinor: 0n,
+    });
+    const { value } = await new HoldingsHandler(
+      views.consistency,
+      new HoldingsRepository(views.pool),
+    ).execute(new HoldingsQuery(accountId, {}));
     expect(value.map(toHoldingType)).toEqual([
       expect.objectContaining({
         instrument: 'AAPL',
@@ -367,14 +359,14 @@ describe('ledger entries and statements', () => {
   it('pages an account’s journal postings in log order, both legs of each', async () => {
     const accountId = randomUUID();
     for (let i = 1; i <= 5; i++) {
-      await insertLedgerEntry(pool, {
+      await insertLedgerEntry(views.pool, {
         position: at(100 + i, 7),
         postingIndex: 0,
         ledgerAccount: 'external-bank',
         accountId,
         amountMinor: -1_000n * BigInt(i),
       });
-      await insertLedgerEntry(pool, {
+      await insertLedgerEntry(views.pool, {
         position: at(100 + i, 7),
         postingIndex: 1,
         ledgerAccount: `customer-cash:${accountId}`,
@@ -382,14 +374,17 @@ describe('ledger entries and statements', () => {
         amountMinor: 1_000n * BigInt(i),
       });
     }
-    await insertLedgerEntry(pool, {
+    await insertLedgerEntry(views.pool, {
       position: at(101, 7),
       postingIndex: 2,
       ledgerAccount: 'fee-income',
       accountId: randomUUID(),
       amountMinor: 5n,
     });
-    const handler = new LedgerEntriesHandler(consistency, new LedgerEntriesRepository(pool));
+    const handler = new LedgerEntriesHandler(
+      views.consistency,
+      new LedgerEntriesRepository(views.pool),
+    );
     const pages = await allPages(
       handler,
       (after) => new LedgerEntriesQuery(accountId, 3, after, {}),
@@ -411,16 +406,19 @@ describe('ledger entries and statements', () => {
   });
 
   it('pages a statement with the balance after each line in the account currency', async () => {
-    const account = await insertAccount(pool, { currency: 'JPY' });
+    const account = await insertAccount(views.pool, { currency: 'JPY' });
     for (let i = 1; i <= 4; i++) {
-      await insertStatementLine(pool, {
+      await insertStatementLine(views.pool, {
         accountId: account.accountId,
         position: at(200 + i, i),
         amountMinor: 500n,
         balanceAfterMinor: 500n * BigInt(i),
       });
     }
-    const handler = new AccountStatementHandler(consistency, new AccountStatementsRepository(pool));
+    const handler = new AccountStatementHandler(
+      views.consistency,
+      new AccountStatementsRepository(views.pool),
+    );
     const pages = await allPages(
       handler,
       (after) => new AccountStatementQuery(account.accountId, 3, after, {}),
@@ -438,11 +436,11 @@ describe('ledger entries and statements', () => {
 
 describe('consistency of a query', () => {
   it('answers stale when the views have not reached the position in time, fresh once they have', async () => {
-    const account = await insertAccount(pool);
-    await setCheckpoint(pool, 'accounts', at(50));
+    const account = await insertAccount(views.pool);
+    await setCheckpoint(views.pool, 'accounts', at(50));
     // As an in-process projector does: the NOTIFY alone may land after the read below.
-    consistency.checkpointAdvanced('accounts');
-    const handler = new AccountHandler(consistency, new AccountsRepository(pool));
+    views.consistency.checkpointAdvanced('accounts');
+    const handler = new AccountHandler(views.consistency, new AccountsRepository(views.pool));
     const behind = await handler.execute(
       new AccountQuery(account.accountId, { atLeast: at(60), timeoutMs: 100 }),
     );
@@ -457,8 +455,8 @@ describe('consistency of a query', () => {
 
 describe('projections', () => {
   it('reports each projection’s position, lag, status and parked events', async () => {
-    await pool.query('DELETE FROM ledger_projection_checkpoints');
-    const store = new PostgresEventStore(pool);
+    await views.pool.query('DELETE FROM ledger_projection_checkpoints');
+    const store = new PostgresEventStore(views.pool);
     const written = [];
     for (let i = 0; i < 3; i++) {
       written.push(
@@ -470,17 +468,17 @@ describe('projections', () => {
       );
     }
     await store.close();
-    await setCheckpoint(pool, 'accounts', written[0]!.position);
-    await setCheckpoint(pool, 'orders', written[2]!.position);
-    await pool.query(
+    await setCheckpoint(views.pool, 'accounts', written[0]!.position);
+    await setCheckpoint(views.pool, 'orders', written[2]!.position);
+    await views.pool.query(
       `UPDATE ledger_projection_checkpoints SET status = 'failed', last_error = 'boom', events_applied = 42 WHERE projection = 'orders'`,
     );
-    await pool.query(
+    await views.pool.query(
       `INSERT INTO ledger_projection_parked (projection, commit_position, prepare_position, event_id, event_type, stream_id, error, attempts, replayed_at)
        VALUES ('accounts', 1, 1, $1, 'X.v1', 's', 'e', 3, NULL), ('accounts', 1, 2, $2, 'X.v1', 's', 'e', 3, now())`,
       [randomUUID(), randomUUID()],
     );
-    const checkpoints = new ProjectionStatusRepository(pool);
+    const checkpoints = new ProjectionStatusRepository(views.pool);
     const rows = await checkpoints.statuses(['accounts', 'holdings', 'orders', 'ledger-entries'], {
       countLag: true,
     });

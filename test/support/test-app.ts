@@ -9,6 +9,7 @@ import {
   type EventStore,
 } from '../../src/infrastructure/event-store/event-store.port.js';
 import { type MarketConfig } from '../../src/market/market.config.js';
+import { useFixture } from './vitest-fixture.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -58,4 +59,42 @@ export async function startTestApp(
 export async function temporaryDataDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-e2e-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * An app on the embedded default (no DATABASE_URL) in a data directory of its own, started
+ * before the spec file's tests and closed, its directory removed, after them.
+ */
+export function useTestApp(
+  overrides: Partial<LedgerConfig> = {},
+  options: { market?: MarketConfig } = {},
+): Omit<TestApp, 'close'> {
+  const current = useFixture(
+    'file',
+    async () => {
+      const dataDir = await temporaryDataDir();
+      try {
+        return {
+          dataDir,
+          ledger: await startTestApp({ dataDir: dataDir.dir, ...overrides }, options),
+        };
+      } catch (error) {
+        await dataDir.remove();
+        throw error;
+      }
+    },
+    async ({ dataDir, ledger }) => {
+      await ledger.close();
+      await dataDir.remove();
+    },
+  );
+  return {
+    get app() {
+      return current().ledger.app;
+    },
+    get store() {
+      return current().ledger.store;
+    },
+    gql: (query, variables) => current().ledger.gql(query, variables),
+  };
 }

@@ -1,54 +1,66 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
+import { createPool } from '../../src/infrastructure/database/create-pool.js';
+import { migrate } from '../../src/infrastructure/database/migrator.js';
+import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import {
+  type ThrowawayDatabase,
+  createThrowawayDatabase,
+} from '../../test-kit/throwaway-database.js';
+import { type FixtureScope, useFixture } from './vitest-fixture.js';
 
-export interface TestDatabase {
-  readonly url: string;
-  drop(): Promise<void>;
-}
-
-async function withAdmin<T>(
-  serverUrl: string,
-  work: (client: pg.Client) => Promise<T>,
-): Promise<T> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const DROP_ATTEMPTS = 50;
-const DROP_RETRY_MS = 100;
-
-/**
- * Waits for the last connections to go (a pool's end() resolves before its clients have
- * closed) rather than killing them at once, then forces it.
- */
-async function dropWhenUnused(client: pg.Client, name: string): Promise<void> {
-  for (let attempt = 0; attempt < DROP_ATTEMPTS; attempt++) {
-    try {
-      await client.query(`DROP DATABASE IF EXISTS ${name}`);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, DROP_RETRY_MS));
-    }
-  }
-  await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-}
+export type TestDatabase = ThrowawayDatabase;
 
 /** A new, empty database on the test PostgreSQL server. */
-export async function createTestDatabase(
+export function createTestDatabase(
   serverUrl: string = inject('pgServerUrl'),
 ): Promise<TestDatabase> {
-  const name = `ledger_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  return createThrowawayDatabase(serverUrl, 'test');
+}
+
+/** A database with every migration applied, and a pool on it. */
+export interface MigratedDatabase {
+  readonly url: string;
+  readonly pool: pg.Pool;
+}
+
+export interface MigratedDatabaseOptions {
+  readonly scope?: FixtureScope;
+  /** Connections of the pool. */
+  readonly poolSize?: number;
+}
+
+export async function openMigratedDatabase(
+  poolSize: number,
+): Promise<MigratedDatabase & { close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const pool = createPool({ connectionString: database.url, max: poolSize });
+  const close = async (): Promise<void> => {
+    await pool.end();
+    await database.drop();
+  };
+  try {
+    await migrate(pool, MIGRATIONS);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url: database.url, pool, close };
+}
+
+/** A migrated database of the spec file's own (or each test's, with scope 'test'). */
+export function useMigratedDatabase(options: MigratedDatabaseOptions = {}): MigratedDatabase {
+  const current = useFixture(
+    options.scope ?? 'file',
+    () => openMigratedDatabase(options.poolSize ?? 4),
+    (database) => database.close(),
+  );
   return {
-    url: url.toString(),
-    drop: () => withAdmin(serverUrl, (client) => dropWhenUnused(client, name)),
+    get url() {
+      return current().url;
+    },
+    get pool() {
+      return current().pool;
+    },
   };
 }

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeEvent } from '../../../src/events/event-codec.js';
-import { createPool } from '../../../src/infrastructure/database/create-pool.js';
-import { migrate } from '../../../src/infrastructure/database/migrator.js';
-import { MIGRATIONS } from '../../../src/infrastructure/database/migrations/index.js';
-import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import {
   type Position,
   START,
@@ -15,15 +10,12 @@ import {
 import { CheckpointsRepository } from '../../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../../src/projections/engine/parked-events.repository.js';
 import { type Projection, liveBinding } from '../../../src/projections/engine/projection.js';
-import {
-  ProjectionRebuilder,
-  type RebuildProgress,
-} from '../../../src/projections/engine/projection-rebuilder.js';
+import { type RebuildProgress } from '../../../src/projections/engine/projection-rebuilder.js';
 import {
   type FailurePolicy,
-  ProjectionRunner,
+  type ProjectionRunner,
 } from '../../../src/projections/engine/projection-runner.js';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
+import { useProjectionDatabase } from '../projection-database.fixture.js';
 
 /**
  * Records every event it sees in its table; a primary key makes a second application
@@ -52,29 +44,20 @@ const seenProjection = recordingProjection('seen', 'test_seen', 'POISON');
 const otherProjection = recordingProjection('other', 'test_other', 'TOXIC');
 
 describe('ProjectionRunner', () => {
-  let database: TestDatabase;
-  let pool: pg.Pool;
-  let store: PostgresEventStore;
-  let runners: ProjectionRunner[];
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-    pool = createPool({ connectionString: database.url, max: 10 });
-    await migrate(pool, MIGRATIONS);
-    for (const table of ['test_seen', 'test_other']) {
-      await pool.query(
-        `CREATE TABLE ${table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL)`,
-      );
-    }
-    store = new PostgresEventStore(pool);
-    runners = [];
-    lastAppended = START;
+  const db = useProjectionDatabase({
+    scope: 'test',
+    poolSize: 10,
+    prepare: async (pool) => {
+      for (const table of ['test_seen', 'test_other']) {
+        await pool.query(
+          `CREATE TABLE ${table} (event_id uuid PRIMARY KEY, stream_id text NOT NULL)`,
+        );
+      }
+    },
   });
-  afterEach(async () => {
-    await Promise.all(runners.map((r) => r.stop()));
-    await store.close();
-    await pool.end();
-    await database.drop();
+
+  beforeEach(() => {
+    lastAppended = START;
   });
 
   function runner(
@@ -82,20 +65,11 @@ describe('ProjectionRunner', () => {
     batchSize = 50,
     projections: readonly Projection[] = [seenProjection],
   ): ProjectionRunner {
-    const created = new ProjectionRunner(
-      projections.map(liveBinding),
-      store,
-      pool,
-      new CheckpointsRepository(pool),
-      new ParkedEventsRepository(pool),
-      {
-        batchSize,
-        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
-        onFailure,
-      },
-    );
-    runners.push(created);
-    return created;
+    return db.runner(projections.map(liveBinding), {
+      batchSize,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+      onFailure,
+    });
   }
 
   /** The position of the last event appended: what "caught up" means here. */
@@ -103,7 +77,7 @@ describe('ProjectionRunner', () => {
 
   async function append(count: number, instrument = 'AAPL'): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const { position } = await store.appendToStream(
+      const { position } = await db.store.appendToStream(
         `account-${randomUUID()}`,
         [
           {
@@ -123,7 +97,7 @@ describe('ProjectionRunner', () => {
 
   async function seenCount(table = 'test_seen'): Promise<number> {
     return Number(
-      (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n,
+      (await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n,
     );
   }
 
@@ -135,7 +109,7 @@ describe('ProjectionRunner', () => {
     await expect
       .poll(
         async () => {
-          const checkpoint = await new CheckpointsRepository(pool).ensure(name);
+          const checkpoint = await new CheckpointsRepository(db.pool).ensure(name);
           return comparePositions(checkpoint.position, lastAppended) >= 0;
         },
         { timeout: 20_000 },
@@ -181,7 +155,7 @@ describe('ProjectionRunner', () => {
     runner('skip').start();
     await caughtUp();
     expect(await seenCount()).toBe(20);
-    const parked = await new ParkedEventsRepository(pool).list('seen');
+    const parked = await new ParkedEventsRepository(db.pool).list('seen');
     expect(parked).toHaveLength(1);
     expect(parked[0]!.error).toMatch(/cannot project/);
     expect(parked[0]!.eventType).toBe('AccountOrderOpened.v1');
@@ -195,10 +169,10 @@ describe('ProjectionRunner', () => {
     stopping.start();
     await expect.poll(() => stopping.running, { timeout: 20_000 }).toBe(false);
     expect(await seenCount()).toBe(10);
-    const checkpoint = await new CheckpointsRepository(pool).ensure('seen');
+    const checkpoint = await new CheckpointsRepository(db.pool).ensure('seen');
     expect(checkpoint.status).toBe('stopped');
     expect(checkpoint.lastError).toMatch(/cannot project/);
-    expect(await new ParkedEventsRepository(pool).list('seen')).toHaveLength(1);
+    expect(await new ParkedEventsRepository(db.pool).list('seen')).toHaveLength(1);
   });
 
   describe('a group of projections', () => {
@@ -210,7 +184,7 @@ describe('ProjectionRunner', () => {
       runner('stop', 50, [seen, otherProjection]).start();
       await caughtUp('seen');
       await expect
-        .poll(async () => (await new CheckpointsRepository(pool).ensure('other')).status, {
+        .poll(async () => (await new CheckpointsRepository(db.pool).ensure('other')).status, {
           timeout: 20_000,
         })
         .toBe('stopped');
@@ -237,7 +211,7 @@ describe('ProjectionRunner', () => {
       await caughtUp('seen');
       expect(await seenCount('test_seen')).toBe(26);
       expect(await seenCount('test_other')).toBe(10);
-      const parked = await new ParkedEventsRepository(pool).list();
+      const parked = await new ParkedEventsRepository(db.pool).list();
       expect(parked.map((event) => event.projection)).toEqual(['other']);
     });
 
@@ -254,7 +228,7 @@ describe('ProjectionRunner', () => {
       // A write of a failed attempt committed on its own would make the retry fail on
       // the primary key, and park events of `seen`.
       expect(await seenCount('test_seen')).toBe(21);
-      const parked = await new ParkedEventsRepository(pool).list();
+      const parked = await new ParkedEventsRepository(db.pool).list();
       expect(parked.map((event) => event.projection)).toEqual(['other']);
     });
 
@@ -271,19 +245,12 @@ describe('ProjectionRunner', () => {
       // A second application would have failed on the primary key and parked events.
       expect(await seenCount('test_seen')).toBe(60);
       expect(await seenCount('test_other')).toBe(60);
-      expect(await new ParkedEventsRepository(pool).list()).toEqual([]);
+      expect(await new ParkedEventsRepository(db.pool).list()).toEqual([]);
     });
   });
 
   describe('blue/green rebuild', () => {
-    function rebuilder(): ProjectionRebuilder {
-      return new ProjectionRebuilder(
-        store,
-        pool,
-        new CheckpointsRepository(pool),
-        new ParkedEventsRepository(pool),
-      );
-    }
+    const rebuilder = () => db.rebuilder();
 
     it('builds a shadow while writes continue, checks parity and swaps it in', async () => {
       await append(300);
@@ -314,9 +281,9 @@ describe('ProjectionRunner', () => {
       expect(phases).toEqual([...phases].sort((a, b) => a - b));
       await caughtUp();
       // The swapped-in table is the live one now, and keeps following the log.
-      const events = await store.readAll({ maxCount: 10_000 });
+      const events = await db.store.readAll({ maxCount: 10_000 });
       expect(await seenCount()).toBe(events.length);
-      const tables = await pool.query(
+      const tables = await db.pool.query(
         "SELECT tablename FROM pg_tables WHERE tablename LIKE 'test_seen%'",
       );
       expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual(['test_seen']);
@@ -330,9 +297,9 @@ describe('ProjectionRunner', () => {
       // transactions on the server can hold it back.
       await vi.waitFor(
         async () =>
-          expect(comparePositions(await store.headPosition(), lastAppended)).toBeGreaterThanOrEqual(
-            0,
-          ),
+          expect(
+            comparePositions(await db.store.headPosition(), lastAppended),
+          ).toBeGreaterThanOrEqual(0),
         { timeout: 20_000, interval: 50 },
       );
       const logged: string[] = [];
@@ -343,9 +310,9 @@ describe('ProjectionRunner', () => {
       });
       await expect(rebuild).rejects.toThrow(/stopped/);
       expect(logged).toEqual([expect.stringMatching(/^bulk load failed \(cannot project /)]);
-      const parked = await new ParkedEventsRepository(pool).list();
+      const parked = await new ParkedEventsRepository(db.pool).list();
       expect(parked.map((event) => event.projection)).toEqual(['seen']);
-      const tables = await pool.query(
+      const tables = await db.pool.query(
         "SELECT tablename FROM pg_tables WHERE tablename LIKE 'test_seen%'",
       );
       expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual(['test_seen']);
@@ -367,7 +334,7 @@ describe('ProjectionRunner', () => {
       // The log ends with events the projection does not read.
       for (let i = 0; i < 10; i++) {
         lastAppended = (
-          await store.appendToStream(
+          await db.store.appendToStream(
             `account-${randomUUID()}`,
             [
               {
@@ -400,7 +367,7 @@ describe('ProjectionRunner', () => {
       runner().start();
       await caughtUp();
       // A row the log never produced: the rebuilt copy cannot match it.
-      await pool.query("INSERT INTO test_seen VALUES ($1, 'stray')", [randomUUID()]);
+      await db.pool.query("INSERT INTO test_seen VALUES ($1, 'stray')", [randomUUID()]);
       const [report] = await rebuilder().rebuild([seenProjection], {
         batchSize: 20,
         alignTimeoutMs: 20_000,
@@ -419,7 +386,7 @@ describe('ProjectionRunner', () => {
       runner('skip', 50, [seenProjection, otherProjection]).start();
       await caughtUp('seen');
       await caughtUp('other');
-      await pool.query("INSERT INTO test_other VALUES ($1, 'stray')", [randomUUID()]);
+      await db.pool.query("INSERT INTO test_other VALUES ($1, 'stray')", [randomUUID()]);
       const reports = await rebuilder().rebuild([seenProjection, otherProjection], {
         batchSize: 30,
         alignTimeoutMs: 20_000,
@@ -431,7 +398,7 @@ describe('ProjectionRunner', () => {
       expect(reports[0]!.eventsApplied).toBe(80);
       expect(await seenCount('test_seen')).toBe(80);
       expect(await seenCount('test_other')).toBe(81);
-      const tables = await pool.query(
+      const tables = await db.pool.query(
         "SELECT tablename FROM pg_tables WHERE tablename LIKE 'test_%' ORDER BY tablename",
       );
       expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual([

@@ -1,23 +1,27 @@
-import { customerCash, transfer } from '../../src/domain/ledger.js';
-import { type Currency, divideRounded } from '../../src/domain/money.js';
-import { type AccountEvent } from '../../src/events/account.events.js';
-import { type DomainEvent } from '../../src/events/event-catalog.js';
-import { type HoldingEvent } from '../../src/events/holding.events.js';
-import { type OrderEvent, type OrderSide } from '../../src/events/order.events.js';
-import { accountStream, holdingStream, orderStream } from '../../src/events/stream-names.js';
+import { customerCash, transfer } from '../src/domain/ledger.js';
+import { type Currency, divideRounded } from '../src/domain/money.js';
+import { type AccountEvent } from '../src/events/account.events.js';
+import { type DomainEvent } from '../src/events/event-catalog.js';
+import { type HoldingEvent } from '../src/events/holding.events.js';
+import { type OrderEvent, type OrderSide } from '../src/events/order.events.js';
+import { accountStream, holdingStream, orderStream } from '../src/events/stream-names.js';
 
 /**
- * A plausible trading history for the read-side benches, generated as a stream (a
- * million events never sit in memory at once) and seeded (the same seed gives the same
- * log, ids included). Accounts deposit and withdraw while buy and sell orders run their
- * course: placement, cash or share reservations, fees (some before their order reaches
- * the log), fills with their settlements and holdings, every terminal outcome. Up to
- * `maxRunning` such processes are interleaved, so that a batch of the log mixes many
- * streams as production traffic would.
+ * A plausible trading history, generated as a stream (a million events never sit in
+ * memory at once) and seeded (the same seed gives the same log, ids included): the
+ * read-side benches load it into the log, the projection tests apply it to the views.
+ * Accounts deposit and withdraw while buy and sell orders run their course: placement,
+ * cash or share reservations, fees (some before their order reaches the log), fills with
+ * their settlements and holdings, every terminal outcome. Up to `maxRunning` such
+ * processes are interleaved, so that a batch of the log mixes many streams as production
+ * traffic would.
  *
  * The simulation keeps its own small model of balances and holdings (not the deciders:
  * their states keep growing sets of settled fills, which would make a long history
  * quadratic), and a tally of what the views must hold once they have applied the log.
+ *
+ * The benches' figures are comparable across commits only while a seed gives the same
+ * log: a change that draws from `random` in another order changes every bench's input.
  */
 
 const INSTRUMENTS = [
@@ -71,6 +75,13 @@ interface Holding {
 
 /** A process advances by one stream write per step: `yield` lets others write in between. */
 type Process = Generator<void, void, void>;
+
+interface Fill {
+  readonly orderId: string;
+  readonly fillId: string;
+  readonly quantity: bigint;
+  readonly priceMinor: bigint;
+}
 
 export interface HistoryOptions {
   /** Accounts that trade (opened and funded first). */
@@ -201,32 +212,12 @@ export class HistoryGenerator {
       this.feeCharged(accountId, orderId, fee, this.min(this.reservedFor(accountId, orderId), fee));
       yield;
     }
-    let filled = 0n;
-    const accepted = !this.chance(0.1);
-    if (accepted) {
-      this.orderEvent(orderId, { type: 'OrderAccepted', data: { orderId } });
-      yield;
-      while (filled < quantity && !this.chance(0.15)) {
-        const q = this.between(1n, quantity - filled);
-        const price = cap - this.between(0n, cap / 100n);
-        const fillId = this.uuid();
-        this.orderEvent(orderId, {
-          type: 'OrderFilled',
-          data: { orderId, fillId, quantity: q, priceMinor: price },
-        });
-        yield;
-        const amount = q * price;
-        this.settle(accountId, orderId, fillId, 'BUY', amount);
-        yield;
-        this.holdingEvent(accountId, instrument.symbol, {
-          type: 'SharesAcquired',
-          data: { orderId, fillId, quantity: q, costMinor: amount },
-        });
-        yield;
-        filled += q;
-      }
-    }
-    yield* this.finish(orderId, accountId, fee, accepted, filled === quantity);
+    // A buy pays at most its cap.
+    const price = (): bigint => cap - this.between(0n, cap / 100n);
+    const filled = yield* this.execute(orderId, quantity, price, (fill) =>
+      this.settleBuy(accountId, instrument.symbol, fill),
+    );
+    yield* this.finish(orderId, accountId, fee, filled !== undefined, filled === quantity);
     const left = this.reservedFor(accountId, orderId);
     if (left > 0n) {
       this.accountEvent(accountId, {
@@ -265,44 +256,13 @@ export class HistoryGenerator {
     yield;
     this.feeCharged(accountId, orderId, fee, 0n);
     yield;
-    let filled = 0n;
-    const accepted = !this.chance(0.1);
-    if (accepted) {
-      this.orderEvent(orderId, { type: 'OrderAccepted', data: { orderId } });
-      yield;
-      const floor = limit ?? instrument.priceMinor;
-      while (filled < quantity && !this.chance(0.15)) {
-        const q = this.between(1n, quantity - filled);
-        const price = floor + this.between(0n, floor / 100n);
-        const fillId = this.uuid();
-        this.orderEvent(orderId, {
-          type: 'OrderFilled',
-          data: { orderId, fillId, quantity: q, priceMinor: price },
-        });
-        yield;
-        const reserved = holding.reservations.get(orderId) ?? 0n;
-        const costBasis =
-          q === holding.quantity
-            ? holding.costBasis
-            : divideRounded(holding.costBasis * q, holding.quantity);
-        this.holdingEvent(accountId, instrument.symbol, {
-          type: 'SharesDisposed',
-          data: {
-            orderId,
-            fillId,
-            quantity: q,
-            fromReservationQuantity: this.min(reserved, q),
-            costBasisMinor: costBasis,
-            proceedsMinor: q * price,
-          },
-        });
-        yield;
-        this.settle(accountId, orderId, fillId, 'SELL', q * price);
-        yield;
-        filled += q;
-      }
-    }
-    yield* this.finish(orderId, accountId, fee, accepted, filled === quantity);
+    // A sell takes at least its limit.
+    const floor = limit ?? instrument.priceMinor;
+    const price = (): bigint => floor + this.between(0n, floor / 100n);
+    const filled = yield* this.execute(orderId, quantity, price, (fill) =>
+      this.settleSell(accountId, instrument.symbol, fill),
+    );
+    yield* this.finish(orderId, accountId, fee, filled !== undefined, filled === quantity);
     const left = holding.reservations.get(orderId) ?? 0n;
     if (left > 0n) {
       this.holdingEvent(accountId, instrument.symbol, {
@@ -312,6 +272,68 @@ export class HistoryGenerator {
       yield;
     }
     this.accountEvent(accountId, { type: 'AccountOrderClosed', data: { orderId } });
+  }
+
+  /**
+   * The market's answer to a placed order: rejected (undefined), or accepted and filled
+   * in parts at `price` until it is whole or the market stops filling it, each fill
+   * settled by `settle`. Answers the quantity filled.
+   */
+  private *execute(
+    orderId: string,
+    quantity: bigint,
+    price: () => bigint,
+    settle: (fill: Fill) => Process,
+  ): Generator<void, bigint | undefined, void> {
+    if (this.chance(0.1)) return undefined;
+    this.orderEvent(orderId, { type: 'OrderAccepted', data: { orderId } });
+    yield;
+    let filled = 0n;
+    while (filled < quantity && !this.chance(0.15)) {
+      const q = this.between(1n, quantity - filled);
+      const priceMinor = price();
+      const fill: Fill = { orderId, fillId: this.uuid(), quantity: q, priceMinor };
+      this.orderEvent(orderId, { type: 'OrderFilled', data: fill });
+      yield;
+      yield* settle(fill);
+      yield;
+      filled += q;
+    }
+    return filled;
+  }
+
+  private *settleBuy(accountId: string, symbol: string, fill: Fill): Process {
+    const { orderId, fillId, quantity } = fill;
+    const amount = quantity * fill.priceMinor;
+    this.settle(accountId, orderId, fillId, 'BUY', amount);
+    yield;
+    this.holdingEvent(accountId, symbol, {
+      type: 'SharesAcquired',
+      data: { orderId, fillId, quantity, costMinor: amount },
+    });
+  }
+
+  private *settleSell(accountId: string, symbol: string, fill: Fill): Process {
+    const { orderId, fillId, quantity } = fill;
+    const holding = this.holding(accountId, symbol);
+    const reserved = holding.reservations.get(orderId) ?? 0n;
+    const costBasis =
+      quantity === holding.quantity
+        ? holding.costBasis
+        : divideRounded(holding.costBasis * quantity, holding.quantity);
+    this.holdingEvent(accountId, symbol, {
+      type: 'SharesDisposed',
+      data: {
+        orderId,
+        fillId,
+        quantity,
+        fromReservationQuantity: this.min(reserved, quantity),
+        costBasisMinor: costBasis,
+        proceedsMinor: quantity * fill.priceMinor,
+      },
+    });
+    yield;
+    this.settle(accountId, orderId, fillId, 'SELL', quantity * fill.priceMinor);
   }
 
   private *place(
@@ -528,15 +550,25 @@ export class HistoryGenerator {
   }
 
   private evolve(streamId: string, event: DomainEvent): void {
-    const tally = this.tally;
-    const cash = (account: Account, balance: bigint, reserved: bigint, line: boolean): void => {
-      account.balance += balance;
-      account.reserved += reserved;
-      tally.balanceMinor += balance;
-      tally.reservedMinor += reserved;
-      if (line) tally.statementLines += 1;
-    };
-    if ('postings' in event.data) tally.postings += event.data.postings.length;
+    if ('postings' in event.data) this.tally.postings += event.data.postings.length;
+    switch (event.type) {
+      case 'OrderPlaced':
+        this.tally.ordersPlaced += 1;
+        return;
+      case 'OrderFilled':
+        this.tally.filledQuantity += event.data.quantity;
+        return;
+      case 'SharesReserved':
+      case 'ShareReservationReleased':
+      case 'SharesAcquired':
+      case 'SharesDisposed':
+        return this.evolveHolding(this.holdingOf(streamId), event);
+      default:
+        return this.evolveAccount(streamId, event);
+    }
+  }
+
+  private evolveAccount(streamId: string, event: DomainEvent): void {
     switch (event.type) {
       case 'AccountOpened':
         this.accounts.set(event.data.accountId, {
@@ -545,73 +577,74 @@ export class HistoryGenerator {
           reserved: 0n,
           reservations: new Map(),
         });
-        tally.accountsOpened += 1;
+        this.tally.accountsOpened += 1;
         return;
       case 'AccountClosed':
-        tally.accountsClosed += 1;
+        this.tally.accountsClosed += 1;
         return;
       case 'FundsDeposited':
-        return cash(this.accountOf(streamId), event.data.amountMinor, 0n, true);
+        return this.moveCash(this.accountOf(streamId), event.data.amountMinor, 0n, true);
       case 'FundsWithdrawn':
-        return cash(this.accountOf(streamId), -event.data.amountMinor, 0n, true);
+        return this.moveCash(this.accountOf(streamId), -event.data.amountMinor, 0n, true);
       case 'CashReserved': {
         const account = this.accountOf(streamId);
         account.reservations.set(event.data.orderId, event.data.amountMinor);
-        return cash(account, 0n, event.data.amountMinor, false);
+        return this.moveCash(account, 0n, event.data.amountMinor, false);
       }
       case 'CashReservationReleased': {
         const account = this.accountOf(streamId);
         this.release(account.reservations, event.data.orderId, event.data.amountMinor);
-        return cash(account, 0n, -event.data.amountMinor, false);
+        return this.moveCash(account, 0n, -event.data.amountMinor, false);
       }
       case 'FeeCharged': {
         const account = this.accountOf(streamId);
-        this.release(account.reservations, event.data.orderId, event.data.fromReservationMinor);
-        return cash(account, -event.data.amountMinor, -event.data.fromReservationMinor, true);
+        const { amountMinor, fromReservationMinor, orderId } = event.data;
+        this.release(account.reservations, orderId, fromReservationMinor);
+        return this.moveCash(account, -amountMinor, -fromReservationMinor, true);
       }
       case 'FeeRefunded':
-        return cash(this.accountOf(streamId), event.data.amountMinor, 0n, true);
+        return this.moveCash(this.accountOf(streamId), event.data.amountMinor, 0n, true);
       case 'TradeCashSettled': {
         const account = this.accountOf(streamId);
         const { amountMinor, fromReservationMinor, orderId, side } = event.data;
         this.release(account.reservations, orderId, fromReservationMinor);
-        return cash(
-          account,
-          side === 'BUY' ? -amountMinor : amountMinor,
-          -fromReservationMinor,
-          true,
-        );
+        const balance = side === 'BUY' ? -amountMinor : amountMinor;
+        return this.moveCash(account, balance, -fromReservationMinor, true);
       }
-      case 'OrderPlaced':
-        tally.ordersPlaced += 1;
+      default:
         return;
-      case 'OrderFilled':
-        tally.filledQuantity += event.data.quantity;
-        return;
-      case 'SharesReserved': {
-        const holding = this.holdingOf(streamId);
+    }
+  }
+
+  /** `line`: the movement is a line of the account's statement. */
+  private moveCash(account: Account, balance: bigint, reserved: bigint, line: boolean): void {
+    account.balance += balance;
+    account.reserved += reserved;
+    this.tally.balanceMinor += balance;
+    this.tally.reservedMinor += reserved;
+    if (line) this.tally.statementLines += 1;
+  }
+
+  private evolveHolding(holding: Holding, event: HoldingEvent): void {
+    const tally = this.tally;
+    switch (event.type) {
+      case 'SharesReserved':
         holding.reserved += event.data.quantity;
         holding.reservations.set(event.data.orderId, event.data.quantity);
         tally.holdingReserved += event.data.quantity;
         return;
-      }
-      case 'ShareReservationReleased': {
-        const holding = this.holdingOf(streamId);
+      case 'ShareReservationReleased':
         holding.reserved -= event.data.quantity;
         this.release(holding.reservations, event.data.orderId, event.data.quantity);
         tally.holdingReserved -= event.data.quantity;
         return;
-      }
-      case 'SharesAcquired': {
-        const holding = this.holdingOf(streamId);
+      case 'SharesAcquired':
         holding.quantity += event.data.quantity;
         holding.costBasis += event.data.costMinor;
         tally.holdingQuantity += event.data.quantity;
         tally.holdingCostBasisMinor += event.data.costMinor;
         return;
-      }
       case 'SharesDisposed': {
-        const holding = this.holdingOf(streamId);
         const { quantity, fromReservationQuantity, costBasisMinor, orderId } = event.data;
         holding.quantity -= quantity;
         holding.reserved -= fromReservationQuantity;
@@ -622,8 +655,6 @@ export class HistoryGenerator {
         tally.holdingCostBasisMinor -= costBasisMinor;
         return;
       }
-      default:
-        return;
     }
   }
 
