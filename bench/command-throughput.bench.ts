@@ -22,7 +22,7 @@ import { LedgerSystem } from './ledger-system.js';
 import { type LoadResult, runLoad } from './load-runner.js';
 import { RawInsertSystem } from './raw-insert-system.js';
 import { type Spread, formatRatio, formatSpread, renderTable, spread } from './stats.js';
-import { seededRandom } from '../src/infrastructure/seeded-random.js';
+import { seededRandom } from '../src/shared/seeded-random.js';
 import { type Deposit, DepositTally, accountIds, planDeposits } from './workload.js';
 
 type Measurement = 'deposit-sequential' | 'deposit-concurrent' | 'bare-append';

@@ -10,8 +10,8 @@ import { toJson } from '../src/events/event-metadata.js';
 import { ACCOUNT_STREAM_PREFIX, accountStream } from '../src/events/stream-names.js';
 import { migrate } from '../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../src/infrastructure/database/migrations/index.js';
-import { WrongExpectedRevisionError } from '../src/infrastructure/event-store/event-store.errors.js';
-import { type EventStore } from '../src/infrastructure/event-store/event-store.port.js';
+import { WrongExpectedRevisionError } from '../src/event-store/event-store.errors.js';
+import { type EventStore } from '../src/event-store/event-store.port.js';
 import { PostgresEventStore } from '../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import {
   type AppendSystem,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { type LedgerConfig } from './config/ledger-config.js';
-import { inputValidationPipe } from './infrastructure/graphql/validation.pipe.js';
+import { inputValidationPipe } from './api/validation.pipe.js';
 import { type MarketConfig } from './market/market.config.js';
 
 /** Largest request body accepted. */

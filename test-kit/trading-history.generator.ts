@@ -1,9 +1,9 @@
 import { customerCash, transfer } from '../src/domain/ledger.js';
 import { type Currency, divideRounded } from '../src/domain/money.js';
-import { type AccountEvent } from '../src/events/account.events.js';
+import { type AccountEvent } from '../src/domain/account.events.js';
 import { type DomainEvent } from '../src/events/event-catalog.js';
-import { type HoldingEvent } from '../src/events/holding.events.js';
-import { type OrderEvent, type OrderSide } from '../src/events/order.events.js';
+import { type HoldingEvent } from '../src/domain/holding.events.js';
+import { type OrderEvent, type OrderSide } from '../src/domain/order.events.js';
 import { accountStream, holdingStream, orderStream } from '../src/events/stream-names.js';
 
 /**

@@ -8,7 +8,7 @@ import {
 } from '@event-driven-io/emmett-postgresql';
 import type pg from 'pg';
 import { parseStoredTypeName } from '../../src/events/event-catalog.js';
-import { type JsonObject } from '../../src/infrastructure/event-store/event-store.port.js';
+import { type JsonObject } from '../../src/event-store/event-store.port.js';
 
 /**
  * The accounts view written the way Emmett's guides write one: a Pongo document per

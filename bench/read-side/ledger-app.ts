@@ -2,11 +2,7 @@ import { type AddressInfo } from 'node:net';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/ledger-config.js';
-import {
-  type Position,
-  comparePositions,
-  decodePosition,
-} from '../../src/infrastructure/event-store/position.js';
+import { type Position, comparePositions, decodePosition } from '../../src/event-store/position.js';
 import { runLoad } from '../load-runner.js';
 
 /**

@@ -25,8 +25,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { type Position, comparePositions } from '../../src/infrastructure/event-store/position.js';
-import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { type Position, comparePositions } from '../../src/event-store/position.js';
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import { VerificationError, log } from '../bench-session.js';
 import { type LatencySummary, formatMs, runBench, summarizeLatencies } from './harness.js';
 import {

@@ -10,11 +10,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import {
-  type Position,
-  comparePositions,
-  encodePosition,
-} from '../../src/infrastructure/event-store/position.js';
+import { type Position, comparePositions, encodePosition } from '../../src/event-store/position.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
@@ -33,7 +29,7 @@ import {
   renderTable,
   spread,
 } from '../stats.js';
-import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import { EmmettAccountsView } from './emmett-accounts-view.js';
 import {
   HistoryGenerator,

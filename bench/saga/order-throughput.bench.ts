@@ -21,7 +21,7 @@ import { AggregateStore } from '../../src/commands/aggregate-store.js';
 import { type CommandContext } from '../../src/commands/command-context.js';
 import { MoveFundsCommand } from '../../src/commands/accounts/move-funds.handler.js';
 import { OpenAccountCommand } from '../../src/commands/accounts/open-account.handler.js';
-import { OrderSideInput, OrderTypeInput } from '../../src/commands/inputs/order.inputs.js';
+import { OrderSideInput, OrderTypeInput } from '../../src/shared/order-enums.js';
 import { PlaceOrderCommand } from '../../src/commands/orders/place-order.handler.js';
 import { type CommandResult } from '../../src/commands/idempotency/command-result.js';
 import { loadConfig } from '../../src/config/ledger-config.js';
@@ -33,7 +33,7 @@ import {
   EVENT_STORE,
   type EventStore,
   type LogSubscription,
-} from '../../src/infrastructure/event-store/event-store.port.js';
+} from '../../src/event-store/event-store.port.js';
 import { DEFAULT_MARKET_CONFIG } from '../../src/market/market.config.js';
 import { writeResults } from '../bench-results.js';
 

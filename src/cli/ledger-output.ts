@@ -1,4 +1,4 @@
-import { encodePosition } from '../infrastructure/event-store/position.js';
+import { encodePosition } from '../event-store/position.js';
 import {
   type ParkedEvent,
   MAX_PARKED_PAGE,

@@ -1,18 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { type Decider, type Rejection } from '../domain/rejection.js';
+import { type Rejection } from '../domain/rejection.js';
+import { type Decider } from '../domain/decider.js';
 import { decodeEvent, encodeEvent } from '../events/event-codec.js';
 import { type DomainEvent } from '../events/event-catalog.js';
 import { toJson } from '../events/event-metadata.js';
-import { WrongExpectedRevisionError } from '../infrastructure/event-store/event-store.errors.js';
-import {
-  EVENT_STORE,
-  type EventStore,
-  MAX_READ_COUNT,
-} from '../infrastructure/event-store/event-store.port.js';
-import { type Position, START } from '../infrastructure/event-store/position.js';
+import { WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
+import { EVENT_STORE, type EventStore, MAX_READ_COUNT } from '../event-store/event-store.port.js';
+import { type Position, START } from '../event-store/position.js';
 import { type BackoffPolicy, backoffDelayMs } from '../infrastructure/resilience/backoff.js';
-import { CommandRejectedError, ConcurrencyConflictError } from './command-errors.js';
+import { CommandRejectedError, ConcurrencyConflictError } from '../shared/ledger-errors.js';
 import { type CommandContext, metadataFor } from './command-context.js';
 import { deterministicUuid } from './deterministic-id.js';
 import {

@@ -1,4 +1,4 @@
-import { encodePosition, maxPosition } from '../infrastructure/event-store/position.js';
+import { encodePosition, maxPosition } from '../event-store/position.js';
 import { type StreamWrite } from './aggregate-store.js';
 import { type CommandResult } from './idempotency/command-result.js';
 

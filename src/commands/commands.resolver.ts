@@ -1,7 +1,7 @@
 import { Args, Context, Mutation, Resolver } from '@nestjs/graphql';
 import { CommandBus } from '@nestjs/cqrs';
 import { type MercuriusContext } from 'mercurius';
-import { identityOf } from '../infrastructure/graphql/request-identity.js';
+import { identityOf } from '../shared/request-identity.js';
 import { CloseAccountCommand } from './accounts/close-account.handler.js';
 import { MoveFundsCommand } from './accounts/move-funds.handler.js';
 import { OpenAccountCommand } from './accounts/open-account.handler.js';
@@ -9,8 +9,8 @@ import { CommandResultType } from './command-result.type.js';
 import { type CommandContext } from './command-context.js';
 import { type CommandResult } from './idempotency/command-result.js';
 import { IdempotentCommands } from './idempotency/idempotent-commands.service.js';
-import { CloseAccountInput, MoveFundsInput, OpenAccountInput } from './inputs/account.inputs.js';
-import { CancelOrderInput, PlaceOrderInput } from './inputs/order.inputs.js';
+import { CloseAccountInput, MoveFundsInput, OpenAccountInput } from './inputs/account.input.js';
+import { CancelOrderInput, PlaceOrderInput } from './inputs/order.input.js';
 import { CancelOrderCommand } from './orders/cancel-order.handler.js';
 import { PlaceOrderCommand } from './orders/place-order.handler.js';
 

@@ -1,4 +1,4 @@
-import { type Position } from '../infrastructure/event-store/position.js';
+import { type Position } from '../event-store/position.js';
 
 /** Where a command already wrote to a stream: its last event there. */
 export interface CommandEffect {

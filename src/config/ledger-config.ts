@@ -1,3 +1,4 @@
+import { integer, nonEmpty, oneOf } from './env-values.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
 
 /** Runtime selection, read once from the environment (see README, "Configuration"). */
@@ -6,7 +7,6 @@ export interface LedgerConfig {
   readonly databaseUrl: string | undefined;
   /** EventStoreDB connection string; undefined: events in PostgreSQL. */
   readonly eventStoreUrl: string | undefined;
-  readonly elasticsearchUrl: string | undefined;
   readonly port: number;
   /** Where the embedded PostgreSQL keeps its data. */
   readonly dataDir: string;
@@ -21,44 +21,10 @@ export interface LedgerConfig {
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
 
-export function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-export function integer(
-  name: string,
-  value: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (nonEmpty(value) === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
-  }
-  return parsed;
-}
-
-function oneOf<T extends string>(
-  name: string,
-  value: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  const given = nonEmpty(value);
-  if (given === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(given)) {
-    throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
-  }
-  return given as T;
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   return {
     databaseUrl: nonEmpty(env['DATABASE_URL']),
     eventStoreUrl: nonEmpty(env['EVENTSTORE_URL']),
-    elasticsearchUrl: nonEmpty(env['ELASTICSEARCH_URL']),
     port: integer('PORT', env['PORT'], 3000, 0, 65_535),
     dataDir: nonEmpty(env['LEDGER_DATA_DIR']) ?? './.ledger',
     databasePoolSize: integer('LEDGER_DB_POOL_SIZE', env['LEDGER_DB_POOL_SIZE'], 20, 2, 500),

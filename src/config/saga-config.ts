@@ -1,4 +1,4 @@
-import { integer } from './ledger-config.js';
+import { integer } from './env-values.js';
 
 /** How the order placement saga runs (environment: LEDGER_SAGA_*). */
 export interface SagaConfig {

@@ -1,16 +1,10 @@
-import { type AccountEvent } from '../events/account.events.js';
+import { type AccountEvent } from './account.events.js';
 import { customerCash, transfer } from './ledger.js';
 import { type Currency } from './money.js';
 import { type OrderState, isTerminal } from './order.decider.js';
 import { type HoldingState } from './holding.decider.js';
-import {
-  type Decider,
-  type Decision,
-  type Rejection,
-  accept,
-  alreadyDone,
-  reject,
-} from './rejection.js';
+import { type Rejection } from './rejection.js';
+import { type Decider, type Decision, accept, alreadyDone, reject } from './decider.js';
 
 export type AccountCommand =
   | { type: 'OpenAccount'; accountId: string; customerId: string; name: string; currency: Currency }

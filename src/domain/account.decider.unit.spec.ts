@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spec } from '../../test/support/given-when-then.js';
-import { type AccountEvent } from '../events/account.events.js';
+import { type AccountEvent } from './account.events.js';
 import {
   type AccountCommand,
   type AccountState,

@@ -1,6 +1,6 @@
-import { type HoldingEvent } from '../events/holding.events.js';
+import { type HoldingEvent } from './holding.events.js';
 import { divideRounded } from './money.js';
-import { type Decider, type Decision, accept, alreadyDone, reject } from './rejection.js';
+import { type Decider, type Decision, accept, alreadyDone, reject } from './decider.js';
 
 export type HoldingCommand =
   | { type: 'ReserveShares'; orderId: string; quantity: bigint }

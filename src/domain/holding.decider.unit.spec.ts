@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { replay, spec } from '../../test/support/given-when-then.js';
-import { type HoldingEvent } from '../events/holding.events.js';
+import { type HoldingEvent } from './holding.events.js';
 import {
   type HoldingCommand,
   type HoldingState,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AccountEvent } from '../events/account.events.js';
+import { type AccountEvent } from './account.events.js';
 import {
   type AccountCommand,
   type AccountState,

@@ -1,7 +1,7 @@
-import { type OrderEvent, type OrderSide, type OrderType } from '../events/order.events.js';
+import { type OrderEvent, type OrderSide, type OrderType } from './order.events.js';
 import { parseInstant } from './instant.js';
 import { type Currency, MAX_QUANTITY } from './money.js';
-import { type Decider, type Decision, accept, alreadyDone, reject } from './rejection.js';
+import { type Decider, type Decision, accept, alreadyDone, reject } from './decider.js';
 
 export type OrderStatus =
   | 'NONE'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spec } from '../../test/support/given-when-then.js';
-import { type OrderEvent } from '../events/order.events.js';
+import { type OrderEvent } from './order.events.js';
 import { MAX_QUANTITY } from './money.js';
 import {
   DEFAULT_TIME_IN_FORCE_SECONDS,

@@ -1,7 +1,7 @@
-import { type AccountEvent } from './account.events.js';
-import { type HoldingEvent } from './holding.events.js';
+import { type AccountEvent } from '../domain/account.events.js';
+import { type HoldingEvent } from '../domain/holding.events.js';
 import { type OrderSagaEvent } from './order-saga.events.js';
-import { type OrderEvent } from './order.events.js';
+import { type OrderEvent } from '../domain/order.events.js';
 
 export type DomainEvent = AccountEvent | HoldingEvent | OrderEvent | OrderSagaEvent;
 export type DomainEventType = DomainEvent['type'];

@@ -1,8 +1,4 @@
-import {
-  type Json,
-  type JsonObject,
-  type RecordedEvent,
-} from '../infrastructure/event-store/event-store.port.js';
+import { type Json, type JsonObject } from './json.js';
 import {
   type DomainEvent,
   EVENT_VERSIONS,
@@ -58,10 +54,15 @@ const upcasterIndex = new Map<string, Upcaster>(
   UPCASTERS.map((u) => [`${u.type}.v${u.fromVersion}`, u]),
 );
 
+/** What decoding needs of a stored event (any store's record has it). */
+export interface StoredEventRecord {
+  readonly type: string;
+  readonly data: JsonObject;
+  readonly streamId: string;
+}
+
 /** Decodes a stored event into its current version, upcasting older versions on the way. */
-export function decodeEvent(
-  recorded: Pick<RecordedEvent, 'type' | 'data' | 'streamId'>,
-): DomainEvent {
+export function decodeEvent(recorded: StoredEventRecord): DomainEvent {
   const parsed = parseStoredTypeName(recorded.type);
   if (!parsed || !isDomainEventType(parsed.type)) {
     throw new UnknownEventTypeError(`Unknown event type ${recorded.type} in ${recorded.streamId}`);

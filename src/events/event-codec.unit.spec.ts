@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accountDecider } from '../domain/account.decider.js';
 import { postingsBalance } from '../domain/ledger.js';
-import { type JsonObject } from '../infrastructure/event-store/event-store.port.js';
+import { type JsonObject } from './json.js';
 import {
   type DomainEvent,
   type DomainEventType,

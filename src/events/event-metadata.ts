@@ -1,4 +1,4 @@
-import { type JsonObject } from '../infrastructure/event-store/event-store.port.js';
+import { type JsonObject } from './json.js';
 
 /** Recorded with every event. */
 export interface EventMetadata {

@@ -1,4 +1,4 @@
-import { type OrderSide } from './order.events.js';
+import { type OrderSide } from '../domain/order.events.js';
 
 /** How an order placement ends; the order's terminal status. */
 export type SagaEnding = 'COMPLETED' | 'REJECTED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';

@@ -1,4 +1,4 @@
-import { type JsonObject } from '../infrastructure/event-store/event-store.port.js';
+import { type JsonObject } from './json.js';
 import { customerCash, transfer } from '../domain/ledger.js';
 import { isCurrency, minorDigits, parseAmount } from '../domain/money.js';
 import { ACCOUNT_STREAM_PREFIX } from './stream-names.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CommandRejectedError } from '../commands/command-errors.js';
+import { CommandRejectedError } from '../shared/ledger-errors.js';
 import { MARKET_CONFIG, type MarketConfig } from './market.config.js';
 import { MARKET_GATEWAY, type InstrumentQuote, type MarketGateway } from './market-gateway.port.js';
 import { SimulatedExchange } from './simulated-exchange.js';

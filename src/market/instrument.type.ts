@@ -1,5 +1,5 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
-import { formatMoney } from '../queries/decimal-format.js';
+import { formatMoney } from '../shared/decimal-format.js';
 import { type InstrumentQuote } from './market-gateway.port.js';
 
 @ObjectType('Instrument', { description: 'A tradable instrument as the market quotes it now' })

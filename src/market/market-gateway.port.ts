@@ -1,5 +1,6 @@
+import { ServiceUnavailableError } from '../shared/ledger-errors.js';
 import { type Currency } from '../domain/money.js';
-import { type OrderSide, type OrderType } from '../events/order.events.js';
+import { type OrderSide, type OrderType } from '../domain/order.events.js';
 
 /**
  * The port the order saga trades through. Every operation is safe to repeat (submits
@@ -147,14 +148,16 @@ export interface InstrumentQuote {
  * No answer from the market: the effect of the call is unknown. `kind` says why, for
  * logs and metrics: FAILURE (a transient error), TIMEOUT, CIRCUIT_OPEN (not sent).
  */
-export class MarketUnavailableError extends Error {
+export class MarketUnavailableError extends ServiceUnavailableError {
   override readonly name = 'MarketUnavailableError';
-  readonly code = 'MARKET_UNAVAILABLE' as const;
   constructor(
     readonly kind: 'FAILURE' | 'TIMEOUT' | 'CIRCUIT_OPEN',
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+  override get clientMessage(): string {
+    return 'The market is unavailable; try again';
   }
 }

@@ -1,4 +1,4 @@
-import { seededRandom } from '../infrastructure/seeded-random.js';
+import { seededRandom } from '../shared/seeded-random.js';
 import { type InstrumentBook } from './market-book.port.js';
 import { type MarketFill } from './market-gateway.port.js';
 import { PricePath } from './price-path.js';

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { MetricsRegistry } from '../infrastructure/health/metrics.registry.js';
+import { MetricsRegistry } from '../infrastructure/metrics/metrics.registry.js';
 import { ResilientMarketGateway } from './resilient-market-gateway.js';
 
 /** The market's gauges on /metrics: an alert on an open circuit needs no GraphQL poll. */

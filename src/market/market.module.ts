@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
-import { MetricsModule } from '../infrastructure/health/metrics.module.js';
+import { MetricsModule } from '../infrastructure/metrics/metrics.module.js';
 import { type Clock, systemClock } from '../infrastructure/resilience/clock.js';
 import { FeeSchedule } from './fee-schedule.js';
 import { InMemoryMarketBook } from './in-memory.market-book.js';

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../infrastructure/resilience/manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { FeeSchedule } from './fee-schedule.js';
 import { DEFAULT_MARKET_CONFIG } from './market.config.js';
 import { MARKET_GATEWAY, type MarketGateway } from './market-gateway.port.js';

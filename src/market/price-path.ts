@@ -1,5 +1,5 @@
 import { divideRounded } from '../domain/money.js';
-import { randomInteger } from '../infrastructure/seeded-random.js';
+import { randomInteger } from '../shared/seeded-random.js';
 
 const BPS_PER_UNIT = 10_000n;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { divideRounded } from '../domain/money.js';
 import { PricePath } from './price-path.js';
-import { randomInteger, seededRandom } from '../infrastructure/seeded-random.js';
+import { randomInteger, seededRandom } from '../shared/seeded-random.js';
 
 function walk(path: PricePath, steps: number): bigint[] {
   return Array.from({ length: steps }, () => path.step());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../infrastructure/resilience/manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import {
   type CancelOutcome,
   type FillPage,

@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsBoolean } from 'class-validator';
-import { IsBoundedText } from '../commands/inputs/input-rules.js';
+import { IsBoundedText } from '../shared/input-rules.js';
 
 /** As long as a symbol the order input accepts. */
 const MAX_SYMBOL_LENGTH = 12;

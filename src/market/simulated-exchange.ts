@@ -22,7 +22,7 @@ import {
   type SubmitOutcome,
 } from './market-gateway.port.js';
 import { type Tick, priceRange, ticksUntil, tradeThrough } from './market-ticks.js';
-import { randomInteger, seededRandom } from '../infrastructure/seeded-random.js';
+import { randomInteger, seededRandom } from '../shared/seeded-random.js';
 import {
   type SimulatedExchangeConfig,
   assertFailureRate,

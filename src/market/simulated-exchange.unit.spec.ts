@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../infrastructure/resilience/manual-clock.js';
+import { ManualClock } from '../../test/support/manual-clock.js';
 import { InMemoryMarketBook } from './in-memory.market-book.js';
 import { MarketUnavailableError } from './market-gateway.port.js';
 import {

@@ -9,7 +9,7 @@ import {
   RestartProjectionInput,
   toParkedEventType,
   toRebuildReportType,
-} from './projections-admin.types.js';
+} from './projections-admin.type.js';
 import { ProjectionsService } from './projections.service.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CheckpointProgressModule } from '../infrastructure/event-store/checkpoint-progress.module.js';
+import { CheckpointProgressModule } from '../event-store/checkpoint-progress.module.js';
 import { ProjectionsAdminResolver } from './projections-admin.resolver.js';
 import { ProjectionsService } from './projections.service.js';
 

@@ -1,3 +1,4 @@
+import { LedgerError } from '../shared/ledger-errors.js';
 import {
   type BeforeApplicationShutdown,
   Inject,
@@ -11,12 +12,8 @@ import { decodeEvent } from '../events/event-codec.js';
 import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
 import { type AdvisoryLockKey, withSessionLock } from '../infrastructure/database/session-lock.js';
 import { withTransaction } from '../infrastructure/database/transaction.js';
-import { CheckpointProgress } from '../infrastructure/event-store/checkpoint-progress.js';
-import {
-  EVENT_STORE,
-  type EventStore,
-  MAX_READ_COUNT,
-} from '../infrastructure/event-store/event-store.port.js';
+import { CheckpointProgress } from '../event-store/checkpoint-progress.js';
+import { EVENT_STORE, type EventStore, MAX_READ_COUNT } from '../event-store/event-store.port.js';
 import { CheckpointsRepository } from './engine/checkpoints.repository.js';
 import { type ParkedEvent, ParkedEventsRepository } from './engine/parked-events.repository.js';
 import { type Projection, liveBinding } from './engine/projection.js';
@@ -28,10 +25,15 @@ import {
 import { DEFAULT_RETRY, ProjectionRunner } from './engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from './views/index.js';
 
-export class UnknownProjectionError extends Error {}
+export class UnknownProjectionError extends LedgerError {
+  override readonly name = 'UnknownProjectionError';
+  readonly code = 'NOT_FOUND' as const;
+}
 
 /** Another admin operation (a rebuild or a replay) holds the projection, here or in another process. */
-export class ProjectionBusyError extends Error {
+export class ProjectionBusyError extends LedgerError {
+  override readonly name = 'ProjectionBusyError';
+  readonly code = 'CONCURRENCY_CONFLICT' as const;
   constructor(name: string) {
     super(
       `Another rebuild or replay of projection ${name} is running; try again when it has finished`,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { CheckpointProgressModule } from '../infrastructure/event-store/checkpoint-progress.module.js';
+import { CheckpointProgressModule } from '../event-store/checkpoint-progress.module.js';
 import { AccountStatementHandler } from './accounts/account-statement.query.js';
 import { AccountHandler } from './accounts/account.query.js';
 import { AccountsHandler } from './accounts/accounts.query.js';

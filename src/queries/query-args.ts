@@ -1,4 +1,4 @@
-import { ValidationFailedError } from '../commands/command-errors.js';
+import { ValidationFailedError } from '../shared/ledger-errors.js';
 
 /** Longest id a query looks up: longer ones cannot exist (ids are uuids or client ids <= 128). */
 const MAX_ID_LENGTH = 256;

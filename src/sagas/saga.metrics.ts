@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { MetricsRegistry } from '../infrastructure/health/metrics.registry.js';
+import { MetricsRegistry } from '../infrastructure/metrics/metrics.registry.js';
 import { OrderPlacementSagaService } from './order-placement/order-placement-saga.service.js';
 
 /** The sagas' gauges on /metrics: a parked saga waits for an admin, so it must be alertable. */

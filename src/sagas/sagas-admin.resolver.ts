@@ -3,7 +3,7 @@ import { type MercuriusContext } from 'mercurius';
 import { CommandResultType } from '../commands/command-result.type.js';
 import { type CommandResult } from '../commands/idempotency/command-result.js';
 import { IdempotentCommands } from '../commands/idempotency/idempotent-commands.service.js';
-import { identityOf } from '../infrastructure/graphql/request-identity.js';
+import { identityOf } from '../shared/request-identity.js';
 import { OrderPlacementSagaService } from './order-placement/order-placement-saga.service.js';
 import { ORDER_PLACEMENT_SAGA } from './order-placement/order-sagas.repository.js';
 import {
@@ -14,7 +14,7 @@ import {
   SagaStatusType,
   toParkedSagaType,
   toSagaStatusType,
-} from './sagas-admin.types.js';
+} from './sagas-admin.type.js';
 
 /** Parked sagas listed when the query does not say how many. */
 const DEFAULT_PARKED_LISTED = 100;

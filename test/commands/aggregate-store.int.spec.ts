@@ -6,7 +6,7 @@ import {
   type CommandOutcome,
   type StreamResult,
 } from '../../src/commands/aggregate-store.js';
-import { CommandRejectedError } from '../../src/commands/command-errors.js';
+import { CommandRejectedError } from '../../src/shared/ledger-errors.js';
 import { type CommandContext } from '../../src/commands/command-context.js';
 import { type AccountCommand, accountDecider } from '../../src/domain/account.decider.js';
 import { accountStream } from '../../src/events/stream-names.js';

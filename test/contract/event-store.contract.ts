@@ -4,13 +4,9 @@ import {
   type EventStore,
   type EventToAppend,
   type RecordedEvent,
-} from '../../src/infrastructure/event-store/event-store.port.js';
-import { WrongExpectedRevisionError } from '../../src/infrastructure/event-store/event-store.errors.js';
-import {
-  type Position,
-  START,
-  comparePositions,
-} from '../../src/infrastructure/event-store/position.js';
+} from '../../src/event-store/event-store.port.js';
+import { WrongExpectedRevisionError } from '../../src/event-store/event-store.errors.js';
+import { type Position, START, comparePositions } from '../../src/event-store/position.js';
 
 export interface ContractTarget {
   store: EventStore;

@@ -4,17 +4,17 @@ import {
   type EventStore,
   type EventToAppend,
   type RecordedEvent,
-} from '../../src/infrastructure/event-store/event-store.port.js';
+} from '../../src/event-store/event-store.port.js';
 import {
   InvalidAppendError,
   StoreUnavailableError,
-} from '../../src/infrastructure/event-store/event-store.errors.js';
+} from '../../src/event-store/event-store.errors.js';
 import {
   START,
   comparePositions,
   maxPosition,
   type Position,
-} from '../../src/infrastructure/event-store/position.js';
+} from '../../src/event-store/position.js';
 import { EventStoreDbEventStore } from '../../src/infrastructure/event-store/eventstoredb/eventstoredb.event-store.js';
 import {
   startEsdbEmulator,

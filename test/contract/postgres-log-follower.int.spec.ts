@@ -5,8 +5,8 @@ import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
-import { type RecordedEvent } from '../../src/infrastructure/event-store/event-store.port.js';
-import { START, comparePositions } from '../../src/infrastructure/event-store/position.js';
+import { type RecordedEvent } from '../../src/event-store/event-store.port.js';
+import { START, comparePositions } from '../../src/event-store/position.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const WRITERS = 16;

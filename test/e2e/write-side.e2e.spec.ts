@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_QUANTITY } from '../../src/domain/money.js';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
-import { comparePositions, decodePosition } from '../../src/infrastructure/event-store/position.js';
+import { comparePositions, decodePosition } from '../../src/event-store/position.js';
 import {
   type GraphQLResponse,
   type TestApp,

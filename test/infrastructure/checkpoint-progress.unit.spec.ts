@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointProgress } from '../../src/infrastructure/event-store/checkpoint-progress.js';
-import { type Position } from '../../src/infrastructure/event-store/position.js';
+import { CheckpointProgress } from '../../src/event-store/checkpoint-progress.js';
+import { type Position } from '../../src/event-store/position.js';
 
 const at = (commit: bigint): Position => ({ commit, prepare: 0n });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
-import { ManualClock } from '../../src/infrastructure/resilience/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { MarketBookRepository } from '../../src/market/market-book.repository.js';
 import { MarketUnavailableError } from '../../src/market/market-gateway.port.js';
 import { MAX_REPLAYED_TICKS } from '../../src/market/market-ticks.js';

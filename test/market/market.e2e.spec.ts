@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePosition } from '../../src/infrastructure/event-store/position.js';
+import { encodePosition } from '../../src/event-store/position.js';
 import { DEFAULT_MARKET_CONFIG, type MarketConfig } from '../../src/market/market.config.js';
 import {
   MARKET_GATEWAY,

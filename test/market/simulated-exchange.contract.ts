@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/infrastructure/resilience/manual-clock.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { type MarketBook } from '../../src/market/market-book.port.js';
 import {
   type MarketFill,

@@ -2,19 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
-import {
-  type Position,
-  comparePositions,
-  encodePosition,
-} from '../../src/infrastructure/event-store/position.js';
+import { type EventStore } from '../../src/event-store/event-store.port.js';
+import { type Position, comparePositions, encodePosition } from '../../src/event-store/position.js';
 import { type ProjectedEvent, type TableNames } from '../../src/projections/engine/projection.js';
 import {
   DEFAULT_BATCH_SIZE,
   DEFAULT_RETRY,
 } from '../../src/projections/engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
-import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import { testSeed } from '../support/test-seed.js';
 import { appendRecorded, generateHistory } from './projected-events.js';
 import { useProjectionDatabase } from './projection-database.fixture.js';

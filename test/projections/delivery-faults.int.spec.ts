@@ -1,15 +1,11 @@
-import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { type EventStore } from '../../src/event-store/event-store.port.js';
 import { EventStoreDbEventStore } from '../../src/infrastructure/event-store/eventstoredb/eventstoredb.event-store.js';
-import {
-  type Position,
-  comparePositions,
-  encodePosition,
-} from '../../src/infrastructure/event-store/position.js';
+import { type Position, comparePositions, encodePosition } from '../../src/event-store/position.js';
 import {
   type ProjectedEvent,
   type Projection,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type OrderEvent } from '../../src/events/order.events.js';
+import { type OrderEvent } from '../../src/domain/order.events.js';
 import { ordersProjection } from '../../src/projections/views/orders.projection.js';
 import { accountEvents as account, orderEvents as order } from './projected-events.js';
 import { useProjectionDatabase } from './projection-database.fixture.js';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { customerCash, transfer } from '../../src/domain/ledger.js';
 import { type Currency } from '../../src/domain/money.js';
-import { type AccountEvent } from '../../src/events/account.events.js';
+import { type AccountEvent } from '../../src/domain/account.events.js';
 import { encodeEvent } from '../../src/events/event-codec.js';
 import { type DomainEvent } from '../../src/events/event-catalog.js';
-import { type HoldingEvent } from '../../src/events/holding.events.js';
-import { type OrderEvent, type OrderSide } from '../../src/events/order.events.js';
+import { type HoldingEvent } from '../../src/domain/holding.events.js';
+import { type OrderEvent, type OrderSide } from '../../src/domain/order.events.js';
 import { accountStream, holdingStream, orderStream } from '../../src/events/stream-names.js';
-import { type EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { type EventStore } from '../../src/event-store/event-store.port.js';
 import { type ProjectedEvent } from '../../src/projections/engine/projection.js';
 import { HistoryGenerator, type HistoryOptions } from '../../test-kit/trading-history.generator.js';
 

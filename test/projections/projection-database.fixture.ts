@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { beforeEach } from 'vitest';
-import { type EventStore } from '../../src/infrastructure/event-store/event-store.port.js';
+import { type EventStore } from '../../src/event-store/event-store.port.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../src/projections/engine/parked-events.repository.js';

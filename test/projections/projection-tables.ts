@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Position } from '../../src/infrastructure/event-store/position.js';
+import { type Position } from '../../src/event-store/position.js';
 import {
   type ProjectedEvent,
   type Projection,

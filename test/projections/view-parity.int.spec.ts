@@ -1,11 +1,11 @@
-import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { accountDecider } from '../../src/domain/account.decider.js';
 import { holdingDecider } from '../../src/domain/holding.decider.js';
 import { orderDecider } from '../../src/domain/order.decider.js';
-import { type AccountEvent } from '../../src/events/account.events.js';
-import { type HoldingEvent } from '../../src/events/holding.events.js';
-import { type OrderEvent } from '../../src/events/order.events.js';
+import { type AccountEvent } from '../../src/domain/account.events.js';
+import { type HoldingEvent } from '../../src/domain/holding.events.js';
+import { type OrderEvent } from '../../src/domain/order.events.js';
 import { type ProjectedEvent, type Projection } from '../../src/projections/engine/projection.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { replay } from '../support/given-when-then.js';

@@ -7,8 +7,8 @@ import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
-import { CheckpointProgress } from '../../src/infrastructure/event-store/checkpoint-progress.js';
-import { EVENT_STORE } from '../../src/infrastructure/event-store/event-store.port.js';
+import { CheckpointProgress } from '../../src/event-store/checkpoint-progress.js';
+import { EVENT_STORE } from '../../src/event-store/event-store.port.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { ProjectionsModule } from '../../src/projections/projections.module.js';
 import {

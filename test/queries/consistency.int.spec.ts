@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { START } from '../../src/infrastructure/event-store/position.js';
+import { START } from '../../src/event-store/position.js';
 import {
   type ConsistencyOptions,
   ConsistencyService,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Position, encodePosition } from '../../src/infrastructure/event-store/position.js';
-import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { type Position, encodePosition } from '../../src/event-store/position.js';
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import {
   MAX_PARKED_PAGE,
   ParkedEventsRepository,

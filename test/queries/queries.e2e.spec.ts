@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
-import { type Position, decodePosition } from '../../src/infrastructure/event-store/position.js';
+import { type Position, decodePosition } from '../../src/event-store/position.js';
 import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
 import { OPEN_ACCOUNT, type CommandResultData } from '../e2e/graphql-operations.js';
 import { useTestApp } from '../support/test-app.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationFailedError } from '../../src/commands/command-errors.js';
+import { ValidationFailedError } from '../../src/shared/ledger-errors.js';
 import {
   divideHalfAwayFromZero,
   formatAverage,
   formatMoney,
   zeroAverage,
-} from '../../src/queries/decimal-format.js';
+} from '../../src/shared/decimal-format.js';
 import {
   DIGITS,
   decodeAfter,

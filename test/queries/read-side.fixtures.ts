@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { type Position } from '../../src/infrastructure/event-store/position.js';
+import { type Position } from '../../src/event-store/position.js';
 import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
 import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
 import { inTransaction } from '../support/in-transaction.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ValidationFailedError } from '../../src/commands/command-errors.js';
-import { encodePosition } from '../../src/infrastructure/event-store/position.js';
+import { ValidationFailedError } from '../../src/shared/ledger-errors.js';
+import { encodePosition } from '../../src/event-store/position.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import {
   AccountStatementHandler,

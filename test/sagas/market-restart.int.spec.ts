@@ -2,11 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AggregateStore } from '../../src/commands/aggregate-store.js';
-import {
-  OrderSideInput,
-  OrderTypeInput,
-  type PlaceOrderInput,
-} from '../../src/commands/inputs/order.inputs.js';
+import { type PlaceOrderInput } from '../../src/commands/inputs/order.input.js';
+import { OrderSideInput, OrderTypeInput } from '../../src/shared/order-enums.js';
 import { findInstrument } from '../../src/config/instruments.js';
 import { formatMinor } from '../../src/domain/money.js';
 import { isTerminal } from '../../src/domain/order.decider.js';
@@ -14,7 +11,7 @@ import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
-import { seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { seededRandom } from '../../src/shared/seeded-random.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testSeed } from '../support/test-seed.js';
 import { LedgerCommands } from './support/ledger-commands.js';

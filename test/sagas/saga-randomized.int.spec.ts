@@ -10,8 +10,8 @@ import {
   OpenAccountHandler,
 } from '../../src/commands/accounts/open-account.handler.js';
 import { AggregateStore } from '../../src/commands/aggregate-store.js';
-import { CommandRejectedError } from '../../src/commands/command-errors.js';
-import { OrderSideInput, OrderTypeInput } from '../../src/commands/inputs/order.inputs.js';
+import { CommandRejectedError } from '../../src/shared/ledger-errors.js';
+import { OrderSideInput, OrderTypeInput } from '../../src/shared/order-enums.js';
 import {
   CancelOrderCommand,
   CancelOrderHandler,
@@ -30,7 +30,7 @@ import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.j
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { systemClock } from '../../src/infrastructure/resilience/clock.js';
 import { type MarketResilienceConfig } from '../../src/market/resilient-market-gateway.js';
-import { randomInteger, seededRandom } from '../../src/infrastructure/seeded-random.js';
+import { randomInteger, seededRandom } from '../../src/shared/seeded-random.js';
 import { SimulatedExchange } from '../../src/market/simulated-exchange.js';
 import {
   ORDER_PLACEMENT_SAGA,

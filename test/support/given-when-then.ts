@@ -1,10 +1,6 @@
 import { expect } from 'vitest';
-import {
-  type Decider,
-  type Decision,
-  type Rejection,
-  type RejectionCode,
-} from '../../src/domain/rejection.js';
+import { type Decider, type Decision } from '../../src/domain/decider.js';
+import { type Rejection, type RejectionCode } from '../../src/domain/rejection.js';
 
 /**
  * Given/when/then for pure deciders, in the style of Emmett's DeciderSpecification:

@@ -4,10 +4,7 @@ import { join } from 'node:path';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { type LedgerConfig, loadConfig } from '../../src/config/ledger-config.js';
-import {
-  EVENT_STORE,
-  type EventStore,
-} from '../../src/infrastructure/event-store/event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { type MarketConfig } from '../../src/market/market.config.js';
 import { useFixture } from './vitest-fixture.js';
 

@@ -1,6 +1,6 @@
 import { type AccountState, accountNotFound } from '../../domain/account.decider.js';
 import { minorDigits, parseAmount } from '../../domain/money.js';
-import { CommandRejectedError, ValidationFailedError } from '../command-errors.js';
+import { CommandRejectedError, ValidationFailedError } from '../../shared/ledger-errors.js';
 
 /**
  * The account must exist before anything about it (its currency) can be checked. The

@@ -6,7 +6,7 @@ import {
   evolveAccount,
   initialAccountState,
 } from '../../domain/account.decider.js';
-import { CommandRejectedError } from '../command-errors.js';
+import { CommandRejectedError } from '../../shared/ledger-errors.js';
 import { amountInAccountCurrency, existingAccount } from './account-guards.js';
 
 const yenAccount: AccountState = evolveAccount(initialAccountState, {

@@ -7,7 +7,7 @@ import { AggregateStore } from '../aggregate-store.js';
 import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { type CommandResult } from '../idempotency/command-result.js';
-import { type CloseAccountInput } from '../inputs/account.inputs.js';
+import { type CloseAccountInput } from '../inputs/account.input.js';
 
 export class CloseAccountCommand extends LedgerCommand<CloseAccountInput> {}
 

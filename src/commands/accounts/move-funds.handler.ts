@@ -6,7 +6,7 @@ import { type CommandContext } from '../command-context.js';
 import { commandResult } from '../command-result.mapper.js';
 import { deterministicUuid } from '../deterministic-id.js';
 import { type CommandResult } from '../idempotency/command-result.js';
-import { type MoveFundsInput } from '../inputs/account.inputs.js';
+import { type MoveFundsInput } from '../inputs/account.input.js';
 import { amountInAccountCurrency } from './account-guards.js';
 
 /** A deposit from, or a withdrawal to, the customer's external bank account. */

@@ -7,7 +7,7 @@ import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { deterministicUuid } from '../deterministic-id.js';
 import { type CommandResult } from '../idempotency/command-result.js';
-import { type OpenAccountInput } from '../inputs/account.inputs.js';
+import { type OpenAccountInput } from '../inputs/account.input.js';
 
 export class OpenAccountCommand extends LedgerCommand<OpenAccountInput> {}
 

@@ -1,16 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { IdempotencyKeyReusedError } from '../command-errors.js';
+import { IdempotencyKeyReusedError } from '../../shared/ledger-errors.js';
 import { type CommandContext } from '../command-context.js';
 import { type CommandResult } from './command-result.js';
 import { CommandResultsRepository } from './command-results.repository.js';
+import { type RequestIdentity } from '../../shared/request-identity.js';
 
 /** The caller's identity and clock for one request. */
-export interface RequestIdentity {
-  readonly userId: string;
-  readonly correlationId?: string;
-}
-
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {

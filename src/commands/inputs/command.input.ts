@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsOptionalCommandId } from './input-rules.js';
+import { IsOptionalCommandId } from '../../shared/input-rules.js';
 
 /** Every mutation input: an optional idempotency key. */
 @InputType({ isAbstract: true })

@@ -6,7 +6,7 @@ import { AggregateStore } from '../aggregate-store.js';
 import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { type CommandResult } from '../idempotency/command-result.js';
-import { type CancelOrderInput } from '../inputs/order.inputs.js';
+import { type CancelOrderInput } from '../inputs/order.input.js';
 
 export class CancelOrderCommand extends LedgerCommand<CancelOrderInput> {}
 

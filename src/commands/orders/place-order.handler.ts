@@ -8,12 +8,12 @@ import {
 import { type OrderCommand, initialOrderState, orderDecider } from '../../domain/order.decider.js';
 import { accountStream, orderStream } from '../../events/stream-names.js';
 import { AggregateStore } from '../aggregate-store.js';
-import { CommandRejectedError, ValidationFailedError } from '../command-errors.js';
+import { CommandRejectedError, ValidationFailedError } from '../../shared/ledger-errors.js';
 import { LedgerCommand } from '../ledger-command.js';
 import { commandResult } from '../command-result.mapper.js';
 import { deterministicUuid } from '../deterministic-id.js';
 import { type CommandResult } from '../idempotency/command-result.js';
-import { type PlaceOrderInput } from '../inputs/order.inputs.js';
+import { type PlaceOrderInput } from '../inputs/order.input.js';
 import { amountInAccountCurrency, existingAccount } from '../accounts/account-guards.js';
 
 export class PlaceOrderCommand extends LedgerCommand<PlaceOrderInput> {}

@@ -2,7 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import { DATABASE_POOL } from '../database/database.tokens.js';
-import { EVENT_STORE, type EventStore } from './event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb.event-store.js';
 import { PostgresEventStore } from './postgres/postgres.event-store.js';
 

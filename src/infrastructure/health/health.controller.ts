@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../database/database.tokens.js';
-import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 
 const READINESS_TIMEOUT_MS = 2_000;
 

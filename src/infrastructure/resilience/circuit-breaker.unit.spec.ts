@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, type CircuitBreakerOptions, CircuitOpenError } from './circuit-breaker.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 
 class Outage extends Error {}
 class Refusal extends Error {}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeadlineExceededError, withDeadline } from './deadline.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 
 describe('withDeadline', () => {
   it('returns the answer that comes in time and leaves no timer behind', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BackoffPolicy } from './backoff.js';
 import { type Clock } from './clock.js';
-import { ManualClock } from './manual-clock.js';
+import { ManualClock } from '../../../test/support/manual-clock.js';
 import { retry } from './retry.js';
 
 class Transient extends Error {}

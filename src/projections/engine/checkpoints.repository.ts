@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type AdvisoryLockKey } from '../../infrastructure/database/session-lock.js';
-import { type Position } from '../../infrastructure/event-store/position.js';
+import { type Position } from '../../event-store/position.js';
 
 export type ProjectionStatus = 'running' | 'stopped';
 

@@ -2,8 +2,8 @@ import {
   type EventStore,
   type LogFilter,
   type RecordedEvent,
-} from '../../infrastructure/event-store/event-store.port.js';
-import { type Position, comparePositions } from '../../infrastructure/event-store/position.js';
+} from '../../event-store/event-store.port.js';
+import { type Position, comparePositions } from '../../event-store/position.js';
 
 /**
  * Reads the log in pages, fetching the next page while the current one is applied when

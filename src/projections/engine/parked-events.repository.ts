@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { type RecordedEvent } from '../../infrastructure/event-store/event-store.port.js';
-import { type Position } from '../../infrastructure/event-store/position.js';
+import { type RecordedEvent } from '../../event-store/event-store.port.js';
+import { type Position } from '../../event-store/position.js';
 
 export interface ParkedEvent {
   readonly id: string;

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { type LockedSession, withSessionLock } from '../../infrastructure/database/session-lock.js';
-import { type EventStore } from '../../infrastructure/event-store/event-store.port.js';
+import { type EventStore } from '../../event-store/event-store.port.js';
 import {
   type Position,
   START,
   comparePositions,
   encodePosition,
-} from '../../infrastructure/event-store/position.js';
+} from '../../event-store/position.js';
 import { type CheckpointsRepository, pauseLockKey } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type Projection, type ProjectionBinding } from './projection.js';

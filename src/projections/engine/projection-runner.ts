@@ -1,14 +1,7 @@
 import type pg from 'pg';
 import { decodeEvent } from '../../events/event-codec.js';
-import {
-  type EventStore,
-  type RecordedEvent,
-} from '../../infrastructure/event-store/event-store.port.js';
-import {
-  type Position,
-  comparePositions,
-  encodePosition,
-} from '../../infrastructure/event-store/position.js';
+import { type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
+import { type Position, comparePositions, encodePosition } from '../../event-store/position.js';
 import {
   type BackoffPolicy,
   backoffDelayMs,

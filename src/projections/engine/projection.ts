@@ -1,11 +1,7 @@
 import type pg from 'pg';
 import { type DomainEvent, type DomainEventType } from '../../events/event-catalog.js';
-import { type RecordedEvent } from '../../infrastructure/event-store/event-store.port.js';
-import {
-  type Position,
-  START,
-  comparePositions,
-} from '../../infrastructure/event-store/position.js';
+import { type RecordedEvent } from '../../event-store/event-store.port.js';
+import { type Position, START, comparePositions } from '../../event-store/position.js';
 
 /** A decoded event with where it sits in the log and when it happened. */
 export interface ProjectedEvent {

@@ -2,15 +2,8 @@ import type pg from 'pg';
 import { decodeEvent } from '../../events/event-codec.js';
 import { storedTypeNames } from '../../events/event-catalog.js';
 import { withTransaction } from '../../infrastructure/database/transaction.js';
-import {
-  type EventStore,
-  type LogFilter,
-} from '../../infrastructure/event-store/event-store.port.js';
-import {
-  type Position,
-  START,
-  comparePositions,
-} from '../../infrastructure/event-store/position.js';
+import { type EventStore, type LogFilter } from '../../event-store/event-store.port.js';
+import { type Position, START, comparePositions } from '../../event-store/position.js';
 import { type CheckpointsRepository } from './checkpoints.repository.js';
 import { PageReader } from './page-reader.js';
 import { type ProjectedEvent, type ProjectionBinding, bulkLoadOf } from './projection.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { independently } from '../../infrastructure/database/pipelined-connection.js';
-import { type AccountEvent } from '../../events/account.events.js';
+import { type AccountEvent } from '../../domain/account.events.js';
 import {
   type BulkLoad,
   type ProjectedEvent,

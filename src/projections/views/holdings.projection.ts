@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type HoldingEvent } from '../../events/holding.events.js';
+import { type HoldingEvent } from '../../domain/holding.events.js';
 import {
   type BulkLoad,
   type ProjectedEvent,

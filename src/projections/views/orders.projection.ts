@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { both, independently } from '../../infrastructure/database/pipelined-connection.js';
-import { type OrderEvent } from '../../events/order.events.js';
+import { type OrderEvent } from '../../domain/order.events.js';
 import {
   type BulkLoad,
   type ProjectedEvent,

@@ -1,5 +1,5 @@
 import { Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { formatMoney } from '../decimal-format.js';
+import { formatMoney } from '../../shared/decimal-format.js';
 import { ConnectionType } from '../paging/connection.type.js';
 import { type AccountView } from '../repositories/accounts.repository.js';
 

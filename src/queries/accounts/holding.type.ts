@@ -1,6 +1,6 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
 import { findInstrument } from '../../config/instruments.js';
-import { formatAverage, zeroAverage } from '../decimal-format.js';
+import { formatAverage, zeroAverage } from '../../shared/decimal-format.js';
 import { type HoldingView } from '../repositories/holdings.repository.js';
 
 @ObjectType('Holding')

@@ -1,6 +1,6 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
-import { encodePosition } from '../../infrastructure/event-store/position.js';
-import { formatMoney } from '../decimal-format.js';
+import { encodePosition } from '../../event-store/position.js';
+import { formatMoney } from '../../shared/decimal-format.js';
 import { ConnectionType } from '../paging/connection.type.js';
 import { type StatementLineView } from '../repositories/account-statements.repository.js';
 

@@ -1,7 +1,7 @@
 import { Args, Field, InputType, Int } from '@nestjs/graphql';
 import { IsInt, IsOptional, Min, ValidateBy } from 'class-validator';
-import { ValidationFailedError } from '../../commands/command-errors.js';
-import { decodePosition } from '../../infrastructure/event-store/position.js';
+import { ValidationFailedError } from '../../shared/ledger-errors.js';
+import { decodePosition } from '../../event-store/position.js';
 import { MAX_WAIT_TIMEOUT_MS, type ReadConsistency } from './consistency.service.js';
 
 const IsPositionToken = (): PropertyDecorator =>

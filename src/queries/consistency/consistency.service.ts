@@ -1,14 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
-import { CheckpointProgress } from '../../infrastructure/event-store/checkpoint-progress.js';
-import {
-  type Position,
-  START,
-  comparePositions,
-} from '../../infrastructure/event-store/position.js';
-import { WakeSignal } from '../../infrastructure/event-store/wake-signal.js';
-import { type ConsistencyReport } from '../../infrastructure/graphql/consistency-extension.js';
+import { CheckpointProgress } from '../../event-store/checkpoint-progress.js';
+import { type Position, START, comparePositions } from '../../event-store/position.js';
+import { WakeSignal } from '../../event-store/wake-signal.js';
+import { type ConsistencyReport } from './consistency-report.js';
 import {
   type CheckpointState,
   ProjectionStatusRepository,

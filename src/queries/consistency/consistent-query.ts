@@ -1,5 +1,5 @@
 import { Query, type QueryBus } from '@nestjs/cqrs';
-import { recordConsistency } from '../../infrastructure/graphql/consistency-extension.js';
+import { recordConsistency } from './consistency-report.js';
 import { type Consistent, type ReadConsistency } from './consistency.service.js';
 
 /** A query that waits for its views as `consistency` asks and says what it reflects. */

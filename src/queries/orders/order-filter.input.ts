@@ -1,6 +1,6 @@
 import { Field, GraphQLISODateTime, ID, InputType } from '@nestjs/graphql';
 import { IsDate, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { OrderSideInput } from '../../commands/inputs/order.inputs.js';
+import { OrderSideInput } from '../../shared/order-enums.js';
 import { type OrderFilter } from '../repositories/orders.repository.js';
 import { OrderStatus } from './order.type.js';
 

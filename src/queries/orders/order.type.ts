@@ -1,6 +1,6 @@
 import { Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { OrderSideInput, OrderTypeInput } from '../../commands/inputs/order.inputs.js';
-import { formatAverage, formatMoney } from '../decimal-format.js';
+import { OrderSideInput, OrderTypeInput } from '../../shared/order-enums.js';
+import { formatAverage, formatMoney } from '../../shared/decimal-format.js';
 import { ConnectionType } from '../paging/connection.type.js';
 import { type OrderView } from '../repositories/orders.repository.js';
 

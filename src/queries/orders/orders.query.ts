@@ -1,5 +1,5 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { ValidationFailedError } from '../../commands/command-errors.js';
+import { ValidationFailedError } from '../../shared/ledger-errors.js';
 import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
 import { projectionsOf } from '../consistency/view-projections.js';

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import { encodePosition } from '../../infrastructure/event-store/position.js';
-import { type ConsistencyReport } from '../../infrastructure/graphql/consistency-extension.js';
+import { encodePosition } from '../../event-store/position.js';
+import { type ConsistencyReport } from '../consistency/consistency-report.js';
 import { type Page } from './page.js';
 
 @ObjectType('PageInfo')

@@ -1,4 +1,4 @@
-import { ValidationFailedError } from '../../commands/command-errors.js';
+import { ValidationFailedError } from '../../shared/ledger-errors.js';
 
 /** Longest cursor accepted: ours are far shorter. */
 const MAX_CURSOR_LENGTH = 512;

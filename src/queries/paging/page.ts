@@ -1,4 +1,4 @@
-import { ValidationFailedError } from '../../commands/command-errors.js';
+import { ValidationFailedError } from '../../shared/ledger-errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

@@ -1,5 +1,5 @@
 import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
-import { encodePosition } from '../../infrastructure/event-store/position.js';
+import { encodePosition } from '../../event-store/position.js';
 import {
   MAX_COUNTED_LAG_EVENTS,
   MAX_COUNTED_PARKED,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
-import { type Position } from '../../infrastructure/event-store/position.js';
+import { type Position } from '../../event-store/position.js';
 import { type Slice, sliceOf } from '../paging/page.js';
 
 export interface StatementLineView {

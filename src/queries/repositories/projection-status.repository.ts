@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
-import { type Position } from '../../infrastructure/event-store/position.js';
+import { type Position } from '../../event-store/position.js';
 
 /** More rows than any deployment has projectors: the table is read whole. */
 const MAX_CHECKPOINTS = 200;

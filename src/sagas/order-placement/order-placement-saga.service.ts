@@ -7,14 +7,14 @@ import {
 } from '@nestjs/common';
 import type pg from 'pg';
 import { AggregateStore } from '../../commands/aggregate-store.js';
-import { CommandRejectedError } from '../../commands/command-errors.js';
+import { CommandRejectedError } from '../../shared/ledger-errors.js';
 import { type CommandContext } from '../../commands/command-context.js';
 import { commandResult } from '../../commands/command-result.mapper.js';
 import { type CommandResult } from '../../commands/idempotency/command-result.js';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import { orderSagaStream } from '../../events/stream-names.js';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
-import { EVENT_STORE, type EventStore } from '../../infrastructure/event-store/event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import { systemClock } from '../../infrastructure/resilience/clock.js';
 import { FeeSchedule } from '../../market/fee-schedule.js';
 import {
@@ -27,8 +27,9 @@ import {
   type CancelAnswer,
   type SagaCommand,
   compensationNeedsMarket,
+  sagaDecider,
 } from './order-placement.saga.js';
-import { OrderPlacementSteps, sagaDecider } from './order-placement.steps.js';
+import { OrderPlacementSteps } from './order-placement.steps.js';
 import {
   type ParkedSaga,
   type SagaCounts,

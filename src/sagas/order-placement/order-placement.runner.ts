@@ -6,9 +6,9 @@ import { type AggregateStore } from '../../commands/aggregate-store.js';
 import { type BackoffPolicy, backoffDelayMs } from '../../infrastructure/resilience/backoff.js';
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type Clock } from '../../infrastructure/resilience/clock.js';
-import { WakeSignal } from '../../infrastructure/event-store/wake-signal.js';
-import { type SagaState, nextAction } from './order-placement.saga.js';
-import { type OrderPlacementSteps, sagaDecider } from './order-placement.steps.js';
+import { WakeSignal } from '../../event-store/wake-signal.js';
+import { type SagaState, nextAction, sagaDecider } from './order-placement.saga.js';
+import { type OrderPlacementSteps } from './order-placement.steps.js';
 import { type ClaimedSaga, type OrderSagasRepository } from './order-sagas.repository.js';
 
 /** Actions one turn takes at most before it lets other orders have a go. */

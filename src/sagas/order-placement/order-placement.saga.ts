@@ -1,4 +1,4 @@
-import { type Decision, accept, alreadyDone, reject } from '../../domain/rejection.js';
+import { type Decider, type Decision, accept, alreadyDone, reject } from '../../domain/decider.js';
 import { type OrderState, isTerminal } from '../../domain/order.decider.js';
 import {
   type MarketCancelCause,
@@ -7,7 +7,7 @@ import {
   type SagaEnding,
   type SagaFill,
 } from '../../events/order-saga.events.js';
-import { type OrderSide } from '../../events/order.events.js';
+import { type OrderSide } from '../../domain/order.events.js';
 
 /**
  * The order placement saga as pure functions: its state folds from its own stream
@@ -243,6 +243,13 @@ export function decideSaga(command: SagaCommand, state: SagaState): Decision<Ord
  * order resting there that the market has not closed or disowned, unless the saga has
  * already decided how it ends (a refusal, or an admin's word that it is not there).
  */
+/** The saga's own stream as an aggregate: its commands record what happened to the order. */
+export const sagaDecider: Decider<SagaCommand, SagaState, OrderSagaEvent> = {
+  initialState: initialSagaState,
+  decide: decideSaga,
+  evolve: evolveSaga,
+};
+
 export function compensationNeedsMarket(state: SagaState): boolean {
   if (state.ending !== null) return false;
   if (state.phase === 'UNCONFIRMED') return true;

@@ -6,7 +6,8 @@ import {
   isTerminal,
   orderDecider,
 } from '../../domain/order.decider.js';
-import { type Decider, type Rejection } from '../../domain/rejection.js';
+import { type Rejection } from '../../domain/rejection.js';
+import { type Decider } from '../../domain/decider.js';
 import { type DomainEvent } from '../../events/event-catalog.js';
 import {
   type MarketCancelCause,
@@ -21,7 +22,7 @@ import {
   orderStream,
 } from '../../events/stream-names.js';
 import { type AggregateStore, type CommandOutcome } from '../../commands/aggregate-store.js';
-import { CommandRejectedError } from '../../commands/command-errors.js';
+import { CommandRejectedError } from '../../shared/ledger-errors.js';
 import { type CommandContext } from '../../commands/command-context.js';
 import { deterministicUuid } from '../../commands/deterministic-id.js';
 import { type Clock } from '../../infrastructure/resilience/clock.js';
@@ -34,18 +35,9 @@ import {
 import {
   type PendingEnding,
   type SagaAction,
-  type SagaCommand,
   type SagaState,
-  decideSaga,
-  evolveSaga,
-  initialSagaState,
+  sagaDecider,
 } from './order-placement.saga.js';
-
-export const sagaDecider: Decider<SagaCommand, SagaState, OrderSagaEvent> = {
-  initialState: initialSagaState,
-  decide: decideSaga,
-  evolve: evolveSaga,
-};
 
 const SAGA_USER = 'system:order-saga';
 const BPS_PER_UNIT = 10_000n;

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Position, START } from '../../infrastructure/event-store/position.js';
+import { type Position, START } from '../../event-store/position.js';
 
 export interface ParkedSaga {
   readonly orderId: string;

@@ -1,9 +1,6 @@
 import { storedTypeName } from '../../events/event-catalog.js';
-import {
-  type EventStore,
-  type RecordedEvent,
-} from '../../infrastructure/event-store/event-store.port.js';
-import { type Position } from '../../infrastructure/event-store/position.js';
+import { type EventStore, type RecordedEvent } from '../../event-store/event-store.port.js';
+import { type Position } from '../../event-store/position.js';
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type OrderSagasRepository } from './order-sagas.repository.js';
 

@@ -6,7 +6,7 @@ import {
   START,
   comparePositions,
   encodePosition,
-} from '../../../src/infrastructure/event-store/position.js';
+} from '../../../src/event-store/position.js';
 import { CheckpointsRepository } from '../../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../../src/projections/engine/parked-events.repository.js';
 import { type Projection, liveBinding } from '../../../src/projections/engine/projection.js';

@@ -7,7 +7,7 @@ import {
   OpenAccountHandler,
 } from '../../../src/commands/accounts/open-account.handler.js';
 import { type AggregateStore } from '../../../src/commands/aggregate-store.js';
-import { type PlaceOrderInput } from '../../../src/commands/inputs/order.inputs.js';
+import { type PlaceOrderInput } from '../../../src/commands/inputs/order.input.js';
 import {
   CancelOrderCommand,
   CancelOrderHandler,

@@ -11,7 +11,7 @@
  */
 import type pg from 'pg';
 import { AggregateStore } from '../../../src/commands/aggregate-store.js';
-import { loadMarketConfig } from '../../../src/config/market-env.js';
+import { loadMarketConfig } from '../../../src/market/market-env.js';
 import { loadSagaConfig } from '../../../src/config/saga-config.js';
 import { createPool } from '../../../src/infrastructure/database/create-pool.js';
 import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres/postgres.event-store.js';

@@ -12,7 +12,7 @@ import {
   holdingDecider,
 } from '../../../src/domain/holding.decider.js';
 import { type OrderState, orderDecider } from '../../../src/domain/order.decider.js';
-import { type Decider } from '../../../src/domain/rejection.js';
+import { type Decider } from '../../../src/domain/decider.js';
 import { decodeEvent } from '../../../src/events/event-codec.js';
 import { type DomainEvent } from '../../../src/events/event-catalog.js';
 import {
@@ -25,8 +25,8 @@ import {
   type EventStore,
   MAX_READ_COUNT,
   type RecordedEvent,
-} from '../../../src/infrastructure/event-store/event-store.port.js';
-import { type Position, START } from '../../../src/infrastructure/event-store/position.js';
+} from '../../../src/event-store/event-store.port.js';
+import { type Position, START } from '../../../src/event-store/position.js';
 import { PostgresEventStore } from '../../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { DEFAULT_FEE_SCHEDULE } from '../../../src/market/fee-schedule.js';
 import { type MarketConfig } from '../../../src/market/market.config.js';

@@ -1,5 +1,5 @@
 import { type StoredEvent } from './event-log.js';
-import { seededRandom } from '../../../src/infrastructure/seeded-random.js';
+import { seededRandom } from '../../../src/shared/seeded-random.js';
 
 /**
  * Delivery faults the emulator can inject into subscriptions, to test what a consumer

@@ -1,11 +1,11 @@
 import { ErrorType, convertToCommandError, isCommandError } from '@eventstore/db-client';
-import { type ExpectedRevision } from '../event-store.port.js';
+import { type ExpectedRevision } from '../../../event-store/event-store.port.js';
 import {
   EventStoreError,
   InvalidAppendError,
   StoreUnavailableError,
   WrongExpectedRevisionError,
-} from '../event-store.errors.js';
+} from '../../../event-store/event-store.errors.js';
 
 export interface ErrorContext {
   readonly operation: 'append' | 'read' | 'subscribe';

@@ -21,9 +21,12 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
-} from '../event-store.port.js';
-import { START, comparePositions, type Position } from '../position.js';
-import { InvalidAppendError, StoreUnavailableError } from '../event-store.errors.js';
+} from '../../../event-store/event-store.port.js';
+import { START, comparePositions, type Position } from '../../../event-store/position.js';
+import {
+  InvalidAppendError,
+  StoreUnavailableError,
+} from '../../../event-store/event-store.errors.js';
 import { toEventStoreError, type ErrorContext } from './eventstoredb.errors.js';
 import {
   admitsNothing,

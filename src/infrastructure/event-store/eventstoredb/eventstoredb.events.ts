@@ -4,8 +4,8 @@ import {
   type JsonObject,
   type LogFilter,
   type RecordedEvent,
-} from '../event-store.port.js';
-import { type Position } from '../position.js';
+} from '../../../event-store/event-store.port.js';
+import { type Position } from '../../../event-store/position.js';
 
 /** The fields this adapter reads from the client's recorded events (JSON or binary). */
 export interface ClientRecordedEvent {

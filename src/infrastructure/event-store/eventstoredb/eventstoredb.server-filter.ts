@@ -5,7 +5,7 @@ import {
   type Filter,
   type Position,
 } from '@eventstore/db-client';
-import { type LogFilter } from '../event-store.port.js';
+import { type LogFilter } from '../../../event-store/event-store.port.js';
 
 /**
  * The part of a LogFilter the server evaluates. EventStoreDB filters on event type

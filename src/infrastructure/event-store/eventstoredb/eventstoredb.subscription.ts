@@ -10,9 +10,14 @@ import {
   type LogSubscription,
   type RecordedEvent,
   type SubscribeOptions,
-} from '../event-store.port.js';
-import { START, comparePositions, encodePosition, type Position } from '../position.js';
-import { StoreUnavailableError } from '../event-store.errors.js';
+} from '../../../event-store/event-store.port.js';
+import {
+  START,
+  comparePositions,
+  encodePosition,
+  type Position,
+} from '../../../event-store/position.js';
+import { StoreUnavailableError } from '../../../event-store/event-store.errors.js';
 import { toEventStoreError } from './eventstoredb.errors.js';
 import { matchesLogFilter, toRecordedEvent } from './eventstoredb.events.js';
 import { serverSideFilter } from './eventstoredb.server-filter.js';

@@ -3,8 +3,8 @@ import {
   InvalidAppendError,
   StoreUnavailableError,
   WrongExpectedRevisionError,
-} from '../event-store.errors.js';
-import { type ExpectedRevision } from '../event-store.port.js';
+} from '../../../event-store/event-store.errors.js';
+import { type ExpectedRevision } from '../../../event-store/event-store.port.js';
 import { isConnectionFailure } from '../../database/connection-errors.js';
 
 /** Raised by ledger_append when the expected revision does not hold. */

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { InvalidAppendError, WrongExpectedRevisionError } from '../event-store.errors.js';
+import {
+  InvalidAppendError,
+  WrongExpectedRevisionError,
+} from '../../../event-store/event-store.errors.js';
 import {
   type AppendResult,
   type EventStore,
@@ -14,10 +17,10 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
-} from '../event-store.port.js';
-import { type Position, START } from '../position.js';
-import { PolledLogSubscription } from '../polled-log-subscription.js';
-import { WakeSignal } from '../wake-signal.js';
+} from '../../../event-store/event-store.port.js';
+import { type Position, START } from '../../../event-store/position.js';
+import { PolledLogSubscription } from './polled-log-subscription.js';
+import { WakeSignal } from '../../../event-store/wake-signal.js';
 import { isDuplicateEventId, isExpectedAppendError, mapPostgresError } from './postgres-errors.js';
 
 const NOTIFY_CHANNEL = 'ledger_events';

@@ -9,8 +9,8 @@ import {
   ObjectType,
 } from '@nestjs/graphql';
 import { IsOptional } from 'class-validator';
-import { IsBoundedText } from '../commands/inputs/input-rules.js';
-import { encodePosition } from '../infrastructure/event-store/position.js';
+import { IsBoundedText } from '../shared/input-rules.js';
+import { encodePosition } from '../event-store/position.js';
 import { type ParkedEvent, MAX_PARKED_PAGE } from './engine/parked-events.repository.js';
 import { type RebuildReport, type TableParity } from './engine/projection-rebuilder.js';
 

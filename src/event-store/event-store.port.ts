@@ -1,4 +1,8 @@
 import { type Position } from './position.js';
+import { type JsonObject } from '../events/json.js';
+
+// Adapters and callers name the payload types with the rest of the port.
+export type { Json, JsonObject } from '../events/json.js';
 
 /**
  * The one event-store port. Every adapter (PostgreSQL, EventStoreDB) passes the
@@ -7,10 +11,6 @@ import { type Position } from './position.js';
 
 /** 'any': no check; 'no_stream': must not exist; 'stream_exists': must exist; bigint: last revision must equal it. */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
-
-/** JSON-serialisable values: what an event's data and metadata may hold. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-export type JsonObject = { [key: string]: Json };
 
 export interface EventToAppend {
   /** A UUID. Appending an event id that is already in the stream is a no-op (idempotent append). */

@@ -1,5 +1,5 @@
-import { type Currency } from '../domain/money.js';
-import { type Posting } from '../domain/ledger.js';
+import { type Currency } from './money.js';
+import { type Posting } from './ledger.js';
 
 /** Events of the `account-<id>` stream: the customer's cash and what is open on it. */
 export type AccountEvent =

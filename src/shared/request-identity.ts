@@ -1,5 +1,10 @@
 import { type MercuriusContext } from 'mercurius';
-import { type RequestIdentity } from '../../commands/idempotency/idempotent-commands.service.js';
+
+/** Who acts: written into every event's metadata as the acting user. */
+export interface RequestIdentity {
+  readonly userId: string;
+  readonly correlationId?: string;
+}
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

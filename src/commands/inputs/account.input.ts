@@ -8,7 +8,7 @@ import {
   IsServerId,
   MAX_NAME_LENGTH,
   MAX_REFERENCE_LENGTH,
-} from './input-rules.js';
+} from '../../shared/input-rules.js';
 import { CommandInput } from './command.input.js';
 
 @InputType()

@@ -1,4 +1,4 @@
-import { type Clock } from './clock.js';
+import { type Clock } from '../../src/infrastructure/resilience/clock.js';
 
 interface PendingSleep {
   readonly dueMs: number;

@@ -5,10 +5,10 @@ import {
   MAX_AMOUNT_MINOR,
   MAX_QUANTITY,
 } from '../domain/money.js';
-import { type FeeRule, type FeeScheduleConfig } from '../market/fee-schedule.js';
-import { DEFAULT_MARKET_CONFIG, type MarketConfig } from '../market/market.config.js';
-import { type SimulatedExchangeConfig } from '../market/simulated-exchange.config.js';
-import { integer, nonEmpty } from './ledger-config.js';
+import { type FeeRule, type FeeScheduleConfig } from './fee-schedule.js';
+import { DEFAULT_MARKET_CONFIG, type MarketConfig } from './market.config.js';
+import { type SimulatedExchangeConfig } from './simulated-exchange.config.js';
+import { integer, nonEmpty } from '../config/env-values.js';
 
 // The ranges the exchange and the fee schedule accept (market-env.unit.spec.ts checks that
 // the largest values here still pass their own checks): a bad variable fails at start-up

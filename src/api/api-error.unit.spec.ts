@@ -3,7 +3,7 @@ import type * as GraphQL from 'graphql';
 // Mercurius's compiler (its `jit` option): the app runs a query compiled from its second run on.
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { describe, expect, it } from 'vitest';
-import { ValidationFailedError } from '../../commands/command-errors.js';
+import { ValidationFailedError } from '../shared/ledger-errors.js';
 import { type ApiError, toApiError } from './api-error.js';
 
 // graphql as graphql-jit and Mercurius load it: under vitest a plain import would be

@@ -4,7 +4,7 @@ import {
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
-import { ValidationFailedError, type FieldError } from '../../commands/command-errors.js';
+import { ValidationFailedError, type FieldError } from '../shared/ledger-errors.js';
 
 function fieldErrors(errors: readonly ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {

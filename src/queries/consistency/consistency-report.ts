@@ -1,6 +1,4 @@
-import { type ExecutionResult } from 'graphql';
-import { type MercuriusContext } from 'mercurius';
-import { type Position, comparePositions, encodePosition } from '../event-store/position.js';
+import { type Position, comparePositions } from '../../event-store/position.js';
 
 /** What one read answered from: the views reflect at least `position`; `stale` when a wait gave up. */
 export interface ConsistencyReport {
@@ -32,20 +30,7 @@ export function recordConsistency(context: object, report: ConsistencyReport): v
   );
 }
 
-/**
- * Mercurius `onResolution` hook: puts `extensions.consistency = { position, stale }` on
- * every response whose resolvers recorded a read. It runs after the error formatter, so
- * the extension survives partial errors too.
- */
-export function addConsistencyExtension(
-  // Only the extensions: @nestjs/mercurius types the hook's result data as the context.
-  execution: Pick<ExecutionResult, 'extensions'>,
-  context: MercuriusContext,
-): void {
-  const report = REPORTS.get(context);
-  if (report === undefined) return;
-  execution.extensions = {
-    ...execution.extensions,
-    consistency: { position: encodePosition(report.position), stale: report.stale },
-  };
+/** What the request's reads reflected, if it made any. */
+export function consistencyReportOf(context: object): ConsistencyReport | undefined {
+  return REPORTS.get(context);
 }

@@ -1,25 +1,8 @@
 import { GraphQLError } from 'graphql';
-import {
-  CommandRejectedError,
-  ConcurrencyConflictError,
-  type FieldError,
-  IdempotencyKeyReusedError,
-  ValidationFailedError,
-} from '../../commands/command-errors.js';
-import { type RejectionCode } from '../../domain/rejection.js';
-import { MarketUnavailableError } from '../../market/market-gateway.port.js';
-import { ProjectionBusyError } from '../../projections/projections.service.js';
-import { UnknownProjectionError } from '../../projections/projections.service.js';
 import { EventStoreError } from '../event-store/event-store.errors.js';
+import { type FieldError, LedgerError, type LedgerErrorCode } from '../shared/ledger-errors.js';
 
-export type ApiErrorCode =
-  | RejectionCode
-  | 'CONCURRENCY_CONFLICT'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_SERVER_ERROR';
+export type ApiErrorCode = LedgerErrorCode;
 
 export interface ApiError {
   readonly message: string;
@@ -56,35 +39,12 @@ function isNullInNonNullField(error: GraphQLError): boolean {
  */
 export function toApiError(error: GraphQLError): ApiError {
   const original = error.originalError;
-  if (original instanceof ValidationFailedError) {
-    return { code: 'VALIDATION_FAILED', message: original.message, fields: original.fields };
-  }
-  if (original instanceof CommandRejectedError) {
-    const { code, message, field } = original.rejection;
-    return field === undefined
-      ? { code, message }
-      : {
-          code,
-          message: `${field} ${message}`,
-          fields: [{ field, message: `${field} ${message}` }],
-        };
-  }
-  if (original instanceof ConcurrencyConflictError)
-    return { code: 'CONCURRENCY_CONFLICT', message: original.message };
-  if (original instanceof IdempotencyKeyReusedError) {
-    return { code: 'IDEMPOTENCY_KEY_REUSED', message: original.message };
-  }
-  if (original instanceof UnknownProjectionError) {
-    return { code: 'NOT_FOUND', message: original.message };
-  }
-  if (original instanceof ProjectionBusyError) {
-    return { code: 'CONCURRENCY_CONFLICT', message: original.message };
+  if (original instanceof LedgerError) {
+    const { code, clientMessage: message, fields } = original;
+    return fields === undefined ? { code, message } : { code, message, fields };
   }
   if (original instanceof EventStoreError && original.code === 'STORE_UNAVAILABLE') {
     return { code: 'SERVICE_UNAVAILABLE', message: 'The event store is unavailable; try again' };
-  }
-  if (original instanceof MarketUnavailableError) {
-    return { code: 'SERVICE_UNAVAILABLE', message: 'The market is unavailable; try again' };
   }
   if (isNullInNonNullField(error)) {
     return { code: 'INTERNAL_SERVER_ERROR', message: 'Internal error' };

@@ -1,4 +1,4 @@
-import { type Currency } from '../domain/money.js';
+import { type Currency } from './money.js';
 
 export type OrderSide = 'BUY' | 'SELL';
 export type OrderType = 'MARKET' | 'LIMIT';

@@ -1,20 +1,10 @@
-import { Field, InputType, Int, registerEnumType } from '@nestjs/graphql';
+import { Field, InputType, Int } from '@nestjs/graphql';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { MAX_QUANTITY } from '../../domain/money.js';
 import { MAX_TIME_IN_FORCE_SECONDS } from '../../domain/order.decider.js';
-import { IsDecimalAmount, IsServerId } from './input-rules.js';
+import { IsDecimalAmount, IsServerId } from '../../shared/input-rules.js';
+import { OrderSideInput, OrderTypeInput } from '../../shared/order-enums.js';
 import { CommandInput } from './command.input.js';
-
-export enum OrderSideInput {
-  BUY = 'BUY',
-  SELL = 'SELL',
-}
-export enum OrderTypeInput {
-  MARKET = 'MARKET',
-  LIMIT = 'LIMIT',
-}
-registerEnumType(OrderSideInput, { name: 'OrderSide' });
-registerEnumType(OrderTypeInput, { name: 'OrderType' });
 
 /** Digits only, no leading zero, and no more of them than the largest quantity has. */
 const WHOLE_NUMBER = new RegExp(`^[1-9]\\d{0,${MAX_QUANTITY.toString().length - 1}}$`);

@@ -4,9 +4,9 @@ import {
   type LogSubscription,
   type RecordedEvent,
   type SubscribeOptions,
-} from './event-store.port.js';
-import { type Position, START } from './position.js';
-import { type WakeSignal } from './wake-signal.js';
+} from '../../../event-store/event-store.port.js';
+import { type Position, START } from '../../../event-store/position.js';
+import { type WakeSignal } from '../../../event-store/wake-signal.js';
 
 export interface PolledLogSource {
   /** Reads the next page of the whole log (unfiltered) after a position. */

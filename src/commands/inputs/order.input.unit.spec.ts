@@ -3,7 +3,7 @@ import { validateSync } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { MAX_QUANTITY } from '../../domain/money.js';
 import { type OrderCommand, initialOrderState, orderDecider } from '../../domain/order.decider.js';
-import { PlaceOrderInput } from './order.inputs.js';
+import { PlaceOrderInput } from './order.input.js';
 
 /** The messages the input validation gives `quantity`; none when it passes. */
 function quantityErrors(quantity: unknown): string[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FeeSchedule } from '../market/fee-schedule.js';
-import { DEFAULT_MARKET_CONFIG } from '../market/market.config.js';
-import { assertSimulatedExchangeConfig } from '../market/simulated-exchange.config.js';
+import { FeeSchedule } from './fee-schedule.js';
+import { DEFAULT_MARKET_CONFIG } from './market.config.js';
+import { assertSimulatedExchangeConfig } from './simulated-exchange.config.js';
 import { loadMarketConfig } from './market-env.js';
 
 describe('loadMarketConfig', () => {

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/graphql';
 import { IsInt, IsOptional, Length, Max, Min } from 'class-validator';
 import { CommandInput } from '../commands/inputs/command.input.js';
-import { IsServerId } from '../commands/inputs/input-rules.js';
+import { IsServerId } from '../shared/input-rules.js';
 import {
   MAX_PARKED_LISTED,
   type ParkedSaga,

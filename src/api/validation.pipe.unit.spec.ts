@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type ArgumentMetadata } from '@nestjs/common';
 import { IsDefined, IsInt, IsOptional, Min } from 'class-validator';
 import { describe, expect, it } from 'vitest';
-import { ValidationFailedError } from '../../commands/command-errors.js';
+import { ValidationFailedError } from '../shared/ledger-errors.js';
 import { inputValidationPipe } from './validation.pipe.js';
 
 class OptionalInput {

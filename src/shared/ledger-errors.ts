@@ -1,0 +1,81 @@
+import { type Rejection, type RejectionCode } from '../domain/rejection.js';
+
+/** Every code a client may see in `extensions.code`: a closed set. */
+export type LedgerErrorCode =
+  | RejectionCode
+  | 'CONCURRENCY_CONFLICT'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * An error a client may be told about: it carries its own stable code, so the one error
+ * formatter at the edge maps it without knowing which feature threw it. Its message is
+ * written for the client; anything that is not a LedgerError is reported as internal.
+ */
+export abstract class LedgerError extends Error {
+  abstract readonly code: LedgerErrorCode;
+  /** Problems with single input fields (VALIDATION_FAILED). */
+  readonly fields: readonly FieldError[] | undefined = undefined;
+  /** The client's message when it differs from the one logged. */
+  get clientMessage(): string {
+    return this.message;
+  }
+}
+
+/** A decider refused the command; nothing was written. */
+export class CommandRejectedError extends LedgerError {
+  override readonly name = 'CommandRejectedError';
+  readonly code: RejectionCode;
+  override readonly fields: readonly FieldError[] | undefined;
+  constructor(readonly rejection: Rejection) {
+    super(rejection.message);
+    this.code = rejection.code;
+    const { field } = rejection;
+    this.fields =
+      field === undefined ? undefined : [{ field, message: `${field} ${rejection.message}` }];
+  }
+  override get clientMessage(): string {
+    const { field, message } = this.rejection;
+    return field === undefined ? message : `${field} ${message}`;
+  }
+}
+
+/** Input that can never be valid; nothing was written. */
+export class ValidationFailedError extends LedgerError {
+  override readonly name = 'ValidationFailedError';
+  readonly code = 'VALIDATION_FAILED' as const;
+  constructor(override readonly fields: readonly FieldError[]) {
+    super(`Invalid input: ${fields.map((f) => f.message).join('; ')}`);
+  }
+}
+
+export class ConcurrencyConflictError extends LedgerError {
+  override readonly name = 'ConcurrencyConflictError';
+  readonly code = 'CONCURRENCY_CONFLICT' as const;
+  constructor(streamId: string, attempts: number) {
+    super(`${streamId} kept changing underneath the command; gave up after ${attempts} attempts`);
+  }
+}
+
+export class IdempotencyKeyReusedError extends LedgerError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly code = 'IDEMPOTENCY_KEY_REUSED' as const;
+  constructor(commandId: string) {
+    super(`commandId ${commandId} was already used with a different input`);
+  }
+}
+
+/** A dependency (the event store, the market) does not answer now; trying again may work. */
+export class ServiceUnavailableError extends LedgerError {
+  override readonly name: string = 'ServiceUnavailableError';
+  readonly code = 'SERVICE_UNAVAILABLE' as const;
+}
