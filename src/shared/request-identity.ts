@@ -1,5 +1,16 @@
 import { type MercuriusContext } from 'mercurius';
 
+/** The roles a caller may hold (DESIGN.md section 2): a closed set. */
+export const ROLES = ['customer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who a verified bearer token names: `sub` is the customer id (or an admin's id). */
+export interface Caller {
+  readonly sub: string;
+  /** At least one, without repeats. */
+  readonly roles: readonly Role[];
+}
+
 /** Who acts: written into every event's metadata as the acting user. */
 export interface RequestIdentity {
   readonly userId: string;
@@ -8,15 +19,43 @@ export interface RequestIdentity {
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+// Keyed by the request's context object, so a request's caller goes away with it.
+const CALLERS = new WeakMap<object, Caller>();
+
+/** Set once per request by the GraphQL edge, after it verified the caller's token. */
+export function rememberCaller(context: object, caller: Caller): void {
+  CALLERS.set(context, caller);
+}
+
+/** The request's authenticated caller; undefined before (or without) authentication. */
+export function callerOf(context: object): Caller | undefined {
+  return CALLERS.get(context);
+}
+
 /**
- * Who is asking. Bearer-token authentication is not wired yet, so every caller acts
- * as `anonymous`; a client may pass `x-correlation-id` to tie its requests together.
+ * The customer whose data a caller may see and act on: its own id for a customer,
+ * undefined (every customer) for an admin.
+ */
+export function customerScopeOf(caller: Caller): string | undefined {
+  return caller.roles.includes('admin') ? undefined : caller.sub;
+}
+
+/** The authenticated caller of a request whose operation the edge has authorized. */
+export function authorizedCaller(context: object): Caller {
+  const caller = callerOf(context);
+  // The edge authenticates every operation before a resolver runs: a bug otherwise.
+  if (!caller) throw new Error('A resolver ran for a request that was not authenticated');
+  return caller;
+}
+
+/**
+ * Who is asking: the token's subject acts; a client may pass `x-correlation-id` to tie
+ * its requests together.
  */
 export function identityOf(context: MercuriusContext): RequestIdentity {
+  const userId = authorizedCaller(context).sub;
   const header = context.reply?.request.headers['x-correlation-id'];
   const correlationId =
     typeof header === 'string' && CORRELATION_ID.test(header) ? header : undefined;
-  return correlationId === undefined
-    ? { userId: 'anonymous' }
-    : { userId: 'anonymous', correlationId };
+  return correlationId === undefined ? { userId } : { userId, correlationId };
 }

@@ -2,7 +2,7 @@
 // DATABASE_URL, a fresh data directory, a free port), uses the API once as a user would,
 // then stops it with SIGTERM and checks that it exits 0 and leaves no PostgreSQL behind.
 // Run alone with `npm run test:smoke`; .ci/run runs it on every change.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -34,10 +34,13 @@ function freePort() {
   });
 }
 
-async function graphql(port, query, variables = {}) {
+async function graphql(port, query, variables = {}, token = undefined) {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
@@ -61,21 +64,31 @@ async function waitForApi(port, app) {
   throw new Error(`/graphql did not answer within ${START_TIMEOUT_MS / 1000} s`);
 }
 
-async function useTheApi(port) {
+/** A customer's token, as the README's quick start gets one: from the `ledger` CLI. */
+function customerToken(env) {
+  const args = ['run', '--silent', 'ledger', '--', 'token', '--sub', 'smoke', '--role', 'customer'];
+  return execFileSync('npm', args, { cwd: ROOT, env, timeout: 60_000 }).toString().trim();
+}
+
+async function useTheApi(port, token) {
   const opened = await graphql(
     port,
     'mutation { openAccount(input: { customerId: "smoke", name: "Main", currency: "USD" }) { id } }',
+    {},
+    token,
   );
   const accountId = opened.openAccount.id;
   const deposit = await graphql(
     port,
     'mutation ($id: String!) { depositFunds(input: { accountId: $id, amount: "12.34", reference: "smoke" }) { position } }',
     { id: accountId },
+    token,
   );
   const { account } = await graphql(
     port,
     'query ($id: ID!, $consistency: ConsistencyInput) { account(id: $id, consistency: $consistency) { balance } }',
     { id: accountId, consistency: { atLeast: deposit.depositFunds.position, timeoutMs: 10_000 } },
+    token,
   );
   if (account?.balance !== '12.34') throw new Error(`read back ${JSON.stringify(account)}`);
   const ready = await fetch(`http://127.0.0.1:${port}/health/ready`, {
@@ -128,7 +141,7 @@ const app = spawn('bash', ['-c', command], { cwd: ROOT, env, stdio: 'inherit', d
 try {
   await waitForApi(port, app);
   console.log(`smoke: GraphQL answered after ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
-  await useTheApi(port);
+  await useTheApi(port, customerToken(env));
   const stoppingMs = Date.now();
   await stop(app);
   console.log(`smoke: stopped in ${((Date.now() - stoppingMs) / 1000).toFixed(1)} s`);

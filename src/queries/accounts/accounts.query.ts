@@ -13,6 +13,8 @@ export class AccountsQuery extends ConsistentQuery<Page<AccountView>> {
     readonly first: number | null | undefined,
     readonly after: string | null | undefined,
     consistency: ReadConsistency,
+    /** The customer the caller may see (a customer's own id); undefined: every customer. */
+    readonly customerScope: string | undefined = undefined,
   ) {
     super(consistency);
   }
@@ -29,12 +31,19 @@ export class AccountsHandler implements IQueryHandler<AccountsQuery> {
   ) {}
 
   execute(query: AccountsQuery) {
-    const customerId = checkedOptionalId('customerId', query.customerId);
+    const requested = checkedOptionalId('customerId', query.customerId);
     const limit = pageSize(query.first);
     const afterAccountId = decodeAfter(CURSOR_KIND, query.after, [ANY_ID])?.[0];
+    const { customerScope: scope } = query;
+    // A customer sees its own accounts only: another customer's are none of its accounts.
+    const outOfScope = scope !== undefined && requested !== undefined && requested !== scope;
+    const customerId = scope ?? requested;
     return this.consistency.read(PROJECTIONS, query.consistency, async () =>
-      pageOf(await this.accounts.list({ customerId, afterAccountId, limit }), (account) =>
-        encodeCursor(CURSOR_KIND, [account.accountId]),
+      pageOf(
+        outOfScope
+          ? { items: [], hasMore: false }
+          : await this.accounts.list({ customerId, afterAccountId, limit }),
+        (account) => encodeCursor(CURSOR_KIND, [account.accountId]),
       ),
     );
   }

@@ -7,6 +7,7 @@ import {
   readConsistencyOf,
 } from '../consistency/consistency.input.js';
 import { executeConsistent } from '../consistency/consistent-query.js';
+import { authorizedCaller, customerScopeOf } from '../../shared/request-identity.js';
 import { connectionOf } from '../paging/connection.type.js';
 import { AfterArg, FirstArg } from '../paging/page-args.js';
 import { AccountStatementQuery } from './account-statement.query.js';
@@ -50,7 +51,13 @@ export class AccountsResolver {
     const result = await executeConsistent(
       this.queryBus,
       ctx,
-      new AccountsQuery(customerId, first, after, readConsistencyOf(consistency)),
+      new AccountsQuery(
+        customerId,
+        first,
+        after,
+        readConsistencyOf(consistency),
+        customerScopeOf(authorizedCaller(ctx)),
+      ),
     );
     return connectionOf(result.value, result.consistency, toAccountType);
   }

@@ -23,6 +23,8 @@ export class OrdersQuery extends ConsistentQuery<Page<OrderView>> {
 }
 
 const PROJECTIONS = projectionsOf(['view_orders']);
+// A customer's orders are found through its accounts: that view must have caught up too.
+const SCOPED_PROJECTIONS = projectionsOf(['view_orders', 'view_accounts']);
 const CURSOR_KIND = 'orders';
 /** placed_at exactly as the repository keys it: UTC, microseconds. */
 const PLACED_AT_KEY = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
@@ -43,7 +45,8 @@ export class OrdersHandler implements IQueryHandler<OrdersQuery> {
     }
     const limit = pageSize(query.first);
     const after = decodeAfter(CURSOR_KIND, query.after, [PLACED_AT_KEY, ANY_ID]);
-    return this.consistency.read(PROJECTIONS, query.consistency, async () =>
+    const projections = query.filter.customerId === undefined ? PROJECTIONS : SCOPED_PROJECTIONS;
+    return this.consistency.read(projections, query.consistency, async () =>
       pageOf(
         await this.orders.list(query.filter, {
           after: after && { placedAt: after[0]!, orderId: after[1]! },

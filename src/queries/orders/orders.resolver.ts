@@ -13,6 +13,7 @@ import { OrderFilterInput, orderFilterOf } from './order-filter.input.js';
 import { OrderQuery } from './order.query.js';
 import { OrderConnectionType, OrderType, toOrderType } from './order.type.js';
 import { OrdersQuery } from './orders.query.js';
+import { authorizedCaller, customerScopeOf } from '../../shared/request-identity.js';
 
 /** Orders as the `orders` projector keeps them. */
 @Resolver()
@@ -45,7 +46,12 @@ export class OrdersResolver {
     const result = await executeConsistent(
       this.queryBus,
       ctx,
-      new OrdersQuery(orderFilterOf(filter), first, after, readConsistencyOf(consistency)),
+      new OrdersQuery(
+        { ...orderFilterOf(filter), customerId: customerScopeOf(authorizedCaller(ctx)) },
+        first,
+        after,
+        readConsistencyOf(consistency),
+      ),
     );
     return connectionOf(result.value, result.consistency, toOrderType);
   }

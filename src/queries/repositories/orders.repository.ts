@@ -31,6 +31,8 @@ export interface OrderKey {
 }
 
 export interface OrderFilter {
+  /** Orders of this customer's accounts only (a customer's own reads). */
+  readonly customerId?: string | undefined;
   readonly accountId?: string | undefined;
   readonly status?: string | undefined;
   readonly side?: string | undefined;
@@ -119,6 +121,12 @@ export class OrdersRepository {
       values.push(value);
       conditions.push(sql(`$${values.length}`));
     };
+    if (filter.customerId !== undefined) {
+      where(
+        (p) => `account_id IN (SELECT account_id FROM view_accounts WHERE customer_id = ${p})`,
+        filter.customerId,
+      );
+    }
     if (filter.accountId !== undefined) where((p) => `account_id = ${p}`, filter.accountId);
     if (filter.status !== undefined) where((p) => `status = ${p}`, filter.status);
     if (filter.side !== undefined) where((p) => `side = ${p}`, filter.side);

@@ -1,0 +1,104 @@
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { GqlExecutionContext, GraphQLSchemaHost, type GqlContextType } from '@nestjs/graphql';
+import { type MercuriusContext } from 'mercurius';
+import {
+  type Caller,
+  callerOf,
+  customerScopeOf,
+  rememberCaller,
+} from '../../shared/request-identity.js';
+import { CALLER_AUTHENTICATOR, type CallerAuthenticator } from './caller-authenticator.js';
+import { ForbiddenError, NotYoursError } from './authorization.errors.js';
+import { OPERATION_RULES, type OperationRule, argumentAt } from './operation-rules.js';
+import { Ownership } from './ownership.js';
+
+const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
+
+/**
+ * Every GraphQL operation passes here before its resolver: the caller is authenticated
+ * (once per request) and the operation's rule in OPERATION_RULES is applied. An operation
+ * without a rule is refused, and the app does not start while the schema has one.
+ */
+@Injectable()
+export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
+  constructor(
+    @Inject(CALLER_AUTHENTICATOR) private readonly authenticator: CallerAuthenticator,
+    private readonly ownership: Ownership,
+    private readonly schemaHost: GraphQLSchemaHost,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const { schema } = this.schemaHost;
+    const operations = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+      type ? Object.keys(type.getFields()) : [],
+    );
+    const unruled = operations.filter((name) => OPERATION_RULES[name] === undefined);
+    const stale = Object.keys(OPERATION_RULES).filter((name) => !operations.includes(name));
+    if (unruled.length > 0 || stale.length > 0) {
+      throw new Error(
+        `OPERATION_RULES does not match the schema: no rule for ${unruled.join(', ') || 'none'}; ` +
+          `a rule for no operation: ${stale.join(', ') || 'none'}`,
+      );
+    }
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    // HTTP routes (/health, /metrics) are not GraphQL operations.
+    if (context.getType<GqlContextType>() !== 'graphql') return true;
+    const gql = GqlExecutionContext.create(context);
+    const info = gql.getInfo<{ parentType: { name: string }; fieldName: string }>();
+    // Fields below an operation were allowed with it.
+    if (!ROOT_TYPES.has(info.parentType.name)) return true;
+    const caller = await this.authenticate(gql.getContext<MercuriusContext>());
+    const rule = OPERATION_RULES[info.fieldName];
+    if (rule === undefined) throw new ForbiddenError(`${info.fieldName} has no access rule`);
+    await this.apply(rule, caller, gql.getArgs<Record<string, unknown>>(), info.fieldName);
+    return true;
+  }
+
+  private async authenticate(context: MercuriusContext): Promise<Caller> {
+    const known = callerOf(context);
+    if (known) return known;
+    const header = context.reply?.request.headers.authorization;
+    const caller = await this.authenticator.authenticate(header);
+    rememberCaller(context, caller);
+    return caller;
+  }
+
+  private async apply(
+    rule: OperationRule,
+    caller: Caller,
+    args: Record<string, unknown>,
+    operation: string,
+  ): Promise<void> {
+    const scope = customerScopeOf(caller);
+    if (rule.kind === 'admin') {
+      if (scope !== undefined) throw new ForbiddenError(`${operation} needs the admin role`);
+      return;
+    }
+    // Admins act on every customer's data; the rest is for customers, on their own.
+    if (scope === undefined || rule.kind === 'any-caller' || rule.kind === 'own-list') return;
+    const id = argumentAt(args, rule.arg) ?? '';
+    switch (rule.kind) {
+      case 'own-customer':
+        if (id !== scope) {
+          throw new ForbiddenError(
+            `A customer acts only for itself (${rule.arg} must be ${scope})`,
+          );
+        }
+        return;
+      case 'own-account':
+        if ((await this.ownership.accountOwner(id)) !== scope) throw new NotYoursError('Account');
+        return;
+      case 'own-order':
+        if ((await this.ownership.orderOwner(id)) !== scope) throw new NotYoursError('Order');
+        return;
+    }
+  }
+}
