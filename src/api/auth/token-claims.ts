@@ -1,0 +1,35 @@
+/** The roles a token may grant (DESIGN.md section 2): a closed set, checked on every token. */
+export const ROLES = ['customer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who a verified token names: `sub` is the customer id (or an admin's id). */
+export interface AuthenticatedCaller {
+  readonly sub: string;
+  /** At least one, without repeats. */
+  readonly roles: readonly Role[];
+}
+
+/** Subjects become the acting user in event metadata and logs: short, printable text. */
+export const MAX_SUBJECT_LENGTH = 256;
+/** More entries than roles exist is not a mistake a real issuer makes; refused unread. */
+export const MAX_ROLE_ENTRIES = 16;
+// C0/C1 controls, bidi overrides and zero-width characters: invisible or misleading in logs.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+export function isRole(value: unknown): value is Role {
+  return (ROLES as readonly unknown[]).includes(value);
+}
+
+export function isValidSubject(value: string): boolean {
+  return (
+    value !== '' &&
+    value === value.trim() &&
+    value.length <= MAX_SUBJECT_LENGTH &&
+    !UNPRINTABLE.test(value)
+  );
+}
+
+/** The roles once each, in the order of ROLES, so that equal grants compare equal. */
+export function distinctRoles(roles: readonly Role[]): Role[] {
+  return ROLES.filter((role) => roles.includes(role));
+}
