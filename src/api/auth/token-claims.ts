@@ -11,10 +11,11 @@ export interface AuthenticatedCaller {
 
 /** Subjects become the acting user in event metadata and logs: short, printable text. */
 export const MAX_SUBJECT_LENGTH = 256;
-/** More entries than roles exist is not a mistake a real issuer makes; refused unread. */
+/** No issuer grants more: a longer roles claim is refused without being read through. */
 export const MAX_ROLE_ENTRIES = 16;
-// C0/C1 controls, bidi overrides and zero-width characters: invisible or misleading in logs.
-const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+// Controls, bidi overrides and zero-width characters are invisible or misleading in logs;
+// a lone surrogate is not text at all (PostgreSQL refuses it in event metadata).
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 export function isRole(value: unknown): value is Role {
   return (ROLES as readonly unknown[]).includes(value);

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { type ExecFileException, execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/ledger-config.js';
@@ -16,31 +17,24 @@ interface CliRun {
 
 const CLI_TIMEOUT_MS = 60_000;
 
+const execute = promisify(execFile);
+
 /** `npx tsx src/cli/ledger.cli.ts ...args`, as `npm run ledger -- ...args` runs it. */
-function ledger(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+async function ledger(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
   // The developer's own database and secrets must not leak into the run.
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => !name.startsWith('LEDGER_') && !['DATABASE_URL', 'EVENTSTORE_URL'].includes(name),
-    ),
+  const inherited = Object.entries(process.env).filter(
+    ([name]) => !name.startsWith('LEDGER_') && !['DATABASE_URL', 'EVENTSTORE_URL'].includes(name),
   );
-  const child = spawn('npx', ['--no-install', 'tsx', 'src/cli/ledger.cli.ts', ...args], {
-    cwd: process.cwd(),
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const command = ['--no-install', 'tsx', 'src/cli/ledger.cli.ts', ...args];
+  const options = { env: { ...Object.fromEntries(inherited), ...env }, timeout: CLI_TIMEOUT_MS };
+  try {
+    return { code: 0, ...(await execute('npx', command, options)) };
+  } catch (error) {
+    // A non-zero exit rejects, with the output on the error.
+    const failed = error as ExecFileException & { stdout: string; stderr: string };
+    const code = typeof failed.code === 'number' ? failed.code : null;
+    return { code, stdout: failed.stdout, stderr: failed.stderr };
+  }
 }
 
 let root: string;

@@ -196,6 +196,11 @@ describe('TokenVerifier with an HS256 secret', () => {
       'invalid-sub',
     ],
     [
+      'a sub with a lone surrogate',
+      async () => bearer(await signed(TEST_SECRET, claims({ sub: 'c-\ud800' }))),
+      'invalid-sub',
+    ],
+    [
       'a sub of 257 characters',
       async () => bearer(await signed(TEST_SECRET, claims({ sub: 'c'.repeat(257) }))),
       'invalid-sub',
