@@ -1,3 +1,13 @@
+import { type TokenRequest } from '../api/auth/token-minter.js';
+import {
+  MAX_SUBJECT_LENGTH,
+  ROLES,
+  distinctRoles,
+  isRole,
+  isValidSubject,
+} from '../api/auth/token-claims.js';
+import { DEFAULT_TOKEN_TTL_SECONDS, parseTtlSeconds } from '../api/auth/token-ttl.js';
+
 export type CliCommand =
   | { readonly name: 'status' }
   | { readonly name: 'parked'; readonly projection: string | undefined }
@@ -11,9 +21,12 @@ export const ALL_PROJECTIONS = 'all';
 export type ParsedArgs =
   | { readonly kind: 'help' }
   | { readonly kind: 'command'; readonly command: CliCommand }
+  /** Needs no database: answered before anything boots (see ledger-commands.ts). */
+  | { readonly kind: 'token'; readonly request: TokenRequest }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 export const USAGE = `Usage: npm run ledger -- projections <command>
+       npm run ledger -- token --sub <id> --role <role> [--role <role>] [--ttl <ttl>]
 
 Commands:
   projections status                 each projector's position, lag, status and parked events
@@ -22,9 +35,16 @@ Commands:
   projections restart <name>         clear a stopped projector's status
   projections rebuild <name>|all     blue/green rebuild from the start of the log, with a parity check
                                      (all: every view, in one pass over the log)
+  token --sub <id> --role <role> [--ttl <ttl>]
+                                     print a bearer token (HS256 JWT) for <id>, the customer id,
+                                     with --role customer or admin (repeat --role for both), valid
+                                     for <ttl>: a whole number of s, m, h or d, 1s to 30d (default 1h)
 
-Environment as for the app: DATABASE_URL; without it the PostgreSQL of the Ledger running on
-LEDGER_DATA_DIR (./.ledger), or an embedded one started for the command when none runs there.
+Environment as for the app. projections: DATABASE_URL; without it the PostgreSQL of the Ledger
+running on LEDGER_DATA_DIR (./.ledger), or an embedded one started for the command when none
+runs there. token: signed with LEDGER_JWT_SECRET, else with the secret in LEDGER_DATA_DIR's
+jwt-secret file (generated when missing), with iss and aud from LEDGER_JWT_ISSUER and
+LEDGER_JWT_AUDIENCE when set; it needs no database.
 
 Exit codes: 0 done; 1 error (or a parked event that failed again on replay); 2 rebuild refused
 (a parity check failed: that projection was not swapped, its live tables stay).`;
@@ -32,8 +52,71 @@ Exit codes: 0 done; 1 error (or a parked event that failed again on replay); 2 r
 /** Bound on any one argument: names are short, anything longer is a mistake. */
 const MAX_ARGUMENT_LENGTH = 256;
 
+const HELP_ARGUMENTS = ['-h', '--help', 'help'];
+
 function usageError(message: string): ParsedArgs {
   return { kind: 'usage-error', message };
+}
+
+function tooLong(argv: readonly string[]): ParsedArgs | undefined {
+  return argv.some((arg) => arg.length > MAX_ARGUMENT_LENGTH)
+    ? usageError(`an argument is longer than ${MAX_ARGUMENT_LENGTH} characters`)
+    : undefined;
+}
+
+const TOKEN_OPTIONS = ['--sub', '--role', '--ttl'] as const;
+type TokenOption = (typeof TOKEN_OPTIONS)[number];
+
+function isTokenOption(name: string): name is TokenOption {
+  return (TOKEN_OPTIONS as readonly string[]).includes(name);
+}
+
+/** Each option's values, `--name value` or `--name=value`, in the order given. */
+function tokenOptions(args: readonly string[]): Map<TokenOption, string[]> | ParsedArgs {
+  const values = new Map<TokenOption, string[]>();
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (HELP_ARGUMENTS.includes(arg)) return { kind: 'help' };
+    const equals = arg.indexOf('=');
+    const name = equals === -1 ? arg : arg.slice(0, equals);
+    if (!isTokenOption(name)) return usageError(`token: unknown option ${JSON.stringify(name)}`);
+    const value = equals === -1 ? args[++index] : arg.slice(equals + 1);
+    if (value === undefined) return usageError(`token: ${name} needs a value`);
+    values.set(name, [...(values.get(name) ?? []), value]);
+  }
+  return values;
+}
+
+/** `token --sub <id> --role <role> [--role <role>] [--ttl <ttl>]`. */
+function parseTokenArgs(args: readonly string[]): ParsedArgs {
+  const options = tokenOptions(args);
+  if (!(options instanceof Map)) return options;
+  const [sub, ...moreSubs] = options.get('--sub') ?? [];
+  if (sub === undefined) return usageError('token: --sub <customer id> is needed');
+  if (moreSubs.length > 0) return usageError('token: --sub is given more than once');
+  if (!isValidSubject(sub)) {
+    return usageError(
+      `token: --sub must be 1 to ${MAX_SUBJECT_LENGTH} printable characters without surrounding blanks`,
+    );
+  }
+  const roles = options.get('--role') ?? [];
+  if (roles.length === 0) return usageError(`token: --role ${ROLES.join('|')} is needed`);
+  if (!roles.every(isRole)) {
+    const unknown = roles.find((role) => !isRole(role));
+    return usageError(
+      `token: unknown role ${JSON.stringify(unknown)} (known: ${ROLES.join(', ')})`,
+    );
+  }
+  const [ttl, ...moreTtls] = options.get('--ttl') ?? [];
+  if (moreTtls.length > 0) return usageError('token: --ttl is given more than once');
+  const ttlSeconds = ttl === undefined ? DEFAULT_TOKEN_TTL_SECONDS : parseTtlSeconds(ttl);
+  if (ttlSeconds === undefined) {
+    return usageError(
+      'token: --ttl must be a whole number of s, m, h or d from 1s to 30d (e.g. 90s, 15m, 1h, 7d), ' +
+        `got ${JSON.stringify(ttl)}`,
+    );
+  }
+  return { kind: 'token', request: { sub, roles: distinctRoles(roles), ttlSeconds } };
 }
 
 function projectionName(value: string | undefined): string | ParsedArgs {
@@ -42,14 +125,18 @@ function projectionName(value: string | undefined): string | ParsedArgs {
   return value;
 }
 
-/** `projections <subcommand> [name]`; anything else is a usage error (or a call for help). */
+/**
+ * `projections <subcommand> [name]` or `token <options>`; anything else is a usage error (or
+ * a call for help).
+ */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  if (argv.length === 0 || argv.some((arg) => ['-h', '--help', 'help'].includes(arg))) {
+  // A token's values (a subject named "help") are not calls for help: its options decide.
+  if (argv[0] === 'token') return tooLong(argv) ?? parseTokenArgs(argv.slice(1));
+  if (argv.length === 0 || argv.some((arg) => HELP_ARGUMENTS.includes(arg))) {
     return { kind: 'help' };
   }
-  if (argv.some((arg) => arg.length > MAX_ARGUMENT_LENGTH)) {
-    return usageError(`an argument is longer than ${MAX_ARGUMENT_LENGTH} characters`);
-  }
+  const refused = tooLong(argv);
+  if (refused !== undefined) return refused;
   const [group, sub, ...rest] = argv;
   if (group !== 'projections') return usageError(`unknown command ${JSON.stringify(group)}`);
   if (sub === undefined) return usageError('projections: a subcommand is needed');

@@ -44,3 +44,77 @@ describe('parseArgs', () => {
     expect(parsed.kind === 'usage-error' && parsed.message).toContain(message);
   });
 });
+
+describe('parseArgs: token', () => {
+  it('reads the subject, the roles and the lifetime', () => {
+    expect(parseArgs(['token', '--sub', 'c-1', '--role', 'customer'])).toEqual({
+      kind: 'token',
+      request: { sub: 'c-1', roles: ['customer'], ttlSeconds: 3_600 },
+    });
+    expect(
+      parseArgs([
+        'token',
+        '--role=admin',
+        '--sub=ops@example',
+        '--role',
+        'customer',
+        '--ttl',
+        '15m',
+      ]),
+    ).toEqual({
+      kind: 'token',
+      request: { sub: 'ops@example', roles: ['customer', 'admin'], ttlSeconds: 900 },
+    });
+    expect(
+      parseArgs(['token', '--sub', 'c-1', '--role', 'admin', '--role', 'admin', '--ttl=30d']),
+    ).toEqual({
+      kind: 'token',
+      request: { sub: 'c-1', roles: ['admin'], ttlSeconds: 2_592_000 },
+    });
+  });
+
+  it('takes option values literally, even ones that read like help', () => {
+    expect(parseArgs(['token', '--sub', 'help', '--role', 'customer'])).toMatchObject({
+      kind: 'token',
+      request: { sub: 'help' },
+    });
+    expect(parseArgs(['token', '--help'])).toEqual({ kind: 'help' });
+    expect(parseArgs(['token', '--sub', 'c-1', '-h'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['token'], '--sub <customer id> is needed'],
+    [['token', '--role', 'customer'], '--sub <customer id> is needed'],
+    [['token', '--sub', 'c-1'], '--role customer|admin is needed'],
+    [['token', '--sub'], '--sub needs a value'],
+    [
+      ['token', '--sub', 'c-1', '--sub', 'c-2', '--role', 'customer'],
+      '--sub is given more than once',
+    ],
+    [
+      ['token', '--sub', ' c-1', '--role', 'customer'],
+      '--sub must be 1 to 256 printable characters',
+    ],
+    [['token', '--sub', 'c\u0000', '--role', 'customer'], '--sub must be'],
+    [['token', '--sub', 'c-1', '--role', 'root'], 'unknown role "root" (known: customer, admin)'],
+    [
+      ['token', '--sub', 'c-1', '--role', 'customer', '--ttl', '31d'],
+      '--ttl must be a whole number',
+    ],
+    [['token', '--sub', 'c-1', '--role', 'customer', '--ttl', '1w'], 'got "1w"'],
+    [
+      ['token', '--sub', 'c-1', '--role', 'customer', '--ttl', '1h', '--ttl', '2h'],
+      '--ttl is given more than once',
+    ],
+    [
+      ['token', '--sub', 'c-1', '--role', 'customer', '--expires', '1h'],
+      'unknown option "--expires"',
+    ],
+    [['token', 'c-1'], 'unknown option "c-1"'],
+    [['token', '--sub', 'x'.repeat(300), '--role', 'customer'], 'longer than 256 characters'],
+  ])('refuses %j', (argv, message) => {
+    const parsed = parseArgs(argv);
+    expect(parsed.kind).toBe('usage-error');
+    expect(parsed.kind === 'usage-error' && parsed.message).toContain(message);
+  });
+});

@@ -1,3 +1,4 @@
+import { type AuthConfig, loadAuthConfig } from './auth-config.js';
 import { integer, nonEmpty, oneOf } from './env-values.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
 
@@ -17,6 +18,7 @@ export interface LedgerConfig {
   /** What a projector does with an event it cannot apply: park it and stop, or park it and skip it. */
   readonly projectionOnFailure: 'stop' | 'skip';
   readonly sagas: SagaConfig;
+  readonly auth: AuthConfig;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -44,5 +46,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       'stop',
     ),
     sagas: loadSagaConfig(env),
+    auth: loadAuthConfig(env),
   };
 }
