@@ -5,6 +5,7 @@ import { type LedgerConfig } from './config/ledger-config.js';
 import { loadMarketConfig } from './market/market-env.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module.js';
+import { AuthModule } from './api/auth/auth.module.js';
 import { LedgerGraphQLModule } from './api/graphql.module.js';
 import { HealthController } from './infrastructure/health/health.controller.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
         DatabaseModule,
         EventStoreModule,
         LedgerGraphQLModule,
+        AuthModule,
         MetricsModule,
         MarketModule.forRoot(market),
         CommandsModule,

@@ -129,7 +129,7 @@ runBench({
     const graphqlBody = JSON.stringify({ query: ACCOUNT, variables: { id: accountId } });
     const graphqlAnswer = await fetch(`${app.baseUrl!}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: app.authorization },
       body: graphqlBody,
     }).then((response) => response.text());
     const bareAnswer = await fetch(`${bareUrl}/accounts/${accountId}`).then((response) =>
@@ -159,7 +159,7 @@ runBench({
       graphql: {
         url: `${app.baseUrl!}/graphql`,
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: app.authorization },
         body: graphqlBody,
         expectBody: graphqlAnswer,
       },

@@ -2,6 +2,7 @@ import { type AddressInfo } from 'node:net';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/ledger-config.js';
+import { mintToken } from '../../src/api/auth/token-minter.js';
 import { type Position, comparePositions, decodePosition } from '../../src/event-store/position.js';
 import { runLoad } from '../load-runner.js';
 
@@ -37,28 +38,40 @@ export interface GraphQLResponse<T> {
   };
 }
 
+/** The benchmarks' own HS256 secret: their app and their tokens share it. */
+const BENCH_JWT_SECRET = new TextEncoder().encode('the benchmarks sign their tokens with this');
+
 export class LedgerApp {
   private constructor(
     readonly app: NestFastifyApplication,
     /** Set when started with `listen`: where autocannon can reach it. */
     readonly baseUrl: string | undefined,
+    /** `Bearer <token>` of an admin: the benchmarks read and write every customer's data. */
+    readonly authorization: string,
   ) {}
 
   static async start(
     databaseUrl: string,
     options: { listen?: boolean; env?: NodeJS.ProcessEnv } = {},
   ): Promise<LedgerApp> {
-    const app = await createApp(loadConfig({ ...options.env, DATABASE_URL: databaseUrl }), {
-      logger: false,
-    });
+    const config = loadConfig({ ...options.env, DATABASE_URL: databaseUrl });
+    const app = await createApp(
+      { ...config, auth: { ...config.auth, jwtSecret: BENCH_JWT_SECRET } },
+      { logger: false },
+    );
+    const { token } = await mintToken(
+      BENCH_JWT_SECRET,
+      { sub: 'bench-admin', roles: ['admin'], ttlSeconds: 86_400 },
+      { issuer: undefined, audience: undefined },
+    );
     if (options.listen) {
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address() as AddressInfo;
-      return new LedgerApp(app, `http://127.0.0.1:${address.port}`);
+      return new LedgerApp(app, `http://127.0.0.1:${address.port}`, `Bearer ${token}`);
     }
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    return new LedgerApp(app, undefined);
+    return new LedgerApp(app, undefined, `Bearer ${token}`);
   }
 
   async gql<T>(query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<T>> {
@@ -66,6 +79,7 @@ export class LedgerApp {
       method: 'POST',
       url: '/graphql',
       payload: { query, variables },
+      headers: { authorization: this.authorization },
     });
     return response.json<GraphQLResponse<T>>();
   }

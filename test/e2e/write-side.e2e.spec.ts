@@ -116,7 +116,7 @@ describe('accounts and payments', () => {
       commandId: expect.any(String),
       correlationId: expect.any(String),
       causationId: expect.any(String),
-      userId: 'anonymous',
+      userId: 'test-admin',
       occurredAt: expect.any(String),
     });
   });

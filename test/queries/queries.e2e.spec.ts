@@ -5,7 +5,7 @@ import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens
 import { type Position, decodePosition } from '../../src/event-store/position.js';
 import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
 import { OPEN_ACCOUNT, type CommandResultData } from '../e2e/graphql-operations.js';
-import { useTestApp } from '../support/test-app.js';
+import { bearerFor, useTestApp } from '../support/test-app.js';
 import {
   at,
   insertAccount,
@@ -53,6 +53,7 @@ async function gql<T = Record<string, unknown>>(
     method: 'POST',
     url: '/graphql',
     payload: { query, variables },
+    headers: { authorization: await bearerFor('test-admin', ['admin']) },
   });
   return response.json<Response<T>>();
 }

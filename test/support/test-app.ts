@@ -6,6 +6,8 @@ import { createApp } from '../../src/app.factory.js';
 import { type LedgerConfig, loadConfig } from '../../src/config/ledger-config.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { type MarketConfig } from '../../src/market/market.config.js';
+import { mintToken } from '../../src/api/auth/token-minter.js';
+import { type Role } from '../../src/shared/request-identity.js';
 import { useFixture } from './vitest-fixture.js';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -19,11 +21,33 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 export interface TestApp {
   readonly app: NestFastifyApplication;
   readonly store: EventStore;
+  /** As an admin: every operation on every customer's data. */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<GraphQLResponse<T>>;
+  /** With the given Authorization header value (undefined: none). */
+  gqlWith<T = Record<string, unknown>>(
+    authorization: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
+}
+
+/** The test apps' HS256 secret: tests mint their callers' tokens with it. */
+export const TEST_JWT_SECRET = new TextEncoder().encode(
+  'the test apps sign their tokens with this',
+);
+
+/** `Bearer <token>` for a caller of the test apps, valid for an hour. */
+export async function bearerFor(sub: string, roles: readonly Role[]): Promise<string> {
+  const { token } = await mintToken(
+    TEST_JWT_SECRET,
+    { sub, roles, ttlSeconds: 3_600 },
+    { issuer: undefined, audience: undefined },
+  );
+  return `Bearer ${token}`;
 }
 
 /** `options.market`: the simulated market to trade on; unset, the LEDGER_MARKET_* defaults. */
@@ -31,23 +55,32 @@ export async function startTestApp(
   overrides: Partial<LedgerConfig>,
   options: { market?: MarketConfig } = {},
 ): Promise<TestApp> {
+  const defaults = loadConfig({});
   const app = await createApp(
-    { ...loadConfig({}), ...overrides },
+    { ...defaults, auth: { ...defaults.auth, jwtSecret: TEST_JWT_SECRET }, ...overrides },
     { logger: false, market: options.market },
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  const admin = await bearerFor('test-admin', ['admin']);
+  const gqlWith = async <T>(
+    authorization: string | undefined,
+    query: string,
+    variables: Record<string, unknown> = {},
+  ): Promise<GraphQLResponse<T>> => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      payload: { query, variables },
+      headers: authorization === undefined ? {} : { authorization },
+    });
+    return response.json<GraphQLResponse<T>>();
+  };
   return {
     app,
     store: app.get<EventStore>(EVENT_STORE),
-    async gql<T>(query: string, variables: Record<string, unknown> = {}) {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/graphql',
-        payload: { query, variables },
-      });
-      return response.json<GraphQLResponse<T>>();
-    },
+    gql: (query, variables) => gqlWith(admin, query, variables),
+    gqlWith,
     close: () => app.close(),
   };
 }
@@ -93,5 +126,7 @@ export function useTestApp(
       return current().ledger.store;
     },
     gql: (query, variables) => current().ledger.gql(query, variables),
+    gqlWith: (authorization, query, variables) =>
+      current().ledger.gqlWith(authorization, query, variables),
   };
 }

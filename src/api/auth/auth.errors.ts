@@ -1,3 +1,4 @@
+import { LedgerError, ServiceUnavailableError } from '../../shared/ledger-errors.js';
 import { MAX_SUBJECT_LENGTH, ROLES } from './token-claims.js';
 
 /** Longest Authorization header read at all; a JWT from a real issuer is far shorter. */
@@ -48,9 +49,9 @@ export type UnauthenticatedReason = keyof typeof MESSAGES;
 export const UNAUTHENTICATED_REASONS = Object.keys(MESSAGES) as readonly UnauthenticatedReason[];
 
 /** A request without a valid bearer token: GraphQL `UNAUTHENTICATED` (DESIGN.md section 4). */
-export class UnauthenticatedError extends Error {
+export class UnauthenticatedError extends LedgerError {
   override readonly name = 'UnauthenticatedError';
-  readonly code = 'UNAUTHENTICATED';
+  readonly code = 'UNAUTHENTICATED' as const;
 
   // No cause: the library's errors carry the token's claims, which must not reach a log.
   constructor(readonly reason: UnauthenticatedReason) {
@@ -62,9 +63,8 @@ export class UnauthenticatedError extends Error {
  * The identity provider's keys could not be had (unreachable, timed out, not a key set):
  * not the caller's fault, so not `UNAUTHENTICATED` — a client would drop a good token.
  */
-export class KeySetUnavailableError extends Error {
+export class KeySetUnavailableError extends ServiceUnavailableError {
   override readonly name = 'KeySetUnavailableError';
-  readonly code = 'SERVICE_UNAVAILABLE';
 
   constructor(options?: { cause?: unknown }) {
     super(

@@ -5,6 +5,7 @@ import {
   Injectable,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { GqlExecutionContext, GraphQLSchemaHost, type GqlContextType } from '@nestjs/graphql';
 import { type MercuriusContext } from 'mercurius';
 import {
@@ -30,11 +31,12 @@ export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
   constructor(
     @Inject(CALLER_AUTHENTICATOR) private readonly authenticator: CallerAuthenticator,
     private readonly ownership: Ownership,
-    private readonly schemaHost: GraphQLSchemaHost,
+    private readonly modules: ModuleRef,
   ) {}
 
   onApplicationBootstrap(): void {
-    const { schema } = this.schemaHost;
+    // The schema is the GraphQL module's: looked up across modules once it is built.
+    const { schema } = this.modules.get(GraphQLSchemaHost, { strict: false });
     const operations = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
       type ? Object.keys(type.getFields()) : [],
     );

@@ -14,7 +14,7 @@ import {
   publicJwk,
   signed,
   unsigned,
-} from './token.fixtures.js';
+} from '../../../test-kit/token.fixtures.js';
 import { type JwksBounds, TokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
 
 const BOUNDS: JwksBounds = { timeoutMs: 1_000, cooldownMs: 0, cacheMaxAgeMs: 600_000 };

@@ -1,13 +1,10 @@
-/** The roles a token may grant (DESIGN.md section 2): a closed set, checked on every token. */
-export const ROLES = ['customer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { type Caller, ROLES, type Role } from '../../shared/request-identity.js';
+
+// The roles a token may grant are the callers' roles (DESIGN.md section 2).
+export { ROLES, type Role };
 
 /** Who a verified token names: `sub` is the customer id (or an admin's id). */
-export interface AuthenticatedCaller {
-  readonly sub: string;
-  /** At least one, without repeats. */
-  readonly roles: readonly Role[];
-}
+export type AuthenticatedCaller = Caller;
 
 /** Subjects become the acting user in event metadata and logs: short, printable text. */
 export const MAX_SUBJECT_LENGTH = 256;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/ledger-config.js';
-import { TEST_SECRET } from './token.fixtures.js';
+import { TEST_SECRET } from '../../../test-kit/token.fixtures.js';
 import {
   TokenMintingError,
   type TokenRequest,

@@ -15,7 +15,7 @@ import {
   signed,
   unsigned,
   withParts,
-} from './token.fixtures.js';
+} from '../../../test-kit/token.fixtures.js';
 import { TokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
 
 const OPTIONS: TokenVerifierOptions = {

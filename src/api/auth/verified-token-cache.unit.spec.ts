@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type AuthenticatedCaller } from './token-claims.js';
-import { TEST_SECRET, claims, nowSeconds, signed } from './token.fixtures.js';
+import { TEST_SECRET, claims, nowSeconds, signed } from '../../../test-kit/token.fixtures.js';
 import { TokenVerifier } from './token-verifier.js';
 import { MAX_CACHED_TOKEN_LENGTH, VerifiedTokenCache } from './verified-token-cache.js';
 

@@ -1,12 +1,19 @@
 /**
  * Rough verifications per second of TokenVerifier, 32 requests in flight on one event loop:
- * `npx tsx src/api/auth/token-verifier.bench.ts`. "Cold" checks every signature (cache
+ * `npm run bench:tokens`. "Cold" checks every signature (cache
  * off), "cached" is a client sending its token again. RS256 and ES256 keys come from a
  * key set served on 127.0.0.1 (fetched once, then kept by jose).
  */
 import { performance } from 'node:perf_hooks';
-import { JwksEndpoint, TEST_SECRET, claims, keyPair, publicJwk, signed } from './token.fixtures.js';
-import { TokenVerifier, type TokenVerifierOptions } from './token-verifier.js';
+import {
+  JwksEndpoint,
+  TEST_SECRET,
+  claims,
+  keyPair,
+  publicJwk,
+  signed,
+} from '../../test-kit/token.fixtures.js';
+import { TokenVerifier, type TokenVerifierOptions } from '../../src/api/auth/token-verifier.js';
 
 const DURATION_MS = 2_000;
 const IN_FLIGHT = 32;

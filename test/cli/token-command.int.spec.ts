@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config/ledger-config.js';
-import { nowSeconds } from './token.fixtures.js';
-import { createTokenVerifier } from './token-verifier.js';
+import { loadConfig } from '../../src/config/ledger-config.js';
+import { nowSeconds } from '../../test-kit/token.fixtures.js';
+import { createTokenVerifier } from '../../src/api/auth/token-verifier.js';
 
 interface CliRun {
   readonly code: number | null;
