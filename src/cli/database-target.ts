@@ -32,6 +32,7 @@ async function readText(path: string): Promise<string | undefined> {
 async function publishedUrl(root: string): Promise<string | undefined> {
   const [url, urlStat, lockStat] = await Promise.all([
     readText(join(root, SERVER_URL_FILE)),
+    // Absent: nothing published, or no holder; either way there is no address to trust.
     stat(join(root, SERVER_URL_FILE)).catch(() => undefined),
     stat(join(root, LOCK_FILE)).catch(() => undefined),
   ]);
@@ -46,6 +47,7 @@ export function redactUrl(connectionString: string): string {
     if (url.password !== '') url.password = '***';
     return url.toString();
   } catch {
+    // Not a URL: named, never echoed, since it may still hold a password.
     return '(DATABASE_URL, not a URL)';
   }
 }

@@ -72,13 +72,15 @@ async function compile(fileName: string, source: string): Promise<string> {
     .digest('hex');
   const entry = join(CACHE_DIR, `${createHash('sha256').update(fileName).digest('hex')}.js`);
   const header = `// ${digest}\n`;
+  // Not cached yet (or unreadable): compiled afresh below.
   const hit = await readFile(entry, 'utf8').catch(() => undefined);
   if (hit?.startsWith(header)) return hit.slice(header.length);
 
   compiler ??= loadCompiler();
   const { ts: typescript, options } = await compiler;
   const { outputText } = typescript.transpileModule(source, { fileName, compilerOptions: options });
-  // Best effort, written whole or not at all (runs may overlap).
+  // Best effort, written whole or not at all (runs may overlap). A cache that cannot be
+  // written costs the next run a compile, nothing more: not worth a line in the output.
   const partial = `${entry}.${process.pid}.tmp`;
   await mkdir(CACHE_DIR, { recursive: true })
     .then(() => writeFile(partial, header + outputText))

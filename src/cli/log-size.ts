@@ -18,6 +18,7 @@ export async function estimateLogEvents(pool: pg.Pool): Promise<number | undefin
     const { counted, estimated } = rows[0]!;
     return counted < MAX_COUNTED_EVENTS ? counted : Math.max(counted, estimated ?? 0);
   } catch {
+    // No ledger_events (the log is in EventStoreDB) or no answer: a total is only a nicety.
     return undefined;
   }
 }

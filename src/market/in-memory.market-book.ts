@@ -86,6 +86,7 @@ export class InMemoryMarketBook implements MarketBook {
       if (state === undefined) throw new Error(`Instrument ${symbol} is not on the book`);
       return work(this.holding(state));
     });
+    // The queue only waits for the turn to end; its failure goes to its caller with `run`.
     this.held = run.catch(() => undefined);
     return run;
   }

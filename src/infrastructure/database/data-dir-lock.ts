@@ -36,6 +36,7 @@ async function startTimeOf(pid: number): Promise<string | undefined> {
 async function procStat(
   pid: number,
 ): Promise<{ readonly command: string; readonly startTime: string | undefined } | undefined> {
+  // No such process (or no /proc, off Linux): nothing to tell, and callers go by the pid.
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   if (stat === undefined) return undefined;
   // The command name (field 2) is in parentheses and may hold spaces: count after it.
@@ -50,6 +51,7 @@ interface LockRecord {
 }
 
 async function readRecord(path: string): Promise<LockRecord | undefined> {
+  // Gone (released meanwhile) or unreadable: no record, as for an empty or half-written one.
   const [pidLine, startLine] = (await readFile(path, 'utf8').catch(() => '')).split('\n');
   const pid = Number.parseInt(pidLine ?? '', 10);
   if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
+import { logSwallowed } from '../../shared/error-logging.js';
 import { type DataDirLock, lockDataDir, runningPostmaster } from './data-dir-lock.js';
 import { postgresBinaries } from './embedded/postgres-binaries.js';
 import { initCluster, Postmaster } from './embedded/postmaster.js';
@@ -15,6 +16,7 @@ const PASSWORD = 'ledger';
 const DATABASE = 'ledger';
 const START_ATTEMPTS = 3;
 const ORPHAN_SHUTDOWN_TIMEOUT_MS = 30_000;
+const logger = new Logger('EmbeddedPostgres');
 /**
  * Written into the Ledger data directory while the server runs: the connection string,
  * for tools (the `ledger` CLI) that must reach the server of the instance holding the
@@ -23,6 +25,7 @@ const ORPHAN_SHUTDOWN_TIMEOUT_MS = 30_000;
 export const SERVER_URL_FILE = 'postgres.url';
 
 async function exists(path: string): Promise<boolean> {
+  // A probe: the failure is the answer (an initdb into a folder we cannot read fails loudly).
   return access(path).then(
     () => true,
     () => false,
@@ -79,7 +82,7 @@ async function prepareServerUser(
   const outside = changes.filter(({ folder }) => folder !== root);
   if (outside.length > 0) {
     const list = outside.map(({ folder, how }) => `${folder} (${how})`).join(', ');
-    new Logger('EmbeddedPostgres').warn(`Let the server user '${user.name}' enter ${list}`);
+    logger.warn(`Let the server user '${user.name}' enter ${list}`);
   }
   return user;
 }
@@ -145,7 +148,10 @@ export class EmbeddedPostgresServer {
 
   async stop(): Promise<void> {
     try {
-      await rm(join(this.root, SERVER_URL_FILE), { force: true }).catch(() => undefined);
+      // Left behind, it does no harm: the CLI trusts it only when it is newer than the lock.
+      await rm(join(this.root, SERVER_URL_FILE), { force: true }).catch(
+        logSwallowed(logger, `Removing ${SERVER_URL_FILE}`),
+      );
       await this.postmaster.stop();
     } finally {
       await this.lock.release();

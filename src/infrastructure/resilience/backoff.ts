@@ -18,6 +18,8 @@ export function backoffDelayMs(
 }
 
 /** Waits, unless aborted (then it returns early without throwing). */
-export async function pause(delayMs: number, signal: AbortSignal): Promise<void> {
+export async function pause(delayMs: number, signal?: AbortSignal): Promise<void> {
+  // An abort is the only way a timer's sleep rejects, and it means "stop waiting": the
+  // caller looks at its signal next, so there is nothing to report.
   await sleep(delayMs, undefined, { signal }).catch(() => undefined);
 }

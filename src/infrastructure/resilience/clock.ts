@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pause } from './backoff.js';
 
 /**
  * Time as a dependency: code that waits or reads the time takes a Clock, so that tests
@@ -12,7 +12,5 @@ export interface Clock {
 
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
-  sleep: async (delayMs, signal) => {
-    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
-  },
+  sleep: pause,
 };

@@ -8,6 +8,7 @@ import {
   pause,
 } from '../../infrastructure/resilience/backoff.js';
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
+import { describeError } from '../../shared/error-logging.js';
 import { type CheckpointMove, type CheckpointsRepository } from './checkpoints.repository.js';
 import {
   createPipelinedPool,
@@ -56,10 +57,6 @@ interface Slice {
   readonly events: readonly RecordedEvent[];
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 /**
  * Follows the global log for a group of projections, catch-up then live, and applies
  * it in bounded batches. The log is read and decoded once for the group, and a batch is
@@ -94,7 +91,8 @@ export class ProjectionRunner {
     // The store or the database went away: start over from the checkpoints, later.
     this.loop = new BackgroundLoop(
       (signal) => this.follow(signal),
-      (error) => options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoints`),
+      (error) =>
+        options.log?.(`${this.name}: ${describeError(error)}; resuming from the checkpoints`),
     );
   }
 
@@ -172,7 +170,7 @@ export class ProjectionRunner {
       return false;
     } catch (error) {
       if (!(error instanceof CheckpointMovedError)) throw error;
-      this.options.log?.(`${this.name}: ${describe(error)}; resuming from the checkpoints`);
+      this.options.log?.(`${this.name}: ${describeError(error)}; resuming from the checkpoints`);
       return true;
     }
   }
@@ -294,7 +292,7 @@ export class ProjectionRunner {
         return undefined;
       } catch (error) {
         if (error instanceof CheckpointMovedError) throw error;
-        lastError = describe(error);
+        lastError = describeError(error);
         const names = slices.map((slice) => slice.binding.checkpointName).join(', ');
         this.options.log?.(
           `${names}: attempt ${attempt} failed at ${encodePosition(slices[0]!.events[0]!.position)}: ${lastError}`,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { independently } from '../../infrastructure/database/pipelined-connection.js';
 import { type AccountEvent } from '../../domain/account.events.js';
+import { type ProjectionName, type ViewTable, viewTablesOf } from '../../shared/view-tables.js';
 import {
   type BulkLoad,
   type ProjectedEvent,
@@ -17,8 +18,9 @@ import {
   preparePosition,
 } from './event-fields.js';
 
-const ACCOUNTS = 'view_accounts';
-const STATEMENTS = 'view_account_statements';
+const NAME: ProjectionName = 'accounts';
+const ACCOUNTS: ViewTable = 'view_accounts';
+const STATEMENTS: ViewTable = 'view_account_statements';
 
 interface AccountRow {
   readonly accountId: string;
@@ -299,8 +301,8 @@ function bulkLoad(tables: TableNames): BulkLoad {
  * it. Reservations only move reserved_minor.
  */
 export const accountsProjection: Projection = {
-  name: 'accounts',
-  tables: [ACCOUNTS, STATEMENTS],
+  name: NAME,
+  tables: viewTablesOf(NAME),
   eventTypes: isAccountEvent.types,
   apply,
   bulkLoad,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { type HoldingEvent } from '../../domain/holding.events.js';
+import { type ProjectionName, type ViewTable, viewTablesOf } from '../../shared/view-tables.js';
 import {
   type BulkLoad,
   type ProjectedEvent,
@@ -9,7 +10,8 @@ import {
 import { type Column, appendRows, insertRows, physicalTable } from './batch-sql.js';
 import { eventTypes, holdingOfStream, occurredAt } from './event-fields.js';
 
-const HOLDINGS = 'view_holdings';
+const NAME: ProjectionName = 'holdings';
+const HOLDINGS: ViewTable = 'view_holdings';
 
 /** What a batch changes on one holding: every column is a sum, so deltas suffice. */
 interface HoldingDelta {
@@ -120,8 +122,8 @@ function bulkLoad(tables: TableNames): BulkLoad {
 
 /** Shares held per account and instrument, with what is reserved and their cost basis. */
 export const holdingsProjection: Projection = {
-  name: 'holdings',
-  tables: [HOLDINGS],
+  name: NAME,
+  tables: viewTablesOf(NAME),
   eventTypes: isHoldingEvent.types,
   apply,
   bulkLoad,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { independently } from '../../infrastructure/database/pipelined-connection.js';
 import { type Posting } from '../../domain/ledger.js';
 import { type DomainEvent } from '../../events/event-catalog.js';
+import { type ProjectionName, type ViewTable, viewTablesOf } from '../../shared/view-tables.js';
 import {
   type BulkLoad,
   type ProjectedEvent,
@@ -17,8 +18,9 @@ import {
   preparePosition,
 } from './event-fields.js';
 
-const ENTRIES = 'view_ledger_entries';
-const CURRENCIES = 'view_ledger_account_currencies';
+const NAME: ProjectionName = 'ledger-entries';
+const ENTRIES: ViewTable = 'view_ledger_entries';
+const CURRENCIES: ViewTable = 'view_ledger_account_currencies';
 
 interface EntryRow {
   readonly commitPosition: bigint;
@@ -191,8 +193,8 @@ function bulkLoad(tables: TableNames): BulkLoad {
 
 /** The double-entry journal: one row per posting, in the account's currency. */
 export const ledgerEntriesProjection: Projection = {
-  name: 'ledger-entries',
-  tables: [ENTRIES, CURRENCIES],
+  name: NAME,
+  tables: viewTablesOf(NAME),
   eventTypes: [...isAccountOpened.types, ...carriesPostings.types],
   apply,
   bulkLoad,

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { both, independently } from '../../infrastructure/database/pipelined-connection.js';
 import { type OrderEvent } from '../../domain/order.events.js';
+import { type ProjectionName, type ViewTable, viewTablesOf } from '../../shared/view-tables.js';
 import {
   type BulkLoad,
   type ProjectedEvent,
@@ -10,8 +11,9 @@ import {
 import { type Column, appendRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
 import { type GuardedEvent, eventTypes, occurredAt } from './event-fields.js';
 
-const ORDERS = 'view_orders';
-const FEES = 'view_order_fees';
+const NAME: ProjectionName = 'orders';
+const ORDERS: ViewTable = 'view_orders';
+const FEES: ViewTable = 'view_order_fees';
 
 interface OrderRow {
   readonly orderId: string;
@@ -293,8 +295,8 @@ function bulkLoad(tables: TableNames): BulkLoad {
 
 /** Orders with their fills, status and fee. */
 export const ordersProjection: Projection = {
-  name: 'orders',
-  tables: [ORDERS, FEES],
+  name: NAME,
+  tables: viewTablesOf(NAME),
   eventTypes: [...isOrderEvent.types, ...isFeeEvent.types],
   apply,
   bulkLoad,

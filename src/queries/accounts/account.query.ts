@@ -1,7 +1,7 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { projectionsOf } from '../../shared/view-tables.js';
 import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
-import { projectionsOf } from '../consistency/view-projections.js';
 import { checkedId } from '../query-args.js';
 import { type AccountView, AccountsRepository } from '../repositories/accounts.repository.js';
 

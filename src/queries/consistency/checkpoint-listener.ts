@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
+import { logSwallowed } from '../../shared/error-logging.js';
 
 /** The channel projectors NOTIFY (payload: the projection's name) after each batch commits. */
 export const CHECKPOINT_CHANNEL = 'ledger_checkpoints';
@@ -80,7 +81,7 @@ export class CheckpointListener {
     clearTimeout(this.reconnectTimer);
     const client = this.client;
     this.client = undefined;
-    await client?.end().catch(() => undefined);
+    await client?.end().catch(logSwallowed(this.logger, 'Closing the LISTEN connection'));
   }
 
   private async connect(): Promise<void> {
@@ -117,6 +118,7 @@ export class CheckpointListener {
     this.client = undefined;
     this.active = false;
     this.logger.warn(`Checkpoint LISTEN connection lost: ${String(error)}`);
+    // Ending a connection already lost: its failure is the loss just logged.
     void client.end().catch(() => undefined);
     this.options.onChange();
     this.scheduleReconnect();

@@ -43,6 +43,7 @@ export class CheckpointReads {
     if (current !== undefined && current.generation >= minGeneration) return current.result;
     if (current === undefined) return this.startRead().result;
     this.queued ??= current.result
+      // Only waits for it to end: its failure is its own callers' to see, not the queue's.
       .catch(() => undefined)
       .then(() => {
         this.queued = undefined;

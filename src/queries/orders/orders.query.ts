@@ -1,8 +1,8 @@
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { ValidationFailedError } from '../../shared/ledger-errors.js';
+import { projectionsOf } from '../../shared/view-tables.js';
 import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
-import { projectionsOf } from '../consistency/view-projections.js';
 import { ANY_ID, decodeAfter, encodeCursor } from '../paging/cursor.js';
 import { type Page, pageOf, pageSize } from '../paging/page.js';
 import {

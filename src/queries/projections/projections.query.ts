@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
+import { PROJECTION_NAMES } from '../../shared/view-tables.js';
 import { ConsistencyService } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
-import { PROJECTIONS } from '../consistency/view-projections.js';
 import {
   ProjectionStatusRepository,
   type ProjectionStatusRow,
@@ -23,8 +23,8 @@ export class ProjectionsHandler implements IQueryHandler<ProjectionsQuery> {
   execute(query: ProjectionsQuery) {
     // Lag counts rows of ledger_events, which holds the log only on the PostgreSQL store.
     const countLag = this.config.eventStoreUrl === undefined;
-    return this.consistency.read(PROJECTIONS, query.consistency, () =>
-      this.checkpoints.statuses(PROJECTIONS, { countLag }),
+    return this.consistency.read(PROJECTION_NAMES, query.consistency, () =>
+      this.checkpoints.statuses(PROJECTION_NAMES, { countLag }),
     );
   }
 }

@@ -7,6 +7,7 @@ import { type BackoffPolicy, backoffDelayMs } from '../../infrastructure/resilie
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
 import { type Clock } from '../../infrastructure/resilience/clock.js';
 import { WakeSignal } from '../../event-store/wake-signal.js';
+import { describeError } from '../../shared/error-logging.js';
 import { type SagaState, nextAction, sagaDecider } from './order-placement.saga.js';
 import { type OrderPlacementSteps } from './order-placement.steps.js';
 import { type ClaimedSaga, type OrderSagasRepository } from './order-sagas.repository.js';
@@ -23,10 +24,6 @@ const RENEW_WHEN_LEFT = 0.5;
  * fills soon after it arrives is seen soon, one that rests costs no more than before.
  */
 const FIRST_QUIET_POLL_SHARE = 1 / 8;
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 /**
  * Runs the sagas' turns: claims due sagas (a lease in the table, so one worker at a time
@@ -69,7 +66,7 @@ export class OrderPlacementRunner {
         await this.schedule(signal);
         return true;
       },
-      (error) => this.log(`order saga scheduler: ${describe(error)}`),
+      (error) => this.log(`order saga scheduler: ${describeError(error)}`),
     );
   }
 
@@ -112,7 +109,7 @@ export class OrderPlacementRunner {
 
   private launch(claimed: ClaimedSaga, leasedAtMs: number, signal: AbortSignal): void {
     const turn = this.turn(claimed, leasedAtMs, signal)
-      .catch((error: unknown) => this.log(`order saga ${claimed.orderId}: ${describe(error)}`))
+      .catch((error: unknown) => this.log(`order saga ${claimed.orderId}: ${describeError(error)}`))
       .finally(() => {
         this.running.delete(claimed.orderId);
         this.wake.wake();
@@ -168,12 +165,12 @@ export class OrderPlacementRunner {
     } catch (error) {
       const parked = await this.sagas.failed(orderId, this.owner, {
         action,
-        error: describe(error),
+        error: describeError(error),
         retryInMs: backoffDelayMs(this.retry, failures + 1),
         maxFailures: this.config.maxAttempts,
       });
       this.log(
-        `order saga ${orderId}: ${action} failed (${describe(error)})${parked ? '; parked' : ''}`,
+        `order saga ${orderId}: ${action} failed (${describeError(error)})${parked ? '; parked' : ''}`,
       );
     }
   }

@@ -18,6 +18,8 @@ function isBinaries(value: unknown): value is { initdb: string; postgres: string
 async function ensureExecutable(path: string): Promise<void> {
   const { mode } = await stat(path);
   if ((mode & 0o111) === 0o111) return;
+  // Not ours to change (a read-only copy): used as it is, if it is there at all; starting it
+  // then says whether it runs.
   await chmod(path, mode | 0o755).catch(() => access(path));
 }
 

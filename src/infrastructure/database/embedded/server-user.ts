@@ -32,6 +32,7 @@ async function idOf(name: string, flag: '-u' | '-g'): Promise<number | undefined
     const id = Number.parseInt(stdout.trim(), 10);
     return Number.isSafeInteger(id) ? id : undefined;
   } catch {
+    // A probe: `id` fails for a name it does not know, which is the answer (no such user).
     return undefined;
   }
 }
@@ -114,6 +115,8 @@ async function allowEntering(user: ServerUser, folder: string): Promise<string> 
     await run('setfacl', ['-m', `u:${user.uid}:x`, folder], { timeout: COMMAND_TIMEOUT_MS });
     return `ACL u:${user.name}:x`;
   } catch {
+    // No setfacl, or a file system without ACLs: the search bit does it; if that fails too,
+    // the caller says what to run.
     const { mode } = await stat(folder);
     await chmod(folder, mode | 0o001);
     return 'chmod o+x';

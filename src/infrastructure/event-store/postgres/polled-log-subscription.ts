@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type LogFilter,
   type LogSubscription,
@@ -7,6 +6,7 @@ import {
 } from '../../../event-store/event-store.port.js';
 import { type Position, START } from '../../../event-store/position.js';
 import { type WakeSignal } from '../../../event-store/wake-signal.js';
+import { pause } from '../../resilience/backoff.js';
 
 export interface PolledLogSource {
   /** Reads the next page of the whole log (unfiltered) after a position. */
@@ -76,9 +76,7 @@ export class PolledLogSubscription implements LogSubscription {
 
       if (await this.source.isHeldBack(after)) {
         // Not a wake: appends keep coming while an old transaction holds the horizon.
-        await sleep(heldBackDelayMs, undefined, { signal: this.abort.signal }).catch(
-          () => undefined,
-        );
+        await pause(heldBackDelayMs, this.abort.signal);
         heldBackDelayMs = Math.min(heldBackDelayMs * 2, HELD_BACK_MAX_RETRY_MS);
       } else {
         heldBackDelayMs = HELD_BACK_FIRST_RETRY_MS;

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import {
   InvalidAppendError,
@@ -21,6 +21,8 @@ import {
 import { type Position, START } from '../../../event-store/position.js';
 import { PolledLogSubscription } from './polled-log-subscription.js';
 import { WakeSignal } from '../../../event-store/wake-signal.js';
+import { describeError, logSwallowed } from '../../../shared/error-logging.js';
+import { pause } from '../../resilience/backoff.js';
 import { isDuplicateEventId, isExpectedAppendError, mapPostgresError } from './postgres-errors.js';
 
 const NOTIFY_CHANNEL = 'ledger_events';
@@ -76,6 +78,7 @@ export interface PostgresEventStoreOptions {
 }
 
 export class PostgresEventStore implements EventStore {
+  private readonly logger = new Logger('PostgresEventStore');
   private readonly appended = new WakeSignal();
   private listener: pg.Client | undefined;
   private listening: Promise<void> | undefined;
@@ -241,7 +244,7 @@ export class PostgresEventStore implements EventStore {
     if (rows[0]!.readable) return;
     if (rows[0]!.held) {
       // An older transaction holds the horizon: usually over in milliseconds.
-      await sleep(HELD_BACK_RECHECK_MS, undefined, { signal: abort }).catch(() => undefined);
+      await pause(HELD_BACK_RECHECK_MS, abort);
       return;
     }
     await this.appended.wait(generation, timeoutMs, abort);
@@ -261,7 +264,7 @@ export class PostgresEventStore implements EventStore {
     this.appended.wake();
     const listener = this.listener;
     this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    await listener?.end().catch(logSwallowed(this.logger, 'Closing the LISTEN connection'));
   }
 
   /**
@@ -279,7 +282,8 @@ export class PostgresEventStore implements EventStore {
     this.notifyInFlight = true;
     this.pool
       .query(`NOTIFY ${NOTIFY_CHANNEL}`)
-      .catch(() => undefined)
+      // Other processes' followers still find the append on their idle recheck.
+      .catch(logSwallowed(this.logger, 'NOTIFY of an append'))
       .finally(() => {
         this.notifyInFlight = false;
         if (this.notifyPending && !this.closed) {
@@ -290,9 +294,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   private ensureListening(): Promise<void> {
-    this.listening ??= this.listen().catch(() => {
+    this.listening ??= this.listen().catch((error: unknown) => {
       // Followers still recheck on their idle timer; try LISTEN again on the next subscription.
       this.listening = undefined;
+      logSwallowed(this.logger, 'LISTEN for appends')(error);
     });
     return this.listening;
   }
@@ -300,9 +305,11 @@ export class PostgresEventStore implements EventStore {
   private async listen(): Promise<void> {
     const client = new pg.Client(this.pool.options);
     client.on('notification', () => this.appended.wake());
-    client.on('error', () => {
+    client.on('error', (error) => {
+      // The next wait opens another; until then followers recheck on their idle timer.
       this.listener = undefined;
       this.listening = undefined;
+      this.logger.warn(`LISTEN connection for appends lost: ${describeError(error)}`);
     });
     await client.connect();
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
