@@ -8,6 +8,7 @@ export interface ApiError {
   readonly message: string;
   readonly code: ApiErrorCode;
   readonly fields?: readonly FieldError[];
+  readonly retryAfterMs?: number;
 }
 
 /** `... at "input.amount"; ...` in graphql-js coercion messages names the input field. */
@@ -40,8 +41,13 @@ function isNullInNonNullField(error: GraphQLError): boolean {
 export function toApiError(error: GraphQLError): ApiError {
   const original = error.originalError;
   if (original instanceof LedgerError) {
-    const { code, clientMessage: message, fields } = original;
-    return fields === undefined ? { code, message } : { code, message, fields };
+    const { code, clientMessage: message, fields, retryAfterMs } = original;
+    return {
+      code,
+      message,
+      ...(fields === undefined ? {} : { fields }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
   if (original instanceof EventStoreError && original.code === 'STORE_UNAVAILABLE') {
     return { code: 'SERVICE_UNAVAILABLE', message: 'The event store is unavailable; try again' };

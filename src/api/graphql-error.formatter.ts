@@ -35,9 +35,11 @@ export function formatGraphQLErrors(
     const formatted = new GraphQLError(apiError.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: apiError.fields
-        ? { code: apiError.code, fields: apiError.fields }
-        : { code: apiError.code },
+      extensions: {
+        code: apiError.code,
+        ...(apiError.fields ? { fields: apiError.fields } : {}),
+        ...(apiError.retryAfterMs === undefined ? {} : { retryAfterMs: apiError.retryAfterMs }),
+      },
     });
     // A compiled query's (graphql-jit) errors carry their locations but not the nodes
     // they come from: keep the locations, as graphql-js's own errors keep theirs.

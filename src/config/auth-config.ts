@@ -1,4 +1,4 @@
-import { integer, nonEmpty } from './env-values.js';
+import { integer, nonEmpty, oneOf } from './env-values.js';
 
 /** Bearer tokens (see README, "Authentication"). */
 export interface AuthConfig {
@@ -15,6 +15,12 @@ export interface AuthConfig {
   readonly audience: string | undefined;
   /** How far `exp` and `nbf` may be off the server's clock. */
   readonly clockSkewSeconds: number;
+  /** GraphQL requests a second per authenticated caller (by token subject); 0: no limit. */
+  readonly requestsPerSecond: number;
+  /** GraphQL requests a second per address without a valid token; 0: no limit. */
+  readonly anonymousRequestsPerSecond: number;
+  /** Who may read /metrics: an admin token, or anyone who reaches the port. */
+  readonly metricsAccess: 'admin' | 'open';
 }
 
 /** HS256 keys shorter than its hash are weak (RFC 7518, 3.2); longer ones are bounded for sanity. */
@@ -72,6 +78,26 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv): AuthConfig {
     jwksUrl: jwksUrl(env['LEDGER_JWKS_URL']),
     issuer: claimSetting('LEDGER_JWT_ISSUER', env['LEDGER_JWT_ISSUER']),
     audience: claimSetting('LEDGER_JWT_AUDIENCE', env['LEDGER_JWT_AUDIENCE']),
+    requestsPerSecond: integer(
+      'LEDGER_RATE_LIMIT_PER_SECOND',
+      env['LEDGER_RATE_LIMIT_PER_SECOND'],
+      100,
+      0,
+      1_000_000,
+    ),
+    anonymousRequestsPerSecond: integer(
+      'LEDGER_ANONYMOUS_RATE_LIMIT_PER_SECOND',
+      env['LEDGER_ANONYMOUS_RATE_LIMIT_PER_SECOND'],
+      10,
+      0,
+      1_000_000,
+    ),
+    metricsAccess: oneOf(
+      'LEDGER_METRICS_ACCESS',
+      env['LEDGER_METRICS_ACCESS'],
+      ['admin', 'open'],
+      'admin',
+    ),
     clockSkewSeconds: integer(
       'LEDGER_JWT_CLOCK_SKEW_SECONDS',
       env['LEDGER_JWT_CLOCK_SKEW_SECONDS'],

@@ -25,6 +25,8 @@ export abstract class LedgerError extends Error {
   abstract readonly code: LedgerErrorCode;
   /** Problems with single input fields (VALIDATION_FAILED). */
   readonly fields: readonly FieldError[] | undefined = undefined;
+  /** When trying again may work, and not sooner (RATE_LIMITED). */
+  readonly retryAfterMs: number | undefined = undefined;
   /** The client's message when it differs from the one logged. */
   get clientMessage(): string {
     return this.message;

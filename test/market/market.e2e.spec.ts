@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import {
   type GraphQLResponse,
   type TestApp,
+  bearerFor,
   startTestApp,
   temporaryDataDir,
 } from '../support/test-app.js';
@@ -64,7 +65,11 @@ function order(orderId: string, instrument: string): MarketOrderRequest {
 }
 
 async function metrics(ledger: TestApp): Promise<{ contentType: string; body: string }> {
-  const response = await ledger.app.inject({ method: 'GET', url: '/metrics' });
+  const response = await ledger.app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: await bearerFor('test-admin', ['admin']) },
+  });
   expect(response.statusCode).toBe(200);
   return { contentType: String(response.headers['content-type']), body: response.body };
 }

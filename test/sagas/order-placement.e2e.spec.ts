@@ -17,7 +17,7 @@ import {
   nextAction,
 } from '../../src/sagas/order-placement/order-placement.saga.js';
 import { OrderPlacementSteps } from '../../src/sagas/order-placement/order-placement.steps.js';
-import { type TestApp, startTestApp, temporaryDataDir } from '../support/test-app.js';
+import { type TestApp, bearerFor, startTestApp, temporaryDataDir } from '../support/test-app.js';
 import {
   LedgerClient,
   TEST_MARKET,
@@ -393,7 +393,11 @@ describe('parked sagas', () => {
 
   /** The value of the ledger_parked_sagas gauge on GET /metrics. */
   async function parkedGauge(): Promise<string | undefined> {
-    const response = await ledger.app.inject({ method: 'GET', url: '/metrics' });
+    const response = await ledger.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: await bearerFor('test-admin', ['admin']) },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('# TYPE ledger_parked_sagas gauge\n');
     return /^ledger_parked_sagas (\S+)$/m.exec(response.body)?.[1];

@@ -57,7 +57,17 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const defaults = loadConfig({});
   const app = await createApp(
-    { ...defaults, auth: { ...defaults.auth, jwtSecret: TEST_JWT_SECRET }, ...overrides },
+    {
+      ...defaults,
+      // Tests send bursts far beyond a client's rate: limits are tested on their own.
+      auth: {
+        ...defaults.auth,
+        jwtSecret: TEST_JWT_SECRET,
+        requestsPerSecond: 0,
+        anonymousRequestsPerSecond: 0,
+      },
+      ...overrides,
+    },
     { logger: false, market: options.market },
   );
   await app.init();

@@ -5,6 +5,7 @@ import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js'
 import { AuthorizationGuard } from './authorization.guard.js';
 import { CALLER_AUTHENTICATOR, type CallerAuthenticator } from './caller-authenticator.js';
 import { Ownership } from './ownership.js';
+import { RequestLimits } from './request-limits.js';
 import { createTokenVerifier } from './token-verifier.js';
 
 /**
@@ -23,6 +24,11 @@ import { createTokenVerifier } from './token-verifier.js';
       },
     },
     Ownership,
+    {
+      provide: RequestLimits,
+      inject: [LEDGER_CONFIG],
+      useFactory: (config: LedgerConfig) => new RequestLimits(config.auth),
+    },
     { provide: APP_GUARD, useClass: AuthorizationGuard },
   ],
 })

@@ -1,13 +1,17 @@
 import {
   type CanActivate,
   type ExecutionContext,
+  ForbiddenException,
   Inject,
   Injectable,
   type OnApplicationBootstrap,
+  UnauthorizedException,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { GqlExecutionContext, GraphQLSchemaHost, type GqlContextType } from '@nestjs/graphql';
+import { type FastifyRequest } from 'fastify';
 import { type MercuriusContext } from 'mercurius';
+import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import {
   type Caller,
   callerOf,
@@ -18,6 +22,7 @@ import { CALLER_AUTHENTICATOR, type CallerAuthenticator } from './caller-authent
 import { ForbiddenError, NotYoursError } from './authorization.errors.js';
 import { OPERATION_RULES, type OperationRule, argumentAt } from './operation-rules.js';
 import { Ownership } from './ownership.js';
+import { RequestLimits } from './request-limits.js';
 
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 
@@ -30,7 +35,9 @@ const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
   constructor(
     @Inject(CALLER_AUTHENTICATOR) private readonly authenticator: CallerAuthenticator,
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     private readonly ownership: Ownership,
+    private readonly limits: RequestLimits,
     private readonly modules: ModuleRef,
   ) {}
 
@@ -51,8 +58,8 @@ export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    // HTTP routes (/health, /metrics) are not GraphQL operations.
-    if (context.getType<GqlContextType>() !== 'graphql') return true;
+    // HTTP routes: /health stays open for probes; /metrics by LEDGER_METRICS_ACCESS.
+    if (context.getType<GqlContextType>() !== 'graphql') return this.allowHttp(context);
     const gql = GqlExecutionContext.create(context);
     const info = gql.getInfo<{ parentType: { name: string }; fieldName: string }>();
     // Fields below an operation were allowed with it.
@@ -64,11 +71,34 @@ export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
     return true;
   }
 
+  private async allowHttp(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (this.config.auth.metricsAccess === 'open' || !request.url.startsWith('/metrics')) {
+      return true;
+    }
+    const caller = await this.authenticator
+      .authenticate(request.headers.authorization)
+      .catch((error: unknown) => {
+        throw new UnauthorizedException((error as Error).message);
+      });
+    if (customerScopeOf(caller) !== undefined) {
+      throw new ForbiddenException('/metrics needs an admin token (or LEDGER_METRICS_ACCESS=open)');
+    }
+    return true;
+  }
+
   private async authenticate(context: MercuriusContext): Promise<Caller> {
     const known = callerOf(context);
     if (known) return known;
-    const header = context.reply?.request.headers.authorization;
-    const caller = await this.authenticator.authenticate(header);
+    const request = context.reply?.request;
+    let caller: Caller;
+    try {
+      caller = await this.authenticator.authenticate(request?.headers.authorization);
+    } catch (error) {
+      await this.limits.anonymousRequest(request?.ip ?? 'unknown');
+      throw error;
+    }
+    await this.limits.callerRequest(caller.sub);
     rememberCaller(context, caller);
     return caller;
   }
