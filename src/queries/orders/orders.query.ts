@@ -3,7 +3,7 @@ import { ValidationFailedError } from '../../shared/ledger-errors.js';
 import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
 import { projectionsOf } from '../consistency/view-projections.js';
-import { ANY_ID, decodeAfter, encodeCursor } from '../paging/cursor.js';
+import { ANY_ID, UTC_TIMESTAMP, decodeAfter, encodeCursor } from '../paging/cursor.js';
 import { type Page, pageOf, pageSize } from '../paging/page.js';
 import {
   type OrderFilter,
@@ -24,8 +24,6 @@ export class OrdersQuery extends ConsistentQuery<Page<OrderView>> {
 
 const PROJECTIONS = projectionsOf(['view_orders']);
 const CURSOR_KIND = 'orders';
-/** placed_at exactly as the repository keys it: UTC, microseconds. */
-const PLACED_AT_KEY = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 @QueryHandler(OrdersQuery)
 export class OrdersHandler implements IQueryHandler<OrdersQuery> {
@@ -42,7 +40,7 @@ export class OrdersHandler implements IQueryHandler<OrdersQuery> {
       ]);
     }
     const limit = pageSize(query.first);
-    const after = decodeAfter(CURSOR_KIND, query.after, [PLACED_AT_KEY, ANY_ID]);
+    const after = decodeAfter(CURSOR_KIND, query.after, [UTC_TIMESTAMP, ANY_ID]);
     return this.consistency.read(PROJECTIONS, query.consistency, async () =>
       pageOf(
         await this.orders.list(query.filter, {
