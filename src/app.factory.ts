@@ -21,6 +21,9 @@ export async function createApp(
       logger: options.logger === false ? false : ['error', 'warn', 'log'],
       // A failed start is reported by the caller (one line, exit 1), not by a core dump.
       abortOnError: false,
+      // Fastify's own JSON parser only: Nest's set would add a form (urlencoded) parser, and
+      // /graphql takes JSON (see api/http-request.hooks.ts).
+      bodyParser: false,
     },
   );
   app.useGlobalPipes(inputValidationPipe());

@@ -11,14 +11,18 @@ export interface ApiError {
   readonly retryAfterMs?: number;
 }
 
-/** `... at "input.amount"; ...` in graphql-js coercion messages names the input field. */
+/**
+ * `... at "input.amount"; ...` in graphql-js coercion messages names the input field; a
+ * variable that is itself wrong (`Variable "$first" got invalid value ...`) names itself.
+ */
 function fieldOfCoercionMessage(message: string): string | undefined {
   const at = /at "(?:[^".]+\.)*([^".]+)"/.exec(message);
   if (at) return at[1];
   const required = /[Ff]ield "(?:[^".]+\.)*([^".]+)" of required type/.exec(message);
   if (required) return required[1];
   const unknown = /[Ff]ield "([^"]+)" is not defined by type/.exec(message);
-  return unknown?.[1];
+  if (unknown) return unknown[1];
+  return /^Variable "\$([^"]+)" got invalid value/.exec(message)?.[1];
 }
 
 /**

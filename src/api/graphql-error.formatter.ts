@@ -1,11 +1,16 @@
+import { Logger } from '@nestjs/common';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { type MercuriusContext } from 'mercurius';
-import { toApiError } from './api-error.js';
+import { escapeUnsafeText } from '../shared/input-rules.js';
+import { type ApiError, toApiError } from './api-error.js';
+import { httpStatusOf, isRequestRefusal } from './request.errors.js';
 
 interface FormattedExecution {
   statusCode: number;
   response: ExecutionResult;
 }
+
+const logger = new Logger('GraphQL');
 
 /** Mercurius wraps request validation failures: one error holding the real ones. */
 function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
@@ -19,19 +24,48 @@ function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
   });
 }
 
+/**
+ * Each error once, at the level it deserves: the server's faults as errors (with what the
+ * client was not told), a dependency that does not answer as a warning, a refused request
+ * (malformed, too large, a form post) as information an operator may want to count, and
+ * the client's everyday mistakes (validation, not found, insufficient funds) for debugging.
+ */
+function logError(
+  apiError: ApiError,
+  error: GraphQLError,
+  context: Partial<Pick<MercuriusContext, 'reply'>>,
+): void {
+  const request = context.reply?.request;
+  const where =
+    request === undefined ? 'GraphQL' : `${request.method} ${request.routeOptions.url ?? ''}`;
+  // Messages may quote the request: no newline or bidi control of a client's enters the log.
+  const line = escapeUnsafeText(`${where}: ${apiError.code}: ${apiError.message}`);
+  if (apiError.code === 'INTERNAL_SERVER_ERROR') {
+    const cause = error.originalError ?? error;
+    logger.error(
+      escapeUnsafeText(`${where}: internal error in GraphQL request: ${cause.message}`),
+      cause.stack,
+    );
+  } else if (apiError.code === 'SERVICE_UNAVAILABLE') {
+    logger.warn(line);
+  } else if (isRequestRefusal(apiError.code)) {
+    logger.log(line);
+  } else {
+    logger.debug(line);
+  }
+}
+
 /** The GraphQL edge's single error mapping: every error leaves with `extensions.code`. */
 export function formatGraphQLErrors(
   execution: ExecutionResult & { statusCode?: number },
-  context: MercuriusContext,
+  // Only the reply: errors raised before execution have no fuller context.
+  context: Partial<Pick<MercuriusContext, 'reply'>>,
 ): FormattedExecution {
+  const codes: ApiError['code'][] = [];
   const errors = flatten(execution.errors ?? []).map((error) => {
     const apiError = toApiError(error);
-    if (apiError.code === 'INTERNAL_SERVER_ERROR') {
-      context.reply?.log.error(
-        { err: error.originalError ?? error },
-        'internal error in GraphQL request',
-      );
-    }
+    codes.push(apiError.code);
+    logError(apiError, error, context);
     const formatted = new GraphQLError(apiError.message, {
       nodes: error.nodes,
       path: error.path,
@@ -48,8 +82,9 @@ export function formatGraphQLErrors(
     }
     return formatted;
   });
+  const refused = codes[0] === undefined ? undefined : httpStatusOf(codes[0]);
   return {
-    statusCode: execution.data ? 200 : (execution.statusCode ?? 200),
+    statusCode: execution.data ? 200 : (refused ?? execution.statusCode ?? 200),
     response: { data: execution.data ?? null, errors },
   };
 }

@@ -3,6 +3,9 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { addConsistencyExtension } from './consistency-extension.js';
 import { formatGraphQLErrors } from './graphql-error.formatter.js';
+import { graphqlRouteHooks } from './http-request.hooks.js';
+import { checkDocumentHook } from './operation-limits.js';
+import { answerRequestError } from './request-error.handler.js';
 
 /** Bounds on what one request may ask for. */
 const MAX_QUERY_DEPTH = 12;
@@ -28,7 +31,12 @@ const COMPILE_QUERY_AFTER_USES = 1;
       // are still checked by graphql-js first, so their errors read the same.
       jit: COMPILE_QUERY_AFTER_USES,
       errorFormatter: formatGraphQLErrors,
-      hooks: { onResolution: addConsistencyExtension },
+      // Errors before execution (the body, the route hooks, the limits) by the same formatter.
+      errorHandler: answerRequestError,
+      // One operation per request: a batch would multiply the per-operation limits.
+      allowBatchedQueries: false,
+      additionalRouteOptions: graphqlRouteHooks,
+      hooks: { preValidation: checkDocumentHook, onResolution: addConsistencyExtension },
     }),
   ],
 })

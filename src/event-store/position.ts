@@ -22,6 +22,8 @@ export function maxPosition(a: Position, b: Position): Position {
 }
 
 const TOKEN_PATTERN = /^(\d{1,20})\.(\d{1,20})$/;
+/** Both stores' position parts are unsigned 64-bit integers: no larger one was ever issued. */
+const MAX_PART = 2n ** 64n - 1n;
 
 export function encodePosition(position: Position): string {
   return `${position.commit}.${position.prepare}`;
@@ -31,5 +33,6 @@ export function encodePosition(position: Position): string {
 export function decodePosition(token: string): Position | undefined {
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return undefined;
-  return { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+  const position = { commit: BigInt(match[1]!), prepare: BigInt(match[2]!) };
+  return position.commit > MAX_PART || position.prepare > MAX_PART ? undefined : position;
 }

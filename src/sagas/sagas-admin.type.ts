@@ -7,9 +7,9 @@ import {
   Int,
   ObjectType,
 } from '@nestjs/graphql';
-import { IsInt, IsOptional, Length, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { CommandInput } from '../commands/inputs/command.input.js';
-import { IsServerId } from '../shared/input-rules.js';
+import { IsBoundedText, IsServerId } from '../shared/input-rules.js';
 import {
   MAX_PARKED_LISTED,
   type ParkedSaga,
@@ -23,10 +23,12 @@ export class SagaOrderInput extends CommandInput {
   orderId!: string;
 }
 
+const MAX_REASON_LENGTH = 500;
+
 @InputType()
 export class FailSagaInput extends SagaOrderInput {
   @Field({ description: 'Why the admin ends it: recorded as the order’s reason' })
-  @Length(1, 500)
+  @IsBoundedText(MAX_REASON_LENGTH)
   reason!: string;
 }
 

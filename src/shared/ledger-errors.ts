@@ -9,6 +9,16 @@ export type LedgerErrorCode =
   | 'FORBIDDEN'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
+  /** The HTTP request itself is malformed: not JSON, no query string, a batch, a bad key. */
+  | 'BAD_REQUEST'
+  /** POST /graphql takes application/json (or application/graphql) only: no form posts. */
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  /** The request body is larger than the server accepts. */
+  | 'PAYLOAD_TOO_LARGE'
+  /** A mutation sent with GET: mutations take POST. */
+  | 'METHOD_NOT_ALLOWED'
+  /** The operation is larger than one request may be: too many mutations, aliases or fields, or nested too deep. */
+  | 'LIMIT_EXCEEDED'
   | 'INTERNAL_SERVER_ERROR';
 
 export interface FieldError {

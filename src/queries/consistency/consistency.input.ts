@@ -1,5 +1,5 @@
 import { Args, Field, InputType, Int } from '@nestjs/graphql';
-import { IsInt, IsOptional, Min, ValidateBy } from 'class-validator';
+import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
 import { ValidationFailedError } from '../../shared/ledger-errors.js';
 import { decodePosition } from '../../event-store/position.js';
 import { MAX_WAIT_TIMEOUT_MS, type ReadConsistency } from './consistency.service.js';
@@ -33,6 +33,8 @@ export class ConsistencyInput {
   @IsOptional()
   @IsInt()
   @Min(0)
+  // Refused rather than cut down: a caller asking for an hour should learn it gets 30 s.
+  @Max(MAX_WAIT_TIMEOUT_MS)
   timeoutMs?: number | null;
 }
 

@@ -2,7 +2,7 @@ import { type IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { projectionsOf } from '../../shared/view-tables.js';
 import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
-import { DIGITS, decodeAfter, encodeCursor } from '../paging/cursor.js';
+import { DIGITS, SMALLINT, decodeAfter, encodeCursor } from '../paging/cursor.js';
 import { type Page, pageOf, pageSize } from '../paging/page.js';
 import { checkedId } from '../query-args.js';
 import {
@@ -24,7 +24,6 @@ export class LedgerEntriesQuery extends ConsistentQuery<Page<LedgerEntryView>> {
 
 const PROJECTIONS = projectionsOf(['view_ledger_entries']);
 const CURSOR_KIND = 'ledger-entries';
-const POSTING_INDEX = /^\d{1,5}$/;
 
 @QueryHandler(LedgerEntriesQuery)
 export class LedgerEntriesHandler implements IQueryHandler<LedgerEntriesQuery> {
@@ -36,7 +35,7 @@ export class LedgerEntriesHandler implements IQueryHandler<LedgerEntriesQuery> {
   execute(query: LedgerEntriesQuery) {
     const accountId = checkedId('accountId', query.accountId);
     const limit = pageSize(query.first);
-    const after = decodeAfter(CURSOR_KIND, query.after, [DIGITS, DIGITS, POSTING_INDEX]);
+    const after = decodeAfter(CURSOR_KIND, query.after, [DIGITS, DIGITS, SMALLINT]);
     return this.consistency.read(PROJECTIONS, query.consistency, async () =>
       pageOf(
         await this.entries.listByAccount(accountId, {

@@ -1,5 +1,6 @@
 import { Field, GraphQLISODateTime, ID, InputType } from '@nestjs/graphql';
 import { IsDate, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsPlainText } from '../../shared/input-rules.js';
 import { OrderSideInput } from '../../shared/order-enums.js';
 import { type OrderFilter } from '../repositories/orders.repository.js';
 import { OrderStatus } from './order.type.js';
@@ -10,6 +11,7 @@ export class OrderFilterInput {
   @IsOptional()
   @IsString()
   @MaxLength(256)
+  @IsPlainText()
   accountId?: string | null;
 
   @Field(() => OrderStatus, { nullable: true })

@@ -3,7 +3,7 @@ import { ValidationFailedError } from '../../shared/ledger-errors.js';
 import { projectionsOf } from '../../shared/view-tables.js';
 import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
-import { ANY_ID, decodeAfter, encodeCursor } from '../paging/cursor.js';
+import { ANY_ID, UTC_TIMESTAMP, decodeAfter, encodeCursor } from '../paging/cursor.js';
 import { type Page, pageOf, pageSize } from '../paging/page.js';
 import {
   type OrderFilter,
@@ -26,8 +26,6 @@ const PROJECTIONS = projectionsOf(['view_orders']);
 // A customer's orders are found through its accounts: that view must have caught up too.
 const SCOPED_PROJECTIONS = projectionsOf(['view_orders', 'view_accounts']);
 const CURSOR_KIND = 'orders';
-/** placed_at exactly as the repository keys it: UTC, microseconds. */
-const PLACED_AT_KEY = /^\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 @QueryHandler(OrdersQuery)
 export class OrdersHandler implements IQueryHandler<OrdersQuery> {
@@ -44,7 +42,7 @@ export class OrdersHandler implements IQueryHandler<OrdersQuery> {
       ]);
     }
     const limit = pageSize(query.first);
-    const after = decodeAfter(CURSOR_KIND, query.after, [PLACED_AT_KEY, ANY_ID]);
+    const after = decodeAfter(CURSOR_KIND, query.after, [UTC_TIMESTAMP, ANY_ID]);
     const projections = query.filter.customerId === undefined ? PROJECTIONS : SCOPED_PROJECTIONS;
     return this.consistency.read(projections, query.consistency, async () =>
       pageOf(
