@@ -5,7 +5,7 @@ import { OPERATION_LIMITS } from '../../src/api/operation-limits.js';
 import { DEFAULT_SAGA_CONFIG } from '../../src/config/saga-config.js';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { type LedgerErrorCode } from '../../src/shared/ledger-errors.js';
-import { type GraphQLResponse, useTestApp } from '../support/test-app.js';
+import { type GraphQLResponse, bearerFor, useTestApp } from '../support/test-app.js';
 import {
   type CommandResultData,
   DEPOSIT,
@@ -377,11 +377,16 @@ async function eventCount(): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/** As an authenticated admin: what is refused here is the request, not the caller. */
 async function send(request: HttpRequest): Promise<{ status: number; body: string }> {
+  const authorization = await bearerFor('hostile-admin', ['admin']);
   const response = await ledger.app.inject({
     method: request.method ?? 'POST',
     url: request.url ?? '/graphql',
-    headers: request.contentType === undefined ? {} : { 'content-type': request.contentType },
+    headers:
+      request.contentType === undefined
+        ? { authorization }
+        : { authorization, 'content-type': request.contentType },
     payload: request.body,
   });
   return { status: response.statusCode, body: response.body };
