@@ -4,9 +4,10 @@ import { type Rejection } from '../domain/rejection.js';
 import { type Decider } from '../domain/decider.js';
 import { decodeEvent, encodeEvent } from '../events/event-codec.js';
 import { type DomainEvent } from '../events/event-catalog.js';
-import { toJson } from '../events/event-metadata.js';
+import { type EventMetadata, fromJson, toJson } from '../events/event-metadata.js';
 import { WrongExpectedRevisionError } from '../event-store/event-store.errors.js';
-import { EVENT_STORE, type EventStore, MAX_READ_COUNT } from '../event-store/event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
+import { streamPages } from '../event-store/stream-pages.js';
 import { type Position, START } from '../event-store/position.js';
 import { type BackoffPolicy, backoffDelayMs } from '../infrastructure/resilience/backoff.js';
 import { CommandRejectedError, ConcurrencyConflictError } from '../shared/ledger-errors.js';
@@ -95,6 +96,15 @@ export class AggregateStore {
     return { state, revision, position };
   }
 
+  /**
+   * The metadata of the stream's first event: who created it and in which chain of work
+   * (the saga asks who placed an order). Undefined when the stream does not exist.
+   */
+  async creationOf(streamId: string): Promise<EventMetadata | undefined> {
+    const [first] = await this.store.readStream(streamId, { maxCount: 1 });
+    return first && fromJson(first.metadata);
+  }
+
   private async read<S, E extends DomainEvent>(
     streamId: string,
     decider: Decider<never, S, E>,
@@ -103,11 +113,7 @@ export class AggregateStore {
     let revision: bigint | undefined;
     let position = START;
     const effects = new Map<string, CommandEffect>();
-    for (;;) {
-      const page = await this.store.readStream(streamId, {
-        fromRevision: revision === undefined ? 0n : revision + 1n,
-        maxCount: MAX_READ_COUNT,
-      });
+    for await (const page of streamPages(this.store, streamId)) {
       for (const recorded of page) {
         state = decider.evolve(state, decodeEvent(recorded) as E);
         revision = recorded.revision;
@@ -116,8 +122,8 @@ export class AggregateStore {
         if (typeof commandId === 'string')
           rememberEffect(effects, commandId, { revision, position });
       }
-      if (page.length < MAX_READ_COUNT) return { state, revision, position, effects };
     }
+    return { state, revision, position, effects };
   }
 
   /**

@@ -6,6 +6,8 @@ export interface CommandContext {
   readonly correlationId: string;
   readonly causationId: string;
   readonly userId: string;
+  /** The user a process acts for (the saga: the customer who placed the order); else absent. */
+  readonly initiatorId?: string;
   /** ISO time the command is handled: the domain never reads a clock itself. */
   readonly now: string;
 }
@@ -16,6 +18,7 @@ export function metadataFor(context: CommandContext): EventMetadata {
     causationId: context.causationId,
     commandId: context.commandId,
     userId: context.userId,
+    ...(context.initiatorId === undefined ? {} : { initiatorId: context.initiatorId }),
     occurredAt: context.now,
   };
 }

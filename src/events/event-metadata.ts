@@ -10,12 +10,20 @@ export interface EventMetadata {
   readonly commandId: string;
   /** The acting user: a customer id, an admin, or `system:<process>`. */
   readonly userId: string;
+  /**
+   * The user on whose behalf a process acted (the customer who placed the order a saga
+   * step serves). Absent when the actor acted on its own account, and on events recorded
+   * before the field existed.
+   */
+  readonly initiatorId?: string;
   /** ISO time the command was handled. */
   readonly occurredAt: string;
 }
 
 export function toJson(metadata: EventMetadata): JsonObject {
-  return { ...metadata };
+  const { initiatorId, ...always } = metadata;
+  // An absent initiator stays absent: JSON has no undefined, and old events lack the key.
+  return initiatorId === undefined ? { ...always } : { ...always, initiatorId };
 }
 
 export function fromJson(json: JsonObject): EventMetadata {
@@ -23,11 +31,13 @@ export function fromJson(json: JsonObject): EventMetadata {
     const value = json[key];
     return typeof value === 'string' ? value : '';
   };
+  const initiatorId = text('initiatorId');
   return {
     correlationId: text('correlationId'),
     causationId: text('causationId'),
     commandId: text('commandId'),
     userId: text('userId'),
+    ...(initiatorId === '' ? {} : { initiatorId }),
     occurredAt: text('occurredAt'),
   };
 }

@@ -38,6 +38,11 @@ export type OrderSagaEvent =
         /** Cash a buy reserves (notional and fee); 0 for a sell, which reserves shares. */
         reserveMinor: bigint;
         expiresAt: string | null;
+        /**
+         * The customer who placed the order (OrderPlaced's actor), for whom the saga's steps
+         * act. Absent on sagas started before it was recorded.
+         */
+        initiatorId?: string;
       };
     }
   | { readonly type: 'OrderSagaReserved'; readonly data: { orderId: string } }

@@ -6,6 +6,8 @@ import { AccountHandler } from './accounts/account.query.js';
 import { AccountsHandler } from './accounts/accounts.query.js';
 import { AccountsResolver } from './accounts/accounts.resolver.js';
 import { HoldingsHandler } from './accounts/holdings.query.js';
+import { AuditTrailHandler } from './audit/audit-trail.query.js';
+import { AuditTrailResolver } from './audit/audit-trail.resolver.js';
 import { ConsistencyService } from './consistency/consistency.service.js';
 import { LedgerEntriesHandler } from './ledger/ledger-entries.query.js';
 import { LedgerEntriesResolver } from './ledger/ledger-entries.resolver.js';
@@ -23,7 +25,7 @@ import { OrdersRepository } from './repositories/orders.repository.js';
 
 /**
  * The read side over GraphQL: thin resolvers, query handlers on the QueryBus, SQL in
- * repositories. The consistency waits hear in-process projectors' batches on
+ * repositories (the audit trail alone reads the log, through the event-store port). The consistency waits hear in-process projectors' batches on
  * CheckpointProgress.
  */
 @Module({
@@ -44,10 +46,12 @@ import { OrdersRepository } from './repositories/orders.repository.js';
     OrdersHandler,
     LedgerEntriesHandler,
     ProjectionsHandler,
+    AuditTrailHandler,
     AccountsResolver,
     OrdersResolver,
     LedgerEntriesResolver,
     ProjectionsResolver,
+    AuditTrailResolver,
   ],
 })
 export class QueriesModule {}

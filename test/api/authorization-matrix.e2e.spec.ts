@@ -49,6 +49,7 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   retrySaga: (t) => `input: { orderId: "${t.order}" }`,
   compensateSaga: (t) => `input: { orderId: "${t.order}" }`,
   failSaga: (t) => `input: { orderId: "${t.order}", reason: "matrix" }`,
+  auditTrail: (t) => `accountId: "${t.account}"`,
 };
 
 const AUTH_CODES = ['UNAUTHENTICATED', 'FORBIDDEN'];

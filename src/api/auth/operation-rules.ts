@@ -54,6 +54,7 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   retrySaga: ADMIN,
   compensateSaga: ADMIN,
   failSaga: ADMIN,
+  auditTrail: ADMIN,
 };
 
 /** The value at `path` (dot-separated) in a resolver's arguments, when it is text. */

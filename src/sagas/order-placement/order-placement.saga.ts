@@ -57,6 +57,8 @@ export interface SagaState {
   readonly compensationRequested: boolean;
   readonly ending: PendingEnding | null;
   readonly finished: SagaEnding | null;
+  /** The customer who placed the order, for whom the saga acts; null before its start is recorded. */
+  readonly initiatorId: string | null;
 }
 
 export const initialSagaState: SagaState = {
@@ -84,12 +86,18 @@ export const initialSagaState: SagaState = {
   compensationRequested: false,
   ending: null,
   finished: null,
+  initiatorId: null,
 };
 
 export function evolveSaga(state: SagaState, event: OrderSagaEvent): SagaState {
   switch (event.type) {
     case 'OrderSagaStarted':
-      return { ...initialSagaState, ...event.data, phase: 'STARTED' };
+      return {
+        ...initialSagaState,
+        ...event.data,
+        initiatorId: event.data.initiatorId ?? null,
+        phase: 'STARTED',
+      };
     case 'OrderSagaReserved':
       return { ...state, phase: 'RESERVED', reserved: true };
     case 'OrderSagaFeeCharged':

@@ -42,6 +42,9 @@ import {
 const SAGA_USER = 'system:order-saga';
 const BPS_PER_UNIT = 10_000n;
 
+/** What a step's commands and records need of the saga: its order, and whom it acts for. */
+type Acting = Pick<SagaState, 'orderId' | 'initiatorId'>;
+
 /** An order the saga cannot go on with until someone looks at it (then it is parked). */
 export class SagaStepError extends Error {}
 
@@ -75,14 +78,15 @@ export class OrderPlacementSteps {
   ) {}
 
   /** Carries out one action of nextAction's: the saga's state after it, or null to wait for the next look. */
-  perform(
+  async perform(
     action: Exclude<SagaAction, { kind: 'done' }>,
-    saga: SagaState,
+    state: SagaState,
     order: OrderState,
   ): Promise<SagaState | null> {
+    const saga = await this.withInitiator(state, order);
     switch (action.kind) {
       case 'start':
-        return this.start(order);
+        return this.start(saga, order);
       case 'reserve':
         return this.reserve(saga);
       case 'chargeFee':
@@ -104,14 +108,30 @@ export class OrderPlacementSteps {
     }
   }
 
-  private context(orderId: string, ...step: string[]): CommandContext {
+  /** The saga acts, on behalf of the customer who placed the order (when known). */
+  private context({ orderId, initiatorId }: Acting, ...step: string[]): CommandContext {
     return {
       commandId: deterministicUuid('order-saga', orderId, ...step),
       correlationId: orderId,
       causationId: `${orderSagaStream(orderId)}:${step.join(':')}`,
       userId: SAGA_USER,
+      ...(initiatorId === null ? {} : { initiatorId }),
       now: new Date(this.clock.nowMs()).toISOString(),
     };
+  }
+
+  /**
+   * The saga as it acts: on behalf of the customer who placed the order. Once started, its
+   * state knows them (OrderSagaStarted records it); before that (the start itself, or an
+   * order cancelled before the saga started), and for sagas started before it was
+   * recorded, the order stream's first event (OrderPlaced) names them as its actor.
+   */
+  private async withInitiator(saga: SagaState, order: OrderState): Promise<SagaState> {
+    if (saga.initiatorId !== null) return saga;
+    const placed = await this.aggregates.creationOf(orderStream(order.orderId));
+    const initiatorId = placed === undefined || placed.userId === '' ? null : placed.userId;
+    // Before the start the saga's state knows no order id yet: the order's own is the same.
+    return { ...saga, orderId: order.orderId, initiatorId };
   }
 
   private async run<C, S, E extends DomainEvent>(
@@ -135,17 +155,17 @@ export class OrderPlacementSteps {
   }
 
   /** Records on the saga's stream (once per step): the saga's state after it. */
-  record(orderId: string, event: OrderSagaEvent, ...step: string[]): Promise<SagaState> {
+  record(saga: Acting, event: OrderSagaEvent, ...step: string[]): Promise<SagaState> {
     return this.run(
-      orderSagaStream(orderId),
+      orderSagaStream(saga.orderId),
       sagaDecider,
       { type: 'Record', event },
-      this.context(orderId, 'record', event.type, ...step),
+      this.context(saga, 'record', event.type, ...step),
     );
   }
 
   /** Prices the order once (limit, or the last price) and records the fee and the reservation. */
-  async start(order: OrderState): Promise<SagaState> {
+  async start(saga: Acting, order: OrderState): Promise<SagaState> {
     const { orderId, side, instrument, quantity, limitPriceMinor, currency } = order;
     const priceMinor = limitPriceMinor ?? (await this.lastPrice(instrument));
     const fee = this.fees.quote({ currency, quantity, priceMinor });
@@ -155,7 +175,7 @@ export class OrderPlacementSteps {
           BPS_PER_UNIT
         : 0n;
     const reserveMinor = side === 'BUY' ? fee.notionalMinor + collarMinor + fee.feeMinor : 0n;
-    return this.record(orderId, {
+    return this.record(saga, {
       type: 'OrderSagaStarted',
       data: {
         orderId,
@@ -167,6 +187,7 @@ export class OrderPlacementSteps {
         feeMinor: fee.feeMinor,
         reserveMinor,
         expiresAt: order.expiresAt,
+        ...(saga.initiatorId === null ? {} : { initiatorId: saga.initiatorId }),
       },
     });
   }
@@ -179,7 +200,7 @@ export class OrderPlacementSteps {
 
   async reserve(saga: SagaState): Promise<SagaState> {
     const { orderId } = saga;
-    const context = this.context(orderId, 'reserve');
+    const context = this.context(saga, 'reserve');
     return this.refusable(saga, 'REJECTED', 'OrderSagaReserved', () =>
       saga.side === 'BUY'
         ? this.attempt(
@@ -209,7 +230,7 @@ export class OrderPlacementSteps {
           paymentId: deterministicUuid('fee', orderId),
           amountMinor: saga.feeMinor,
         },
-        this.context(orderId, 'charge-fee'),
+        this.context(saga, 'charge-fee'),
       ),
     );
   }
@@ -224,18 +245,19 @@ export class OrderPlacementSteps {
     const { orderId } = saga;
     const outcome = await command();
     if (outcome.outcome === 'rejected') {
-      return this.end(orderId, {
+      return this.end(saga, {
         status,
         reason: rejectionReason(outcome.rejection),
         forced: false,
       });
     }
-    return this.record(orderId, { type: done, data: { orderId } });
+    return this.record(saga, { type: done, data: { orderId } });
   }
 
-  end(orderId: string, ending: PendingEnding): Promise<SagaState> {
+  end(saga: Acting, ending: PendingEnding): Promise<SagaState> {
+    const { orderId } = saga;
     return this.record(
-      orderId,
+      saga,
       { type: 'OrderSagaEnding', data: { orderId, ...ending } },
       ending.forced ? 'forced' : 'decided',
     );
@@ -252,7 +274,7 @@ export class OrderPlacementSteps {
       orderStream(orderId),
       orderDecider,
       { type: 'AcceptOrder' },
-      this.context(orderId, 'accept'),
+      this.context(saga, 'accept'),
     );
     if (accepted.outcome === 'rejected') {
       // Cancelled (or otherwise ended) before it could be sent: the next action compensates.
@@ -264,16 +286,16 @@ export class OrderPlacementSteps {
       outcome = await this.market.submitOrder(marketRequest(order));
     } catch (error) {
       if (!(error instanceof MarketUnavailableError)) throw error;
-      return this.record(orderId, {
+      return this.record(saga, {
         type: 'OrderSagaSubmitUnconfirmed',
         data: { orderId, reason: error.message },
       });
     }
     if (outcome.kind === 'accepted') {
-      return this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
+      return this.record(saga, { type: 'OrderSagaSubmitted', data: { orderId } });
     }
     const expired = outcome.code === 'EXPIRED_ON_ARRIVAL';
-    return this.end(orderId, {
+    return this.end(saga, {
       status: expired ? 'EXPIRED' : 'FAILED',
       reason: expired
         ? 'time in force elapsed'
@@ -290,17 +312,17 @@ export class OrderPlacementSteps {
     const { orderId } = saga;
     const outcome = await this.market.cancelOrder(orderId);
     if (outcome.kind === 'not-placed') {
-      return this.end(orderId, {
+      return this.end(saga, {
         status: 'FAILED',
         reason: 'the market did not answer in time; the order was withdrawn',
         forced: false,
       });
     }
-    await this.record(orderId, {
+    await this.record(saga, {
       type: 'OrderSagaMarketCancelSent',
       data: { orderId, cause: 'UNCONFIRMED' },
     });
-    return this.record(orderId, { type: 'OrderSagaSubmitted', data: { orderId } });
+    return this.record(saga, { type: 'OrderSagaSubmitted', data: { orderId } });
   }
 
   /**
@@ -315,7 +337,7 @@ export class OrderPlacementSteps {
     if (!page) {
       const misses = saga.marketMisses + 1;
       await this.record(
-        orderId,
+        saga,
         { type: 'OrderSagaMarketOrderMissing', data: { orderId, misses } },
         String(saga.missesSeen + 1),
       );
@@ -331,7 +353,7 @@ export class OrderPlacementSteps {
       priceMinor,
     }));
     return this.record(
-      orderId,
+      saga,
       {
         type: 'OrderSagaMarketPolled',
         data: { orderId, fills, status, nextCursor: page.nextCursor },
@@ -353,9 +375,9 @@ export class OrderPlacementSteps {
     const { orderId } = saga;
     const outcome = await this.market.cancelOrder(orderId);
     if (outcome.kind === 'not-placed') {
-      return this.record(orderId, { type: 'OrderSagaMarketOrderLost', data: { orderId } });
+      return this.record(saga, { type: 'OrderSagaMarketOrderLost', data: { orderId } });
     }
-    const cancelled = await this.record(orderId, {
+    const cancelled = await this.record(saga, {
       type: 'OrderSagaMarketCancelSent',
       data: { orderId, cause: 'LOST' },
     });
@@ -367,7 +389,7 @@ export class OrderPlacementSteps {
     const { orderId, accountId, side, instrument } = saga;
     const { fillId, quantity, priceMinor } = fill;
     const amountMinor = quantity * priceMinor;
-    const context = this.context(orderId, 'settle', fillId);
+    const context = this.context(saga, 'settle', fillId);
     await this.run(
       orderStream(orderId),
       orderDecider,
@@ -392,18 +414,14 @@ export class OrderPlacementSteps {
         ? { type: 'AcquireShares', orderId, fillId, quantity, costMinor: amountMinor }
         : { type: 'DisposeShares', orderId, fillId, quantity, proceedsMinor: amountMinor };
     await this.run(holdingStream(accountId, instrument), holdingDecider, shares, context);
-    return this.record(
-      orderId,
-      { type: 'OrderSagaFillSettled', data: { orderId, fillId } },
-      fillId,
-    );
+    return this.record(saga, { type: 'OrderSagaFillSettled', data: { orderId, fillId } }, fillId);
   }
 
   async cancelAtMarket(saga: SagaState, cause: MarketCancelCause): Promise<SagaState> {
     const { orderId } = saga;
     // Whatever the answer (cancelled, already closed), the next poll shows how the order closed.
     await this.market.cancelOrder(orderId);
-    return this.record(orderId, { type: 'OrderSagaMarketCancelSent', data: { orderId, cause } });
+    return this.record(saga, { type: 'OrderSagaMarketCancelSent', data: { orderId, cause } });
   }
 
   /**
@@ -416,12 +434,12 @@ export class OrderPlacementSteps {
     const { orderId, accountId } = saga.phase === 'NONE' ? order : saga;
     const side = saga.phase === 'NONE' ? order.side : saga.side;
     const instrument = saga.phase === 'NONE' ? order.instrument : saga.instrument;
-    await this.releaseReservation(orderId, accountId, side, instrument);
+    await this.releaseReservation(saga, accountId, side, instrument);
     if (ending.status !== 'COMPLETED' && order.filledQuantity === 0n) {
       await this.accountCommand(
         accountId,
         { type: 'RefundFee', orderId, paymentId: deterministicUuid('fee-refund', orderId) },
-        this.context(orderId, 'refund-fee'),
+        this.context(saga, 'refund-fee'),
       );
     }
     let final = order;
@@ -430,16 +448,16 @@ export class OrderPlacementSteps {
         orderStream(orderId),
         orderDecider,
         terminalCommand(ending, final, this.clock.nowMs()),
-        this.context(orderId, 'end', ending.status),
+        this.context(saga, 'end', ending.status),
       );
     }
     await this.accountCommand(
       accountId,
       { type: 'CloseAccountOrder', orderId },
-      this.context(orderId, 'close'),
+      this.context(saga, 'close'),
     );
     const status = isTerminal(final) ? (final.status as SagaEnding) : ending.status;
-    return this.record(orderId, {
+    return this.record(saga, {
       type: 'OrderSagaFinished',
       data: {
         orderId,
@@ -450,12 +468,13 @@ export class OrderPlacementSteps {
   }
 
   private async releaseReservation(
-    orderId: string,
+    saga: Acting,
     accountId: string,
     side: SagaState['side'],
     instrument: string,
   ): Promise<void> {
-    const context = this.context(orderId, 'release');
+    const { orderId } = saga;
+    const context = this.context(saga, 'release');
     if (side === 'BUY') {
       await this.accountCommand(accountId, { type: 'ReleaseCash', orderId }, context);
     } else {
