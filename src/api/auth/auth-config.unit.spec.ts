@@ -3,13 +3,16 @@ import { loadConfig } from '../../config/ledger-config.js';
 
 /** The bearer-token settings of LedgerConfig (README, "Configuration"). */
 describe('loadConfig: authentication settings', () => {
-  it('has no secret, no key set and a 30 s clock skew by default', () => {
+  it('has no secret, no key set, a 30 s clock skew and bounded request rates by default', () => {
     expect(loadConfig({}).auth).toEqual({
       jwtSecret: undefined,
       jwksUrl: undefined,
       issuer: undefined,
       audience: undefined,
       clockSkewSeconds: 30,
+      requestsPerSecond: 100,
+      anonymousRequestsPerSecond: 10,
+      metricsAccess: 'admin',
     });
   });
 
@@ -20,6 +23,9 @@ describe('loadConfig: authentication settings', () => {
       LEDGER_JWT_ISSUER: 'https://id.example/',
       LEDGER_JWT_AUDIENCE: 'ledger-api',
       LEDGER_JWT_CLOCK_SKEW_SECONDS: '5',
+      LEDGER_RATE_LIMIT_PER_SECOND: '0',
+      LEDGER_ANONYMOUS_RATE_LIMIT_PER_SECOND: '3',
+      LEDGER_METRICS_ACCESS: 'open',
     }).auth;
     expect(auth).toEqual({
       jwtSecret: new TextEncoder().encode('0123456789abcdef0123456789abcdef'),
@@ -27,6 +33,9 @@ describe('loadConfig: authentication settings', () => {
       issuer: 'https://id.example/',
       audience: 'ledger-api',
       clockSkewSeconds: 5,
+      requestsPerSecond: 0,
+      anonymousRequestsPerSecond: 3,
+      metricsAccess: 'open',
     });
   });
 

@@ -14,7 +14,8 @@ export class OrderQuery extends ConsistentQuery<OrderView | undefined> {
   }
 }
 
-const PROJECTIONS = projectionsOf(['view_orders']);
+// The orders repository also narrows lists by the accounts view (a customer's own orders).
+const PROJECTIONS = projectionsOf(['view_orders', 'view_accounts']);
 
 @QueryHandler(OrderQuery)
 export class OrderHandler implements IQueryHandler<OrderQuery> {
