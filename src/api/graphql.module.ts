@@ -1,13 +1,39 @@
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
 import { addConsistencyExtension } from './consistency-extension.js';
 import { formatGraphQLErrors } from './graphql-error.formatter.js';
+import { noIntrospectionRule } from './no-introspection.rule.js';
+import { queryDepthRule } from './query-depth.rule.js';
 
 /** Bounds on what one request may ask for. */
-const MAX_QUERY_DEPTH = 12;
+export const MAX_QUERY_DEPTH = 12;
 /** Mercurius compiles a query once it has run this many times. */
 const COMPILE_QUERY_AFTER_USES = 1;
+
+function graphQLOptions(config: LedgerConfig): MercuriusDriverConfig {
+  const { introspection } = config.graphql;
+  return {
+    autoSchemaFile: true,
+    sortSchema: true,
+    // GraphiQL loads the schema by introspection: without it the page could do nothing.
+    graphiql: introspection,
+    path: '/graphql',
+    // Our own depth rule instead of Mercurius's `queryDepth`: it leaves introspection's
+    // nesting out, so tools can load the schema while data queries stay bounded.
+    validationRules: introspection
+      ? [queryDepthRule(MAX_QUERY_DEPTH)]
+      : [queryDepthRule(MAX_QUERY_DEPTH), noIntrospectionRule],
+    // Compile a query (graphql-jit) the second time it is seen: executing it compiled
+    // costs a fraction of graphql-js's generic execution. Compiled queries live in
+    // Mercurius's query cache (1,024 entries, least recently used go first); variables
+    // are still checked by graphql-js first, so their errors read the same.
+    jit: COMPILE_QUERY_AFTER_USES,
+    errorFormatter: formatGraphQLErrors,
+    hooks: { onResolution: addConsistencyExtension },
+  };
+}
 
 /**
  * Mercurius on Fastify: about twice Apollo's throughput on the same machine. Code-first
@@ -15,20 +41,10 @@ const COMPILE_QUERY_AFTER_USES = 1;
  */
 @Module({
   imports: [
-    GraphQLModule.forRoot<MercuriusDriverConfig>({
+    GraphQLModule.forRootAsync<MercuriusDriverConfig>({
       driver: MercuriusDriver,
-      autoSchemaFile: true,
-      sortSchema: true,
-      graphiql: false,
-      path: '/graphql',
-      queryDepth: MAX_QUERY_DEPTH,
-      // Compile a query (graphql-jit) the second time it is seen: executing it compiled
-      // costs a fraction of graphql-js's generic execution. Compiled queries live in
-      // Mercurius's query cache (1,024 entries, least recently used go first); variables
-      // are still checked by graphql-js first, so their errors read the same.
-      jit: COMPILE_QUERY_AFTER_USES,
-      errorFormatter: formatGraphQLErrors,
-      hooks: { onResolution: addConsistencyExtension },
+      inject: [LEDGER_CONFIG],
+      useFactory: graphQLOptions,
     }),
   ],
 })
