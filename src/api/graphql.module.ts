@@ -6,6 +6,7 @@ import { addConsistencyExtension } from './consistency-extension.js';
 import { formatGraphQLErrors } from './graphql-error.formatter.js';
 import { noIntrospectionRule } from './no-introspection.rule.js';
 import { queryDepthRule } from './query-depth.rule.js';
+import { describeRootTypes } from './root-type-descriptions.js';
 
 /** Bounds on what one request may ask for. */
 export const MAX_QUERY_DEPTH = 12;
@@ -17,6 +18,7 @@ function graphQLOptions(config: LedgerConfig): MercuriusDriverConfig {
   return {
     autoSchemaFile: true,
     sortSchema: true,
+    transformSchema: describeRootTypes,
     // GraphiQL loads the schema by introspection: without it the page could do nothing.
     graphiql: introspection,
     path: '/graphql',

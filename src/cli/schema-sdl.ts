@@ -6,6 +6,7 @@ import {
   GraphQLSchemaFactory,
   RESOLVER_TYPE_METADATA,
 } from '@nestjs/graphql';
+import { describeRootTypes } from '../api/root-type-descriptions.js';
 import { AppModule } from '../app.module.js';
 import { loadConfig } from '../config/ledger-config.js';
 import { loadMarketConfig } from '../market/market-env.js';
@@ -53,7 +54,7 @@ export async function ledgerSchemaSdl(): Promise<string> {
   });
   try {
     const schema = await builder.get(GraphQLSchemaFactory).create(resolvers);
-    return `${printSchema(lexicographicSortSchema(schema))}\n`;
+    return `${printSchema(lexicographicSortSchema(describeRootTypes(schema)))}\n`;
   } finally {
     await builder.close();
   }
