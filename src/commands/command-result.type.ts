@@ -1,7 +1,9 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { type CommandResult } from './idempotency/command-result.js';
 
-@ObjectType('CommandResult')
+@ObjectType('CommandResult', {
+  description: 'What an accepted command wrote: the stream it changed and where in the log',
+})
 export class CommandResultType implements CommandResult {
   @Field(() => ID, { description: "The aggregate's id (account or order)" })
   id!: string;

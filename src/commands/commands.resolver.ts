@@ -33,17 +33,23 @@ export class CommandsResolver {
     );
   }
 
-  @Mutation(() => CommandResultType)
+  @Mutation(() => CommandResultType, {
+    description: "Opens a cash account; the result's id is the new account id",
+  })
   openAccount(
-    @Args('input') input: OpenAccountInput,
+    @Args('input', { description: 'What to do; commandId makes a retry safe' })
+    input: OpenAccountInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.send('openAccount', input, ctx, (c) => new OpenAccountCommand(input, c));
   }
 
-  @Mutation(() => CommandResultType)
+  @Mutation(() => CommandResultType, {
+    description: 'Adds money to an account from outside (ACCOUNT_CLOSED once closed)',
+  })
   depositFunds(
-    @Args('input') input: MoveFundsInput,
+    @Args('input', { description: 'What to do; commandId makes a retry safe' })
+    input: MoveFundsInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.send(
@@ -54,9 +60,12 @@ export class CommandsResolver {
     );
   }
 
-  @Mutation(() => CommandResultType)
+  @Mutation(() => CommandResultType, {
+    description: 'Takes money out of an account; INSUFFICIENT_FUNDS beyond its available cash',
+  })
   withdrawFunds(
-    @Args('input') input: MoveFundsInput,
+    @Args('input', { description: 'What to do; commandId makes a retry safe' })
+    input: MoveFundsInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.send(
@@ -67,25 +76,37 @@ export class CommandsResolver {
     );
   }
 
-  @Mutation(() => CommandResultType)
+  @Mutation(() => CommandResultType, {
+    description:
+      "Records an order (PLACED); the result's id is the order id. Follow it with order(id)",
+  })
   placeOrder(
-    @Args('input') input: PlaceOrderInput,
+    @Args('input', { description: 'What to do; commandId makes a retry safe' })
+    input: PlaceOrderInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.send('placeOrder', input, ctx, (c) => new PlaceOrderCommand(input, c));
   }
 
-  @Mutation(() => CommandResultType)
+  @Mutation(() => CommandResultType, {
+    description:
+      'Asks to cancel an order; ORDER_NOT_ACTIVE once it has finished. Its status turns CANCELLED when done',
+  })
   cancelOrder(
-    @Args('input') input: CancelOrderInput,
+    @Args('input', { description: 'What to do; commandId makes a retry safe' })
+    input: CancelOrderInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.send('cancelOrder', input, ctx, (c) => new CancelOrderCommand(input, c));
   }
 
-  @Mutation(() => CommandResultType)
+  @Mutation(() => CommandResultType, {
+    description:
+      'Closes an account for good; ACCOUNT_NOT_EMPTY or ACCOUNT_HAS_OPEN_ORDERS while it holds anything',
+  })
   closeAccount(
-    @Args('input') input: CloseAccountInput,
+    @Args('input', { description: 'What to do; commandId makes a retry safe' })
+    input: CloseAccountInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.send('closeAccount', input, ctx, (c) => new CloseAccountCommand(input, c));

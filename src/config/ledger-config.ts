@@ -1,5 +1,6 @@
 import { type AuthConfig, loadAuthConfig } from './auth-config.js';
 import { integer, nonEmpty, oneOf } from './env-values.js';
+import { type GraphQLConfig, loadGraphQLConfig } from './graphql-config.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
 
 /** Runtime selection, read once from the environment (see README, "Configuration"). */
@@ -19,6 +20,7 @@ export interface LedgerConfig {
   readonly projectionOnFailure: 'stop' | 'skip';
   readonly sagas: SagaConfig;
   readonly auth: AuthConfig;
+  readonly graphql: GraphQLConfig;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -47,5 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     ),
     sagas: loadSagaConfig(env),
     auth: loadAuthConfig(env),
+    graphql: loadGraphQLConfig(env),
   };
 }

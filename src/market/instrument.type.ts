@@ -4,10 +4,10 @@ import { type InstrumentQuote } from './market-gateway.port.js';
 
 @ObjectType('Instrument', { description: 'A tradable instrument as the market quotes it now' })
 export class InstrumentType {
-  @Field()
+  @Field({ description: 'The ticker symbol orders name it by, e.g. AAPL' })
   symbol!: string;
 
-  @Field()
+  @Field({ description: "The issuer's name, e.g. Apple Inc." })
   name!: string;
 
   @Field({ description: 'Prices and orders in this instrument are in this currency' })

@@ -18,7 +18,8 @@ export class MarketAdminResolver {
       'and resting ones do not fill. Repeating it is harmless.',
   })
   async setInstrumentHalted(
-    @Args('input') input: SetInstrumentHaltedInput,
+    @Args('input', { description: 'Which instrument, and halt or resume' })
+    input: SetInstrumentHaltedInput,
   ): Promise<InstrumentType> {
     return toInstrumentType(await this.halts.setHalted(input.symbol, input.halted));
   }

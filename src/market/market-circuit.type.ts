@@ -8,6 +8,7 @@ export enum CircuitStateType {
 }
 registerEnumType(CircuitStateType, {
   name: 'CircuitState',
+  description: 'Whether calls to the market pass a circuit breaker',
   valuesMap: {
     CLOSED: { description: 'Calls pass' },
     OPEN: { description: 'Calls are refused until the cool-down ends' },
@@ -17,10 +18,12 @@ registerEnumType(CircuitStateType, {
 
 @ObjectType('MarketCircuit', { description: 'A circuit breaker in front of the market' })
 export class MarketCircuitType {
-  @Field()
+  @Field({ description: 'Which market calls this breaker guards' })
   name!: string;
 
-  @Field(() => CircuitStateType)
+  @Field(() => CircuitStateType, {
+    description: 'OPEN: calls fail fast with SERVICE_UNAVAILABLE until retryAfterMs',
+  })
   state!: CircuitStateType;
 
   @Field(() => Int, { description: 'Failures in a row (reset by a success)' })

@@ -18,9 +18,11 @@ export class MarketResolver {
 
   @Query(() => InstrumentType, {
     nullable: true,
-    description: 'null when the market trades no such instrument',
+    description: 'One instrument, live from the market; null when the market trades no such symbol',
   })
-  async instrument(@Args('symbol') symbol: string): Promise<InstrumentType | null> {
+  async instrument(
+    @Args('symbol', { description: 'The ticker symbol, e.g. AAPL' }) symbol: string,
+  ): Promise<InstrumentType | null> {
     const quote = await this.queryBus.execute(new InstrumentQuery(symbol));
     return quote === undefined ? null : toInstrumentType(quote);
   }

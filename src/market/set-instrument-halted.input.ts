@@ -9,7 +9,7 @@ const MAX_SYMBOL_LENGTH = 12;
  * No commandId, unlike the ledger's commands: halting sets a flag on the market and writes
  * no event, so a repeat is harmless and there is no first result to replay.
  */
-@InputType()
+@InputType({ description: 'Halts or resumes trading in one instrument' })
 export class SetInstrumentHaltedInput {
   @Field({ description: 'Instrument symbol, e.g. AAPL' })
   @IsBoundedText(MAX_SYMBOL_LENGTH)

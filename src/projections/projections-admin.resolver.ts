@@ -27,7 +27,7 @@ export class ProjectionsAdminResolver {
       'Answers when done: for a long log the CLI (`npm run ledger -- projections rebuild <name>`) shows progress.',
   })
   async rebuildProjection(
-    @Args('input') input: RebuildProjectionInput,
+    @Args('input', { description: 'The projection to rebuild' }) input: RebuildProjectionInput,
   ): Promise<RebuildReportType> {
     const [report] = await this.projections.rebuild([input.name]);
     return toRebuildReportType(report!);
@@ -47,7 +47,8 @@ export class ProjectionsAdminResolver {
     description: "Applies the projection's parked events again, oldest first",
   })
   replayParkedEvents(
-    @Args('input') input: ReplayParkedEventsInput,
+    @Args('input', { description: 'The projection whose parked events to replay' })
+    input: ReplayParkedEventsInput,
   ): Promise<ReplayParkedResultType> {
     return this.projections.replayParked(input.name);
   }
@@ -55,7 +56,9 @@ export class ProjectionsAdminResolver {
   @Mutation(() => Boolean, {
     description: "Clears a stopped projector's status and starts it again from its checkpoint",
   })
-  async restartProjection(@Args('input') input: RestartProjectionInput): Promise<boolean> {
+  async restartProjection(
+    @Args('input', { description: 'The stopped projection' }) input: RestartProjectionInput,
+  ): Promise<boolean> {
     await this.projections.restart(input.name);
     return true;
   }

@@ -23,13 +23,13 @@ abstract class ProjectionNameInput {
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'Which projection to rebuild' })
 export class RebuildProjectionInput extends ProjectionNameInput {}
 
-@InputType()
+@InputType({ description: 'Whose parked events to apply again' })
 export class ReplayParkedEventsInput extends ProjectionNameInput {}
 
-@InputType()
+@InputType({ description: 'Which stopped projector to restart' })
 export class RestartProjectionInput extends ProjectionNameInput {}
 
 @ArgsType()
@@ -43,9 +43,11 @@ export class ParkedEventsArgs {
   projection?: string | null;
 }
 
-@ObjectType('TableParity')
+@ObjectType('TableParity', {
+  description: 'How one table of a rebuilt view compared with its live copy',
+})
 export class TableParityType {
-  @Field()
+  @Field({ description: 'The view table compared, e.g. view_ledger_entries' })
   table!: string;
 
   @Field({ description: 'Same row count and checksum in both copies' })
@@ -60,13 +62,13 @@ export class TableParityType {
   @Field({ description: 'Order-independent md5 over every row of the live table' })
   liveChecksum!: string;
 
-  @Field()
+  @Field({ description: 'The same checksum over the rebuilt shadow table' })
   shadowChecksum!: string;
 }
 
-@ObjectType('RebuildReport')
+@ObjectType('RebuildReport', { description: 'The outcome of rebuilding one projection' })
 export class RebuildReportType {
-  @Field()
+  @Field({ description: 'The projection rebuilt' })
   projection!: string;
 
   @Field({ description: 'False when the parity check refused the swap: the live tables stay' })
@@ -78,14 +80,16 @@ export class RebuildReportType {
   @Field(() => Float, { description: 'Events the shadow applied (a whole number)' })
   eventsApplied!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'How long the rebuild took, in seconds' })
   seconds!: number;
 
-  @Field(() => [TableParityType])
+  @Field(() => [TableParityType], {
+    description: 'Each table compared; an unequal one explains a refused swap',
+  })
   parity!: TableParityType[];
 }
 
-@ObjectType('ReplayParkedResult')
+@ObjectType('ReplayParkedResult', { description: 'The outcome of replaying parked events' })
 export class ReplayParkedResultType {
   @Field(() => Int, { description: 'Parked events applied and marked as replayed' })
   replayed!: number;
@@ -98,31 +102,31 @@ export class ReplayParkedResultType {
   description: `An event a projector could not apply; at most ${MAX_PARKED_PAGE} are listed, oldest first`,
 })
 export class ParkedEventType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The parking record id' })
   id!: string;
 
-  @Field()
+  @Field({ description: 'The projection that parked it: pass it to replayParkedEvents' })
   projection!: string;
 
   @Field({ description: "The event's log position (a consistency token)" })
   position!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: "The event's id in the store" })
   eventId!: string;
 
-  @Field()
+  @Field({ description: 'The stored event type, e.g. FundsDeposited.v2' })
   eventType!: string;
 
-  @Field()
+  @Field({ description: 'The stream the event belongs to, e.g. account-<id>' })
   streamId!: string;
 
   @Field({ description: 'The last error it failed with' })
   error!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many times it was tried before it was parked' })
   attempts!: number;
 
-  @Field(() => GraphQLISODateTime)
+  @Field(() => GraphQLISODateTime, { description: 'When it was parked' })
   parkedAt!: Date;
 }
 

@@ -50,7 +50,8 @@ export class SagasAdminResolver {
 
   @Mutation(() => CommandResultType, { description: 'Runs a parked saga again from its step' })
   retrySaga(
-    @Args('input') input: SagaOrderInput,
+    @Args('input', { description: 'The parked saga; commandId makes a retry safe' })
+    input: SagaOrderInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.idempotent.run('retrySaga', input, identityOf(ctx), () =>
@@ -63,7 +64,8 @@ export class SagasAdminResolver {
       'Unwinds a parked saga: cancels the order at the market first when it may still trade there, settles what filled, releases, refunds the fee when nothing filled; the order ends FAILED (or COMPLETED if it all filled). COMPENSATION_NEEDS_MARKET, with nothing changed, when the order may still trade and the market does not answer',
   })
   compensateSaga(
-    @Args('input') input: SagaOrderInput,
+    @Args('input', { description: 'The parked saga; commandId makes a retry safe' })
+    input: SagaOrderInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.idempotent.run('compensateSaga', input, identityOf(ctx), (context) =>
@@ -76,7 +78,7 @@ export class SagasAdminResolver {
       'Ends a parked saga FAILED without asking the market: releases, refunds when nothing filled',
   })
   failSaga(
-    @Args('input') input: FailSagaInput,
+    @Args('input', { description: 'The parked saga and why it fails' }) input: FailSagaInput,
     @Context() ctx: MercuriusContext,
   ): Promise<CommandResult> {
     return this.idempotent.run('failSaga', input, identityOf(ctx), (context) =>

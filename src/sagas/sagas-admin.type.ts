@@ -16,16 +16,16 @@ import {
   type SagaCounts,
 } from './order-placement/order-sagas.repository.js';
 
-@InputType()
+@InputType({ description: 'Which parked order saga to act on' })
 export class SagaOrderInput extends CommandInput {
-  @Field()
+  @Field({ description: 'The order id of the parked saga (see parkedSagas)' })
   @IsServerId()
   orderId!: string;
 }
 
 const MAX_REASON_LENGTH = 500;
 
-@InputType()
+@InputType({ description: 'Which parked order saga to end FAILED, and why' })
 export class FailSagaInput extends SagaOrderInput {
   @Field({ description: 'Why the admin ends it: recorded as the order’s reason' })
   @IsBoundedText(MAX_REASON_LENGTH)
@@ -42,27 +42,29 @@ export class ParkedSagasArgs {
   first?: number | null;
 }
 
-@ObjectType('ParkedSaga')
+@ObjectType('ParkedSaga', {
+  description: 'An order saga that kept failing: retrySaga, compensateSaga or failSaga it',
+})
 export class ParkedSagaType {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The order the saga runs: pass it to the saga mutations' })
   orderId!: string;
 
   @Field({ description: 'The step that kept failing' })
   action!: string;
 
-  @Field()
+  @Field({ description: 'The last error the step failed with' })
   error!: string;
 
   @Field(() => Int, { description: 'Failed turns in a row' })
   failures!: number;
 
-  @Field(() => GraphQLISODateTime)
+  @Field(() => GraphQLISODateTime, { description: 'When it was parked' })
   parkedAt!: Date;
 }
 
-@ObjectType('SagaStatus')
+@ObjectType('SagaStatus', { description: 'How many sagas of one kind are in each state' })
 export class SagaStatusType {
-  @Field({ description: 'The saga' })
+  @Field({ description: 'The kind of saga, e.g. order-placement' })
   name!: string;
 
   @Field(() => Int, { description: 'Sagas under way' })
@@ -71,7 +73,7 @@ export class SagaStatusType {
   @Field(() => Int, { description: 'Sagas waiting for an admin' })
   parked!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Sagas that have ended (their order is final)' })
   finished!: number;
 }
 

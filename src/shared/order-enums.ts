@@ -9,5 +9,21 @@ export enum OrderTypeInput {
   MARKET = 'MARKET',
   LIMIT = 'LIMIT',
 }
-registerEnumType(OrderSideInput, { name: 'OrderSide' });
-registerEnumType(OrderTypeInput, { name: 'OrderType' });
+registerEnumType(OrderSideInput, {
+  name: 'OrderSide',
+  description: 'Whether an order buys or sells shares',
+  valuesMap: {
+    BUY: { description: 'Buys shares with cash of the account (cash is reserved first)' },
+    SELL: { description: 'Sells shares the account holds (shares are reserved first)' },
+  },
+});
+registerEnumType(OrderTypeInput, {
+  name: 'OrderType',
+  description: 'At what price an order may trade',
+  valuesMap: {
+    MARKET: { description: 'At the market price when it reaches the market; no limitPrice' },
+    LIMIT: {
+      description: 'Only at limitPrice or better; rests until filled, cancelled or expired',
+    },
+  },
+});

@@ -11,13 +11,16 @@ import {
 } from '../../shared/input-rules.js';
 import { CommandInput } from './command.input.js';
 
-@InputType()
+@InputType({ description: 'Opens a cash account for a customer' })
 export class OpenAccountInput extends CommandInput {
-  @Field()
+  @Field({
+    description:
+      "The owner: a customer's token may only give its own sub (letters, digits and . _ : @ -, at most 128)",
+  })
   @IsClientId()
   customerId!: string;
 
-  @Field()
+  @Field({ description: 'Display name, 1 to 200 characters' })
   @IsBoundedText(MAX_NAME_LENGTH)
   name!: string;
 
@@ -28,24 +31,31 @@ export class OpenAccountInput extends CommandInput {
   currency!: string;
 }
 
-@InputType()
+@InputType({ description: 'A deposit into or a withdrawal from an account' })
 export class MoveFundsInput extends CommandInput {
-  @Field()
+  @Field({ description: 'The account id that openAccount returned' })
   @IsServerId()
   accountId!: string;
 
-  @Field({ description: 'Decimal string in the account currency, e.g. "10.50"' })
+  @Field({
+    description:
+      'Positive decimal string in the account currency, at most its minor-unit digits, e.g. "10.50"',
+  })
   @IsDecimalAmount()
   amount!: string;
 
-  @Field()
+  @Field({
+    description: 'The payment reference shown on the statement, 1 to 140 characters',
+  })
   @IsBoundedText(MAX_REFERENCE_LENGTH)
   reference!: string;
 }
 
-@InputType()
+@InputType({
+  description: 'Closes an account that holds no cash, no shares and no open order',
+})
 export class CloseAccountInput extends CommandInput {
-  @Field()
+  @Field({ description: 'The account to close' })
   @IsServerId()
   accountId!: string;
 }

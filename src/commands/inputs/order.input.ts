@@ -20,17 +20,19 @@ const IsQuantity = (): PropertyDecorator =>
     },
   });
 
-@InputType()
+@InputType({
+  description: 'Places an order; its saga then reserves, trades and settles it (see Order.status)',
+})
 export class PlaceOrderInput extends CommandInput {
-  @Field()
+  @Field({ description: 'The account that pays (BUY) or delivers the shares (SELL)' })
   @IsServerId()
   accountId!: string;
 
-  @Field(() => OrderSideInput)
+  @Field(() => OrderSideInput, { description: 'BUY or SELL' })
   @IsIn(Object.values(OrderSideInput))
   side!: OrderSideInput;
 
-  @Field(() => OrderTypeInput)
+  @Field(() => OrderTypeInput, { description: 'MARKET or LIMIT (LIMIT needs limitPrice)' })
   @IsIn(Object.values(OrderTypeInput))
   type!: OrderTypeInput;
 
@@ -38,11 +40,15 @@ export class PlaceOrderInput extends CommandInput {
   @Matches(/^[A-Z][A-Z0-9.]{0,11}$/, { message: 'instrument must be a symbol such as AAPL' })
   instrument!: string;
 
-  @Field({ description: 'Whole shares, as a decimal string' })
+  @Field({ description: 'Whole shares, 1 to 10^9, as a decimal string, e.g. "10"' })
   @IsQuantity()
   quantity!: string;
 
-  @Field(() => String, { nullable: true, description: 'Required for LIMIT orders' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Price per share for LIMIT orders (required there, refused on MARKET), a decimal string in the instrument currency',
+  })
   @IsOptional()
   @IsDecimalAmount()
   limitPrice?: string | null;
@@ -55,9 +61,9 @@ export class PlaceOrderInput extends CommandInput {
   timeInForceSeconds?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Cancels an order that has not finished' })
 export class CancelOrderInput extends CommandInput {
-  @Field()
+  @Field({ description: 'The order id that placeOrder returned' })
   @IsServerId()
   orderId!: string;
 }

@@ -25,10 +25,11 @@ export class AccountsResolver {
 
   @Query(() => AccountType, {
     nullable: true,
-    description: 'null when the views hold no such account',
+    description:
+      "One account by id; null when it does not exist or is another customer's (the same answer, by design)",
   })
   async account(
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID, description: 'The account id' }) id: string,
     @ConsistencyArg() consistency: ConsistencyInput,
     @Context() ctx: MercuriusContext,
   ): Promise<AccountType | null> {
@@ -42,7 +43,12 @@ export class AccountsResolver {
 
   @Query(() => AccountConnectionType, { description: 'Accounts in id order, paged' })
   async accounts(
-    @Args('customerId', { type: () => String, nullable: true }) customerId: string | null,
+    @Args('customerId', {
+      type: () => String,
+      nullable: true,
+      description: "Only this customer's accounts; a customer's token sees only its own anyway",
+    })
+    customerId: string | null,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,
     @ConsistencyArg() consistency: ConsistencyInput,
@@ -64,7 +70,7 @@ export class AccountsResolver {
 
   @Query(() => [HoldingType], { description: "The account's positions, by instrument" })
   async holdings(
-    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('accountId', { type: () => ID, description: 'The account to read' }) accountId: string,
     @ConsistencyArg() consistency: ConsistencyInput,
     @Context() ctx: MercuriusContext,
   ): Promise<HoldingType[]> {
@@ -80,7 +86,7 @@ export class AccountsResolver {
     description: "The account's cash movements, oldest first, each with the balance after it",
   })
   async accountStatement(
-    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('accountId', { type: () => ID, description: 'The account to read' }) accountId: string,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,
     @ConsistencyArg() consistency: ConsistencyInput,

@@ -3,12 +3,14 @@ import { findInstrument } from '../../config/instruments.js';
 import { formatAverage, zeroAverage } from '../../shared/decimal-format.js';
 import { type HoldingView } from '../repositories/holdings.repository.js';
 
-@ObjectType('Holding')
+@ObjectType('Holding', {
+  description: "An account's position in one instrument: shares held, reserved and their cost",
+})
 export class HoldingType {
-  @Field()
+  @Field({ description: 'The account that holds the shares' })
   accountId!: string;
 
-  @Field()
+  @Field({ description: 'The instrument symbol, e.g. AAPL (see the instruments query)' })
   instrument!: string;
 
   @Field({ description: "The instrument's (and so the account's) currency" })
@@ -20,7 +22,7 @@ export class HoldingType {
   @Field({ description: 'Shares held for open sell orders' })
   reserved!: string;
 
-  @Field({ description: 'quantity - reserved' })
+  @Field({ description: 'Quantity minus reserved: what a sell order may use now' })
   available!: string;
 
   @Field({
@@ -28,7 +30,7 @@ export class HoldingType {
   })
   averageCost!: string;
 
-  @Field(() => GraphQLISODateTime)
+  @Field(() => GraphQLISODateTime, { description: 'When an event last changed the position' })
   updatedAt!: Date;
 }
 

@@ -1,21 +1,28 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
 import { encodePosition } from '../../event-store/position.js';
 import { formatMoney } from '../../shared/decimal-format.js';
-import { ConnectionType } from '../paging/connection.type.js';
+import { ConnectionType, KEYSET_PAGE } from '../paging/connection.type.js';
 import { type StatementLineView } from '../repositories/account-statements.repository.js';
 
-@ObjectType('StatementLine')
+@ObjectType('StatementLine', {
+  description: "One movement of an account's cash, with the balance after it",
+})
 export class StatementLineType {
-  @Field()
+  @Field({ description: 'The account whose cash moved' })
   accountId!: string;
 
   @Field({ description: 'The log position of the event that moved the cash' })
   position!: string;
 
-  @Field()
+  @Field({
+    description:
+      'What moved the cash: DEPOSIT, WITHDRAWAL, FEE, FEE_REFUND, BUY_SETTLEMENT or SELL_SETTLEMENT',
+  })
   entryType!: string;
 
-  @Field()
+  @Field({
+    description: "The payment's reference, or a text naming the order (e.g. 'Fee for order …')",
+  })
   description!: string;
 
   @Field({ description: 'Signed decimal string: positive into the account' })
@@ -24,16 +31,18 @@ export class StatementLineType {
   @Field({ description: 'The balance after this line' })
   balanceAfter!: string;
 
-  @Field()
+  @Field({ description: "ISO 4217 code of amount and balanceAfter: the account's currency" })
   currency!: string;
 
-  @Field(() => GraphQLISODateTime)
+  @Field(() => GraphQLISODateTime, { description: 'When the event that moved the cash happened' })
   occurredAt!: Date;
 }
 
-@ObjectType('StatementLineConnection')
+@ObjectType('StatementLineConnection', {
+  description: `Statement lines, oldest first. ${KEYSET_PAGE}`,
+})
 export class StatementLineConnectionType extends ConnectionType {
-  @Field(() => [StatementLineType])
+  @Field(() => [StatementLineType], { description: 'The lines of this page, oldest first' })
   nodes!: StatementLineType[];
 }
 

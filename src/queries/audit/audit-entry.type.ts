@@ -1,10 +1,12 @@
 import { Field, GraphQLISODateTime, ObjectType } from '@nestjs/graphql';
 import { encodePosition } from '../../event-store/position.js';
-import { ConnectionType } from '../paging/connection.type.js';
+import { ConnectionType, KEYSET_PAGE } from '../paging/connection.type.js';
 import { type AuditEntry } from './audit-entry.mapper.js';
 
 /** One event of the trail, as the log recorded it. */
-@ObjectType('AuditEntry')
+@ObjectType('AuditEntry', {
+  description: 'One event of an account or of one of its orders, with who recorded it and why',
+})
 export class AuditEntryType {
   @Field({ description: 'The log position of the event (an opaque token)' })
   position!: string;
@@ -39,9 +41,11 @@ export class AuditEntryType {
   commandId!: string;
 }
 
-@ObjectType('AuditEntryConnection')
+@ObjectType('AuditEntryConnection', {
+  description: `An account's audit trail, read from the event log in log order. ${KEYSET_PAGE}`,
+})
 export class AuditEntryConnectionType extends ConnectionType {
-  @Field(() => [AuditEntryType])
+  @Field(() => [AuditEntryType], { description: 'The entries of this page, in log order' })
   nodes!: AuditEntryType[];
 }
 

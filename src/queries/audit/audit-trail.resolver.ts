@@ -22,7 +22,8 @@ export class AuditTrailResolver {
       '(admin only). `position` is the log head the page was read at.',
   })
   async auditTrail(
-    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('accountId', { type: () => ID, description: 'The account whose trail to read' })
+    accountId: string,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,
     @Context() ctx: MercuriusContext,

@@ -59,4 +59,9 @@ export function readConsistencyOf(input: ConsistencyInput | null | undefined): R
  * empty instance anyway).
  */
 export const ConsistencyArg = (): ParameterDecorator =>
-  Args('consistency', { type: () => ConsistencyInput, nullable: true });
+  Args('consistency', {
+    type: () => ConsistencyInput,
+    nullable: true,
+    description:
+      "Pass a mutation's position as atLeast to read your own write; omitted, the views answer as they are",
+  });

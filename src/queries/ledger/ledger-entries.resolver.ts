@@ -22,7 +22,8 @@ export class LedgerEntriesResolver {
       "The journal postings of the account's money movements (both legs of each), in log order",
   })
   async ledgerEntries(
-    @Args('accountId', { type: () => ID }) accountId: string,
+    @Args('accountId', { type: () => ID, description: 'The account whose postings to read' })
+    accountId: string,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,
     @ConsistencyArg() consistency: ConsistencyInput,

@@ -5,21 +5,24 @@ import { OrderSideInput } from '../../shared/order-enums.js';
 import { type OrderFilter } from '../repositories/orders.repository.js';
 import { OrderStatus } from './order.type.js';
 
-@InputType({ description: 'Every given field must match' })
+@InputType({
+  description:
+    'Narrows the orders listed: every field given must match; an omitted field matches all',
+})
 export class OrderFilterInput {
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: "Only this account's orders" })
   @IsOptional()
   @IsString()
   @MaxLength(256)
   @IsPlainText()
   accountId?: string | null;
 
-  @Field(() => OrderStatus, { nullable: true })
+  @Field(() => OrderStatus, { nullable: true, description: 'Only orders in this state' })
   @IsOptional()
   @IsIn(Object.values(OrderStatus))
   status?: OrderStatus | null;
 
-  @Field(() => OrderSideInput, { nullable: true })
+  @Field(() => OrderSideInput, { nullable: true, description: 'Only buys or only sells' })
   @IsOptional()
   @IsIn(Object.values(OrderSideInput))
   side?: OrderSideInput | null;

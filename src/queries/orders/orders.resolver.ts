@@ -20,9 +20,13 @@ import { authorizedCaller, customerScopeOf } from '../../shared/request-identity
 export class OrdersResolver {
   constructor(private readonly queryBus: QueryBus) {}
 
-  @Query(() => OrderType, { nullable: true, description: 'null when the views hold no such order' })
+  @Query(() => OrderType, {
+    nullable: true,
+    description:
+      "One order by id; null when it does not exist or is another customer's (the same answer, by design)",
+  })
   async order(
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID, description: 'The order id' }) id: string,
     @ConsistencyArg() consistency: ConsistencyInput,
     @Context() ctx: MercuriusContext,
   ): Promise<OrderType | null> {
@@ -36,7 +40,11 @@ export class OrdersResolver {
 
   @Query(() => OrderConnectionType, { description: 'Orders, newest first, paged' })
   async orders(
-    @Args('filter', { type: () => OrderFilterInput, nullable: true })
+    @Args('filter', {
+      type: () => OrderFilterInput,
+      nullable: true,
+      description: 'Which orders to list; omitted, all the caller may see',
+    })
     filter: OrderFilterInput,
     @FirstArg() first: number | null,
     @AfterArg() after: string | null,

@@ -3,7 +3,15 @@ import { encodePosition } from '../../event-store/position.js';
 import { type ConsistencyReport } from '../consistency/consistency-report.js';
 import { type Page } from './page.js';
 
-@ObjectType('PageInfo')
+/** Said in every connection's description: how its pages work. */
+export const KEYSET_PAGE =
+  'A keyset page: pass pageInfo.endCursor as `after` to read the next page. The cursor is ' +
+  "the last row's sort key, so no row appears on two pages, and a row written meanwhile " +
+  'shows up only if it sorts after the cursor. Not a Relay connection: no edges, no backward paging';
+
+@ObjectType('PageInfo', {
+  description: 'Where a keyset page ends: page forward with `after: endCursor` while hasNextPage',
+})
 export class PageInfoType {
   @Field(() => String, {
     nullable: true,
@@ -11,14 +19,14 @@ export class PageInfoType {
   })
   endCursor!: string | null;
 
-  @Field()
+  @Field({ description: 'True when more rows follow this page; ask again with `after: endCursor`' })
   hasNextPage!: boolean;
 }
 
 /** What every connection carries besides its nodes (each connection declares its own). */
 @ObjectType({ isAbstract: true })
 export abstract class ConnectionType {
-  @Field(() => PageInfoType)
+  @Field(() => PageInfoType, { description: 'The cursor to read the next page with' })
   pageInfo!: PageInfoType;
 
   @Field({ description: 'The log position the page reflects at least (a consistency token)' })

@@ -7,9 +7,11 @@ import {
 } from '../repositories/projection-status.repository.js';
 
 /** A projector as its checkpoint row tells it. */
-@ObjectType('Projection')
+@ObjectType('Projection', {
+  description: 'A projector that keeps some views, and how far it has read the log',
+})
 export class ProjectionType {
-  @Field()
+  @Field({ description: 'Its name, e.g. accounts: the name the projection mutations take' })
   name!: string;
 
   @Field({
@@ -33,7 +35,10 @@ export class ProjectionType {
   @Field({ description: "As the projector reports it; 'not-started' before its first checkpoint" })
   status!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why it last failed; null when it has not (restartProjection clears a stop)',
+  })
   lastError!: string | null;
 
   @Field({ description: 'Events applied so far, a decimal string' })
@@ -44,7 +49,10 @@ export class ProjectionType {
   })
   parked!: number;
 
-  @Field(() => GraphQLISODateTime, { nullable: true })
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'When its checkpoint last moved; null before its first',
+  })
   updatedAt!: Date | null;
 }
 
