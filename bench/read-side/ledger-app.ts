@@ -113,7 +113,7 @@ export class LedgerApp {
     if (result.failures > 0) throw new Error(`opening accounts: ${result.firstFailure}`);
     // Any account read with the latest position waits for the view to hold them all.
     const latest = positions.sort(comparePositionTokens).at(-1)!;
-    await this.readAccount(ids[0]!, latest, 60_000);
+    await this.readAccount(ids[0]!, latest, 30_000);
     return ids;
   }
 
