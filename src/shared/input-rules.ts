@@ -32,6 +32,11 @@ export function escapeUnsafeText(value: string): string {
   );
 }
 
+/** Whether `value` has the shape of an id this ledger issues (an account's, an order's). */
+export function isServerId(value: string): boolean {
+  return SERVER_ID.test(value);
+}
+
 export const MAX_CLIENT_ID_LENGTH = 128;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_REFERENCE_LENGTH = 140;

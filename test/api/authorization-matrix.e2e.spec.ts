@@ -211,12 +211,33 @@ describe('the authorization matrix, generated from the schema', () => {
   });
 
   it("answers another customer's object exactly as one that does not exist", async () => {
-    const missing: Targets = { customer: 'nobody', account: 'no-such-account', order: 'none' };
+    // Well-formed ids that were never issued: what a customer might guess.
+    const missing: Targets = {
+      customer: 'nobody',
+      account: '00000000-0000-4000-8000-000000000001',
+      order: '00000000-0000-4000-8000-000000000002',
+    };
     for (const name of ['account', 'holdings', 'order', 'depositFunds', 'cancelOrder']) {
       const operation = operations().find((candidate) => candidate.name === name)!;
       const onOther = await send(customerA, documentOf(operation, other));
       const onMissing = await send(customerA, documentOf(operation, missing));
       expect(onOther, name).toEqual(onMissing);
+    }
+  });
+
+  // Regression: the ownership lookup ran before validation and handed the store a NUL.
+  it("refuses a customer's malformed ids by validation, never as an internal error", async () => {
+    for (const id of ['bad\u0000id', 'x'.repeat(300), '']) {
+      const targets: Targets = { customer: 'customer-a', account: id, order: id };
+      for (const name of ['account', 'holdings', 'order', 'depositFunds', 'cancelOrder']) {
+        const operation = operations().find((candidate) => candidate.name === name)!;
+        const { codes: answered } = await send(customerA, documentOf(operation, targets));
+        expect(
+          answered.filter((code) => code === 'INTERNAL_SERVER_ERROR'),
+          name,
+        ).toEqual([]);
+        expect(answered.length, name).toBeGreaterThan(0);
+      }
     }
   });
 

@@ -19,6 +19,7 @@ import {
   rememberCaller,
 } from '../../shared/request-identity.js';
 import { CALLER_AUTHENTICATOR, type CallerAuthenticator } from './caller-authenticator.js';
+import { isServerId } from '../../shared/input-rules.js';
 import { ForbiddenError, NotYoursError } from './authorization.errors.js';
 import { OPERATION_RULES, type OperationRule, argumentAt } from './operation-rules.js';
 import { Ownership } from './ownership.js';
@@ -117,6 +118,9 @@ export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
     // Admins act on every customer's data; the rest is for customers, on their own.
     if (scope === undefined || rule.kind === 'any-caller' || rule.kind === 'own-list') return;
     const id = argumentAt(args, rule.arg) ?? '';
+    // No account or order has an id of another shape: the input's validation refuses it
+    // next, before anything is read (looking it up could hand the store unsafe text).
+    if (rule.kind !== 'own-customer' && !isServerId(id)) return;
     switch (rule.kind) {
       case 'own-customer':
         if (id !== scope) {
