@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { access, stat } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { access, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
@@ -27,6 +29,13 @@ const CATCH_UP_TIMEOUT_MS = 30_000;
 /** Variables of the developer's shell that would point the CLI elsewhere. */
 const LEDGER_ENV = ['DATABASE_URL', 'EVENTSTORE_URL', 'LEDGER_DATA_DIR', 'LEDGER_PROJECTIONS'];
 
+/**
+ * The CLI's data directory when a test names none: the app's secret file lands there, not
+ * in the checkout's own ./.ledger.
+ */
+const DEFAULT_DATA_DIR = mkdtempSync(join(tmpdir(), 'ledger-cli-test-'));
+afterAll(() => rm(DEFAULT_DATA_DIR, { recursive: true, force: true }));
+
 /** `node --import tsx src/cli/ledger.cli.ts ...args`, as `npm run ledger -- ...args` runs it. */
 function runCli(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
   const base = Object.fromEntries(
@@ -34,7 +43,7 @@ function runCli(args: readonly string[], env: Record<string, string>): Promise<C
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/ledger.cli.ts', ...args], {
     cwd: process.cwd(),
-    env: { ...base, ...env },
+    env: { ...base, LEDGER_DATA_DIR: DEFAULT_DATA_DIR, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
