@@ -7,8 +7,11 @@ try {
   const starting = createApp(config);
   stopOnSignals(starting, (line) => console.log(line));
   const app = await starting;
-  await app.listen(config.port, '0.0.0.0');
-  console.log(`Ledger GraphQL API on http://localhost:${config.port}/graphql`);
+  await app.listen(config.port, config.host);
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  console.log(
+    `Ledger GraphQL API on http://${shown}:${config.port}/graphql (listening on ${config.host})`,
+  );
 } catch (error) {
   // Start-up failures (data directory in use, bad configuration) read best as one line.
   console.error(`Ledger failed to start: ${(error as Error).message}`);

@@ -16,9 +16,13 @@ import { formatRate, formatRatio, formatSpread, renderTable, spread } from '../s
 import { VerificationError, log } from '../bench-session.js';
 import { formatMs, runBench } from './harness.js';
 import { rotate } from '../bench-results.js';
-import { ACCOUNT, DEPOSIT, LedgerApp, decimalAmount } from './ledger-app.js';
+import { ACCOUNT, DEPOSIT, LedgerApp, bearerFor, decimalAmount } from './ledger-app.js';
 
 const GOAL_RATIO = 0.6;
+/** The most the access check (token, rule, ownership, rate limit) may take off `account(id)`. */
+const GOAL_ACCESS_COST = 0.1;
+
+const formatPercent = (share: number): string => `${(share * 100).toFixed(1)} %`;
 /** The app's default pool size (LEDGER_DB_POOL_SIZE): the bare endpoint gets as many connections. */
 const POOL_SIZE = 20;
 
@@ -42,7 +46,13 @@ const OPTIONS = {
   },
 } as const;
 
-type Target = 'bare' | 'graphql';
+/**
+ * `graphql`: the account's owner asks with a customer token (verified, the rule applied,
+ * ownership read, the rate limit counted); `unchecked`: the same request to the same app
+ * with its access check switched off, to price the check in the same run.
+ */
+type Target = 'bare' | 'graphql' | 'unchecked';
+const TARGETS = ['bare', 'graphql', 'unchecked'] as const;
 
 interface Request {
   readonly url: string;
@@ -113,6 +123,8 @@ runBench({
       reference: 'seed',
     });
     await app.readAccount(accountId!, deposit.position);
+    // openAccounts opens account i for bench-customer-i: this is the owner's own token.
+    const owner = await bearerFor('bench-customer-0', 'customer');
 
     const repository = new AccountsRepository(context.pool(db.url, POOL_SIZE));
     const bare = Fastify();
@@ -129,7 +141,7 @@ runBench({
     const graphqlBody = JSON.stringify({ query: ACCOUNT, variables: { id: accountId } });
     const graphqlAnswer = await fetch(`${app.baseUrl!}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: app.authorization },
+      headers: { 'content-type': 'application/json', authorization: owner },
       body: graphqlBody,
     }).then((response) => response.text());
     const bareAnswer = await fetch(`${bareUrl}/accounts/${accountId}`).then((response) =>
@@ -154,31 +166,36 @@ runBench({
     );
     log(`  graphql answer ${graphqlAnswer.length} bytes, bare answer ${bareAnswer.length} bytes`);
 
-    const requests: Record<Target, Request> = {
-      bare: { url: `${bareUrl}/accounts/${accountId}`, method: 'GET', expectBody: bareAnswer },
-      graphql: {
-        url: `${app.baseUrl!}/graphql`,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: app.authorization },
-        body: graphqlBody,
-        expectBody: graphqlAnswer,
-      },
+    const graphqlRequest: Request = {
+      url: `${app.baseUrl!}/graphql`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: owner },
+      body: graphqlBody,
+      expectBody: graphqlAnswer,
     };
     const cannon = {
       connections: options.connections,
       pipelining: options.pipelining,
       workers: options.workers,
     };
+    const requests: Record<Target, Request> = {
+      bare: { url: `${bareUrl}/accounts/${accountId}`, method: 'GET', expectBody: bareAnswer },
+      graphql: graphqlRequest,
+      unchecked: graphqlRequest,
+    };
+    const fireAt = (target: Target, seconds: number): Promise<autocannon.Result> => {
+      app.switchAccessCheck(target !== 'unchecked');
+      return fire(requests[target], seconds, cannon);
+    };
     if (options['warmup-seconds'] > 0) {
-      for (const target of ['bare', 'graphql'] as const)
-        await fire(requests[target], options['warmup-seconds'], cannon);
+      for (const target of TARGETS) await fireAt(target, options['warmup-seconds']);
       log(`  warmed up ${options['warmup-seconds']} s each`);
     }
 
     const records: CannonRecord[] = [];
     for (let run = 1; run <= options.runs; run++) {
-      for (const [slot, target] of rotate(['bare', 'graphql'] as const, run - 1).entries()) {
-        const result = await fire(requests[target], options.seconds, cannon);
+      for (const [slot, target] of rotate(TARGETS, run - 1).entries()) {
+        const result = await fireAt(target, options.seconds);
         const record: CannonRecord = {
           run,
           target,
@@ -215,8 +232,19 @@ runBench({
       formatMs(spread(records.filter((r) => r.target === target).map(pick)).median);
     const bareRate = spread(rates('bare'));
     const graphqlRate = spread(rates('graphql'));
+    const uncheckedRate = spread(rates('unchecked'));
     const paired = spread(rates('graphql').map((rate, index) => rate / rates('bare')[index]!));
     const ratio = graphqlRate.median / bareRate.median;
+    // The check's share of the unchecked rate, run by run (both measured in the same run).
+    const accessCost = spread(
+      rates('graphql').map((rate, index) => 1 - rate / rates('unchecked')[index]!),
+    );
+    const row = (label: string, target: Target): string[] => [
+      label,
+      formatSpread(spread(rates(target))),
+      latency(target, (r) => r.latencyMs.p50),
+      latency(target, (r) => r.latencyMs.p99),
+    ];
     log(
       `\nResults: requests per second, median (min – max) of ${options.runs} run(s); latency medians`,
     );
@@ -224,18 +252,9 @@ runBench({
       renderTable(
         ['Target', 'req/s', 'p50', 'p99'],
         [
-          [
-            'bare Fastify + pg (same SELECT)',
-            formatSpread(bareRate),
-            latency('bare', (r) => r.latencyMs.p50),
-            latency('bare', (r) => r.latencyMs.p99),
-          ],
-          [
-            'app GraphQL account(id)',
-            formatSpread(graphqlRate),
-            latency('graphql', (r) => r.latencyMs.p50),
-            latency('graphql', (r) => r.latencyMs.p99),
-          ],
+          row('bare Fastify + pg (same SELECT)', 'bare'),
+          row("app GraphQL account(id), owner's token", 'graphql'),
+          row('the same, access check switched off', 'unchecked'),
         ],
       ),
     );
@@ -243,20 +262,30 @@ runBench({
       `\napp / bare: ${formatRatio(ratio)} (paired runs ${formatSpread(paired, formatRatio)}); ` +
         `goal >= ${formatRatio(GOAL_RATIO)}: ${ratio >= GOAL_RATIO ? 'met' : 'NOT met'}`,
     );
+    log(
+      `access check: ${formatPercent(accessCost.median)} of the unchecked rate ` +
+        `(runs ${formatPercent(accessCost.min)} – ${formatPercent(accessCost.max)}); ` +
+        `goal <= ${formatPercent(GOAL_ACCESS_COST)}: ${accessCost.median <= GOAL_ACCESS_COST ? 'met' : 'NOT met'}`,
+    );
     return {
       targets: {
         bare: 'Fastify GET /accounts/:id -> AccountsRepository.findById -> toAccountType, JSON',
         graphql:
-          'POST /graphql account(id) { all fields of Account } through the app (listening on 127.0.0.1)',
+          "POST /graphql account(id) { all fields of Account } with the owner's customer token, through the app (listening on 127.0.0.1)",
+        unchecked: 'the same request to the same app, its access check switched off',
         poolSize: POOL_SIZE,
       },
       summary: {
         bare: bareRate,
         graphql: graphqlRate,
+        unchecked: uncheckedRate,
         ratioOfMedians: ratio,
         pairedRatios: paired,
         goalRatio: GOAL_RATIO,
         goalMet: ratio >= GOAL_RATIO,
+        accessCost,
+        goalAccessCost: GOAL_ACCESS_COST,
+        accessGoalMet: accessCost.median <= GOAL_ACCESS_COST,
       },
       runs: records,
     };

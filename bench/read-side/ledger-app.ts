@@ -3,6 +3,7 @@ import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/ledger-config.js';
 import { mintToken } from '../../src/api/auth/token-minter.js';
+import { AuthorizationGuard } from '../../src/api/auth/authorization.guard.js';
 import { type Position, comparePositions, decodePosition } from '../../src/event-store/position.js';
 import { runLoad } from '../load-runner.js';
 
@@ -41,6 +42,16 @@ export interface GraphQLResponse<T> {
 /** The benchmarks' own HS256 secret: their app and their tokens share it. */
 const BENCH_JWT_SECRET = new TextEncoder().encode('the benchmarks sign their tokens with this');
 
+/** `Bearer <token>` for `sub` with one role, valid for a day, signed for the benchmarks' app. */
+export async function bearerFor(sub: string, role: 'admin' | 'customer'): Promise<string> {
+  const { token } = await mintToken(
+    BENCH_JWT_SECRET,
+    { sub, roles: [role], ttlSeconds: 86_400 },
+    { issuer: undefined, audience: undefined },
+  );
+  return `Bearer ${token}`;
+}
+
 export class LedgerApp {
   private constructor(
     readonly app: NestFastifyApplication,
@@ -60,20 +71,30 @@ export class LedgerApp {
       { ...config, auth: { ...config.auth, jwtSecret: BENCH_JWT_SECRET, requestsPerSecond: 0 } },
       { logger: false },
     );
-    const { token } = await mintToken(
-      BENCH_JWT_SECRET,
-      { sub: 'bench-admin', roles: ['admin'], ttlSeconds: 86_400 },
-      { issuer: undefined, audience: undefined },
-    );
+    const authorization = await bearerFor('bench-admin', 'admin');
     if (options.listen) {
       await app.listen(0, '127.0.0.1');
       const address = app.getHttpServer().address() as AddressInfo;
-      return new LedgerApp(app, `http://127.0.0.1:${address.port}`, `Bearer ${token}`);
+      return new LedgerApp(app, `http://127.0.0.1:${address.port}`, authorization);
     }
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    return new LedgerApp(app, undefined, `Bearer ${token}`);
+    return new LedgerApp(app, undefined, authorization);
   }
+
+  /**
+   * Switches the app's access check (authentication, rules, ownership, rate limits) off or
+   * on again, in place, so a benchmark can measure its cost in one process and one run.
+   * Nothing outside the benchmarks can do this: the product has no such setting.
+   */
+  switchAccessCheck(on: boolean): void {
+    const guard = this.app.get(AuthorizationGuard, { strict: false });
+    this.realCheck ??= guard.canActivate.bind(guard);
+    const real = this.realCheck;
+    guard.canActivate = on ? real : () => Promise.resolve(true);
+  }
+
+  private realCheck: AuthorizationGuard['canActivate'] | undefined;
 
   async gql<T>(query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<T>> {
     const response = await this.app.inject({

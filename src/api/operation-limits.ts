@@ -1,10 +1,16 @@
 import {
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type GraphQLType,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../queries/paging/page.js';
 import { BadRequestError, LimitExceededError } from './request.errors.js';
 
 /**
@@ -26,6 +32,12 @@ export const OPERATION_LIMITS = {
   aliases: 50,
   /** Fields one operation selects, counted through fragments as often as they are spread. */
   fields: 1_000,
+  /**
+   * The operation's cost: each field costs 1, and what a paged field selects is counted once
+   * per row its page may hold (see pageRows). One full page of a 20-field type costs about
+   * 4,200; the budget fits two such pages, or ten of the default size, in one request.
+   */
+  cost: 10_000,
 } as const;
 
 const QUOTE = 0x22; // "
@@ -98,9 +110,49 @@ interface SelectionCount {
   aliases: number;
   /** Fields at its own level (through fragments): an operation's root fields. */
   top: number;
+  /** Fields weighted by the rows of the pages they sit in. */
+  cost: number;
 }
 
-const NOTHING: SelectionCount = { fields: 0, aliases: 0, top: 0 };
+const NOTHING: SelectionCount = { fields: 0, aliases: 0, top: 0, cost: 0 };
+
+/*
+ * The schema's types are read by shape, not with graphql-js's isObjectType/getNamedType:
+ * the schema is built by the copy of graphql that Nest loads (CommonJS), and those
+ * checks throw on a type from another copy ("from another module or realm").
+ */
+function fieldsOf(
+  type: GraphQLNamedType | undefined,
+): Record<string, GraphQLField<unknown, unknown>> | undefined {
+  // Object and interface types: the types whose fields a selection picks.
+  return type !== undefined && 'getInterfaces' in type ? type.getFields() : undefined;
+}
+
+function namedTypeOf(type: GraphQLType): GraphQLNamedType {
+  let named: GraphQLType = type;
+  while ('ofType' in named) named = named.ofType;
+  return named;
+}
+
+/**
+ * The rows a paged field (one with a `first` argument) may return: its literal `first`,
+ * the largest page when `first` is a variable (the document is checked once, before any
+ * variables are known), or its default when `first` is left out. Other fields: 1.
+ */
+function pageRows(
+  definition: GraphQLField<unknown, unknown> | undefined,
+  field: FieldNode,
+): number {
+  const parameter = definition?.args.find((arg) => arg.name === 'first');
+  if (parameter === undefined) return 1;
+  const given = field.arguments?.find((arg) => arg.name.value === 'first')?.value;
+  if (given === undefined) {
+    return typeof parameter.defaultValue === 'number' ? parameter.defaultValue : DEFAULT_PAGE_SIZE;
+  }
+  if (given.kind === Kind.INT) return Math.min(Math.max(Number(given.value), 1), MAX_PAGE_SIZE);
+  // A variable, or a literal of the wrong type that validation refuses next.
+  return MAX_PAGE_SIZE;
+}
 
 /**
  * Counts fields and aliases through fragments, each fragment worked out once: a fragment
@@ -110,27 +162,47 @@ class SelectionCounter {
   private readonly counted = new Map<string, SelectionCount>();
   private readonly counting = new Set<string>();
 
-  constructor(private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>) {}
+  constructor(
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly schema: GraphQLSchema,
+  ) {}
 
-  count(selectionSet: SelectionSetNode | undefined): SelectionCount {
-    const total = { fields: 0, aliases: 0, top: 0 };
+  /** `type`: the selection's parent type; undefined where the schema has none (validation's). */
+  count(
+    selectionSet: SelectionSetNode | undefined,
+    type: GraphQLNamedType | undefined,
+  ): SelectionCount {
+    const total = { fields: 0, aliases: 0, top: 0, cost: 0 };
     for (const selection of selectionSet?.selections ?? []) {
       if (selection.kind === Kind.FIELD) {
-        const inner = this.count(selection.selectionSet);
+        const definition = fieldsOf(type)?.[selection.name.value];
+        const inner = this.count(
+          selection.selectionSet,
+          definition === undefined ? undefined : namedTypeOf(definition.type),
+        );
         total.fields += 1 + inner.fields;
         total.aliases += (selection.alias === undefined ? 0 : 1) + inner.aliases;
         total.top += 1;
+        total.cost += 1 + pageRows(definition, selection) * inner.cost;
       } else {
         const inner =
           selection.kind === Kind.INLINE_FRAGMENT
-            ? this.count(selection.selectionSet)
+            ? this.count(
+                selection.selectionSet,
+                this.typeNamed(selection.typeCondition?.name.value) ?? type,
+              )
             : this.countFragment(selection.name.value);
         total.fields += inner.fields;
         total.aliases += inner.aliases;
         total.top += inner.top;
+        total.cost += inner.cost;
       }
     }
     return total;
+  }
+
+  private typeNamed(name: string | undefined): GraphQLNamedType | undefined {
+    return name === undefined ? undefined : (this.schema.getType(name) ?? undefined);
   }
 
   private countFragment(name: string): SelectionCount {
@@ -140,15 +212,23 @@ class SelectionCounter {
     // Unknown and cyclic spreads are graphql-js's to refuse (validation); they add nothing here.
     if (fragment === undefined || this.counting.has(name)) return NOTHING;
     this.counting.add(name);
-    const count = this.count(fragment.selectionSet);
+    const count = this.count(
+      fragment.selectionSet,
+      this.typeNamed(fragment.typeCondition.name.value),
+    );
     this.counting.delete(name);
     this.counted.set(name, count);
     return count;
   }
 }
 
-function checkOperation(operation: OperationDefinitionNode, counter: SelectionCounter): void {
-  const { fields, aliases, top } = counter.count(operation.selectionSet);
+function checkOperation(
+  operation: OperationDefinitionNode,
+  counter: SelectionCounter,
+  schema: GraphQLSchema,
+): void {
+  const root = schema.getRootType(operation.operation) ?? undefined;
+  const { fields, aliases, top, cost } = counter.count(operation.selectionSet, root);
   const { mutations: maxMutations, aliases: maxAliases, fields: maxFields } = OPERATION_LIMITS;
   if (operation.operation === 'mutation' && top > maxMutations) {
     throw new LimitExceededError(
@@ -165,6 +245,12 @@ function checkOperation(operation: OperationDefinitionNode, counter: SelectionCo
       `The operation selects ${fields} fields (fragments counted each time they are spread); at most ${maxFields} are accepted`,
     );
   }
+  if (cost > OPERATION_LIMITS.cost) {
+    throw new LimitExceededError(
+      `The operation's cost is ${cost} (each field 1, a page's fields once per row it may hold); ` +
+        `at most ${OPERATION_LIMITS.cost} is accepted: ask for smaller pages or fewer of them`,
+    );
+  }
 }
 
 /**
@@ -179,7 +265,7 @@ function isParsedDocument(document: DocumentNode): boolean {
 }
 
 /** Checks a parsed document before graphql-js validates it. */
-export function checkDocument(document: DocumentNode): void {
+export function checkDocument(document: DocumentNode, schema: GraphQLSchema): void {
   if (!isParsedDocument(document)) {
     throw new BadRequestError('"query" must be a GraphQL document');
   }
@@ -196,9 +282,9 @@ export function checkDocument(document: DocumentNode): void {
       `The document defines more than ${OPERATION_LIMITS.fragments} fragments`,
     );
   }
-  const counter = new SelectionCounter(fragments);
+  const counter = new SelectionCounter(fragments, schema);
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) checkOperation(definition, counter);
+    if (definition.kind === Kind.OPERATION_DEFINITION) checkOperation(definition, counter, schema);
   }
 }
 
@@ -207,5 +293,5 @@ export function checkDocument(document: DocumentNode): void {
  * requests that find it in Mercurius's cache. (The text is checked on every request, by
  * the route's hook: see http-request.hooks.ts.)
  */
-export const checkDocumentHook = (_schema: unknown, document: DocumentNode): void =>
-  checkDocument(document);
+export const checkDocumentHook = (schema: GraphQLSchema, document: DocumentNode): void =>
+  checkDocument(document, schema);

@@ -1,4 +1,5 @@
-import { parse } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { buildSchema, getIntrospectionQuery, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import {
   OPERATION_LIMITS,
@@ -7,7 +8,10 @@ import {
   nestsDeeperThan,
 } from './operation-limits.js';
 
-const { nesting, mutations, aliases, fields, fragments, queryLength } = OPERATION_LIMITS;
+const { nesting, mutations, aliases, fields, fragments, queryLength, cost } = OPERATION_LIMITS;
+
+/** The committed schema, which a contract test holds to the running code. */
+const schema = buildSchema(readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8'));
 
 function refusal(act: () => void): { code: string; message: string } | undefined {
   try {
@@ -96,13 +100,34 @@ describe('checkDocument', () => {
       'fragments',
     ],
     [
+      'one full page of orders with every field',
+      '{ orders(first: 200) { nodes { id accountId side instrument quantity limitPrice status } pageInfo { endCursor hasNextPage } } }',
+      undefined,
+    ],
+    [
+      'pages whose rows together cost more than the budget',
+      `{ ${Array.from({ length: 7 }, (_, i) => `o${i}: orders(first: 200) { nodes { id accountId side instrument quantity limitPrice status } }`).join(' ')} }`,
+      'cost',
+    ],
+    [
+      'a page size from a variable, counted as the largest page',
+      `query($n: Int) { ${Array.from({ length: 7 }, (_, i) => `o${i}: orders(first: $n) { nodes { id accountId side instrument quantity limitPrice status } }`).join(' ')} }`,
+      'cost',
+    ],
+    [
+      'pages of the default size, inside a fragment',
+      `{ ...P } fragment P on Query { ${Array.from({ length: 40 }, (_, i) => `o${i}: orders { nodes { id accountId side instrument } }`).join(' ')} }`,
+      'cost',
+    ],
+    ['the introspection query that GraphQL tools send', getIntrospectionQuery(), undefined],
+    [
       'a fragment cycle (left to validation)',
       '{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }',
       undefined,
     ],
   ];
   it.each(cases)('%s', (_label, query, limit) => {
-    const refused = refusal(() => checkDocument(parse(query)));
+    const refused = refusal(() => checkDocument(parse(query), schema));
     if (limit === undefined) {
       expect(refused).toBeUndefined();
     } else {
@@ -113,6 +138,17 @@ describe('checkDocument', () => {
     }
   });
 
+  it('reports the cost and the budget', () => {
+    const pages = `{ ${Array.from({ length: 30 }, (_, i) => `o${i}: orders(first: 200) { nodes { id } }`).join(' ')} }`;
+    // Each alias: orders 1 + 200 rows x (nodes 1 + id 1).
+    expect(refusal(() => checkDocument(parse(pages), schema))?.message).toContain(
+      `cost is ${30 * (1 + 200 * 2)}`,
+    );
+    expect(refusal(() => checkDocument(parse(pages), schema))?.message).toContain(
+      `at most ${cost}`,
+    );
+  });
+
   it('counts a fragment bomb in as many steps as it has fragments', () => {
     const bomb = `{ ...F0 } ${Array.from(
       { length: 100 },
@@ -120,7 +156,7 @@ describe('checkDocument', () => {
         `fragment F${i} on Query { ${i === 99 ? '__typename' : `...F${i + 1} ...F${i + 1}`} }`,
     ).join(' ')}`;
     const started = performance.now();
-    expect(refusal(() => checkDocument(parse(bomb)))?.code).toBe('LIMIT_EXCEEDED');
+    expect(refusal(() => checkDocument(parse(bomb), schema))?.code).toBe('LIMIT_EXCEEDED');
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 
@@ -130,7 +166,7 @@ describe('checkDocument', () => {
     ['null', null],
   ])('refuses %s as a document with BAD_REQUEST', (_label, document) => {
     expect(
-      refusal(() => checkDocument(document as Parameters<typeof checkDocument>[0]))?.code,
+      refusal(() => checkDocument(document as Parameters<typeof checkDocument>[0], schema))?.code,
     ).toBe('BAD_REQUEST');
   });
 });

@@ -105,6 +105,19 @@ export class AggregateStore {
     return first && fromJson(first.metadata);
   }
 
+  /**
+   * The aggregate's state after its stream's first event alone, in one short read: enough
+   * for what its creation fixes for good (whose an account is, which account an order
+   * draws on). Undefined when the stream does not exist.
+   */
+  async stateAtCreation<S, E extends DomainEvent>(
+    streamId: string,
+    decider: Decider<never, S, E>,
+  ): Promise<S | undefined> {
+    const [first] = await this.store.readStream(streamId, { maxCount: 1 });
+    return first && decider.evolve(decider.initialState, decodeEvent(first) as E);
+  }
+
   private async read<S, E extends DomainEvent>(
     streamId: string,
     decider: Decider<never, S, E>,

@@ -10,6 +10,8 @@ export interface LedgerConfig {
   /** EventStoreDB connection string; undefined: events in PostgreSQL. */
   readonly eventStoreUrl: string | undefined;
   readonly port: number;
+  /** The address the HTTP server listens on: loopback unless told otherwise. */
+  readonly host: string;
   /** Where the embedded PostgreSQL keeps its data. */
   readonly dataDir: string;
   readonly databasePoolSize: number;
@@ -30,6 +32,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     databaseUrl: nonEmpty(env['DATABASE_URL']),
     eventStoreUrl: nonEmpty(env['EVENTSTORE_URL']),
     port: integer('PORT', env['PORT'], 3000, 0, 65_535),
+    // Loopback by default: a ledger is reachable from elsewhere only when an operator says so.
+    host: nonEmpty(env['HOST']) ?? '127.0.0.1',
     dataDir: nonEmpty(env['LEDGER_DATA_DIR']) ?? './.ledger',
     databasePoolSize: integer('LEDGER_DB_POOL_SIZE', env['LEDGER_DB_POOL_SIZE'], 20, 2, 500),
     projectionsEnabled:
