@@ -42,7 +42,7 @@ import {
   ceilingRows,
   loadHistory,
   measureCeiling,
-} from './event-log.js';
+} from '../../test-kit/history-loader.js';
 import { VerificationError, log } from '../bench-session.js';
 import { runBench, settle } from './harness.js';
 import { rotate } from '../bench-results.js';

@@ -19,6 +19,8 @@ import { ProjectionsResolver } from './projections/projections.resolver.js';
 import { AccountStatementsRepository } from './repositories/account-statements.repository.js';
 import { AccountsRepository } from './repositories/accounts.repository.js';
 import { ProjectionStatusRepository } from './repositories/projection-status.repository.js';
+import { LogHorizonRepository } from './repositories/log-horizon.repository.js';
+import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
@@ -32,6 +34,8 @@ import { OrdersRepository } from './repositories/orders.repository.js';
   imports: [CqrsModule, CheckpointProgressModule],
   providers: [
     ProjectionStatusRepository,
+    LogHorizonRepository,
+    LogHorizonMetrics,
     AccountsRepository,
     HoldingsRepository,
     OrdersRepository,

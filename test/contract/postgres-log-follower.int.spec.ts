@@ -8,6 +8,7 @@ import { PostgresEventStore } from '../../src/infrastructure/event-store/postgre
 import { type RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { START, comparePositions } from '../../src/event-store/position.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { inTransaction } from '../support/in-transaction.js';
 
 const WRITERS = 16;
 const APPENDS_PER_WRITER = 150;
@@ -85,45 +86,117 @@ describe('PostgreSQL log follower', () => {
     },
   );
 
-  it('holds back events behind a running older transaction, then delivers them in order', async () => {
+  /** Starts an append in a transaction of its own and leaves it open: an appender mid-append. */
+  async function openAppend(client: pg.PoolClient, streamId: string): Promise<void> {
+    await client.query('BEGIN');
+    await client.query(
+      `SELECT * FROM ledger_append($1, 'any', NULL, $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])`,
+      [streamId, [randomUUID()], ['Slow.v1'], ['{}'], ['{}']],
+    );
+  }
+
+  const appendOne = (streamId: string, type: string) =>
+    store.appendToStream(streamId, [{ id: randomUUID(), type, data: {}, metadata: {} }], {
+      expectedRevision: 'any',
+    });
+
+  it('holds back events behind a running older append, then delivers them in order', async () => {
     const older = await pool.connect();
     try {
-      await older.query('BEGIN');
-      await older.query(
-        `INSERT INTO ledger_events (event_id, stream_id, revision, type, data, metadata)
-         VALUES ($1, 'slow-1', 0, 'Slow.v1', '{}', '{}')`,
-        [randomUUID()],
-      );
-      await store.appendToStream(
-        'fast-1',
-        [{ id: randomUUID(), type: 'Fast.v1', data: {}, metadata: {} }],
-        {
-          expectedRevision: 'any',
-        },
-      );
-      // The newer, committed event is not readable while the older transaction runs.
+      await openAppend(older, 'slow-1');
+      await appendOne('fast-1', 'Fast.v1');
+      // The newer, committed event is not readable while the older append runs.
       expect(await store.readAll()).toEqual([]);
       expect(await store.hasEventsBeyondHorizon(START)).toBe(true);
       await older.query('COMMIT');
     } finally {
       older.release();
     }
-    // Other tests' transactions on the same cluster may hold the horizon a moment longer.
+    expect((await store.readAll()).map((e) => e.type)).toEqual(['Slow.v1', 'Fast.v1']);
+  });
+
+  it('lets a backend killed mid-append neither stall readers nor make them skip', async () => {
+    const doomed = await pool.connect();
+    doomed.on('error', () => undefined);
+    const pid = (await doomed.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!
+      .pid;
+    await openAppend(doomed, 'doomed-1');
+    await appendOne('after-1', 'After.v1');
+    expect(await store.readAll()).toEqual([]);
+    await pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    doomed.release(true);
+    // Its transaction is rolled back with it: the later event is readable, the doomed one never.
     await expect
-      .poll(async () => (await store.readAll()).map((e) => e.type), { timeout: 10_000 })
-      .toEqual(['Slow.v1', 'Fast.v1']);
+      .poll(async () => (await store.readAll()).map((e) => e.type), { timeout: 5_000 })
+      .toEqual(['After.v1']);
+    await appendOne('after-2', 'After.v1');
+    expect((await store.readAll()).map((e) => e.streamId)).toEqual(['after-1', 'after-2']);
+  });
+
+  it('is not held back by a writing transaction that is not an append, here or in another database', async () => {
+    const other = await createTestDatabase();
+    const otherPool = createPool({ connectionString: other.url, max: 1 });
+    const sameDatabase = await pool.connect();
+    const otherDatabase = await otherPool.connect();
+    try {
+      await sameDatabase.query('BEGIN');
+      await sameDatabase.query('CREATE TABLE long_writer (n int)');
+      await sameDatabase.query('INSERT INTO long_writer VALUES (1)');
+      await otherDatabase.query('BEGIN');
+      await otherDatabase.query('CREATE TABLE long_writer (n int)');
+      await appendOne('during-1', 'During.v1');
+      expect((await store.readAll()).map((e) => e.streamId)).toEqual(['during-1']);
+      expect(await store.hasEventsBeyondHorizon(START)).toBe(false);
+      const head = await store.headPosition();
+      expect(head).not.toEqual(START);
+    } finally {
+      await sameDatabase.query('ROLLBACK');
+      await otherDatabase.query('ROLLBACK');
+      sameDatabase.release();
+      otherDatabase.release();
+      await otherPool.end();
+      await other.drop();
+    }
+  });
+
+  it('refuses a write to the log that does not go through ledger_append', async () => {
+    await expect(
+      pool.query(
+        `INSERT INTO ledger_events (event_id, stream_id, revision, type, data, metadata)
+         VALUES ($1, 'sneaky-1', 0, 'Sneaky.v1', '{}', '{}')`,
+        [randomUUID()],
+      ),
+    ).rejects.toThrow(/through ledger_append only/);
+    const writer = await pool.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query('CREATE TABLE written_first (n int)');
+      await expect(
+        writer.query(
+          `SELECT * FROM ledger_append('late-1', 'any', NULL, $1::uuid[], '{Late.v1}', '{"{}"}', '{"{}"}')`,
+          [[randomUUID()]],
+        ),
+      ).rejects.toThrow(/before any other write/);
+      await writer.query('ROLLBACK');
+    } finally {
+      writer.release();
+    }
   });
 
   // Regression: the text alias of tx_id once shadowed the column in ORDER BY, so
   // transaction 1000 sorted before 999 and a follower skipped events.
   it('orders transaction ids numerically across a change in digit count', async () => {
-    for (const txId of ['999', '1000', '99']) {
-      await pool.query(
-        `INSERT INTO ledger_events (tx_id, event_id, stream_id, revision, type, data, metadata)
-         VALUES ($1::xid8, $2, $3, 0, 'Old.v1', '{}', '{}')`,
-        [txId, randomUUID(), `old-${txId}`],
-      );
-    }
+    // Rows of long-finished transactions, written as a bulk loader does.
+    await inTransaction(pool, async (client) => {
+      await client.query("SET LOCAL ledger.appending = 'on'");
+      for (const txId of ['999', '1000', '99']) {
+        await client.query(
+          `INSERT INTO ledger_events (tx_id, event_id, stream_id, revision, type, data, metadata)
+           VALUES ($1::xid8, $2, $3, 0, 'Old.v1', '{}', '{}')`,
+          [txId, randomUUID(), `old-${txId}`],
+        );
+      }
+    });
     const all = await store.readAll();
     expect(all.map((e) => e.position.commit)).toEqual([99n, 999n, 1000n]);
     const afterFirstTwo = await store.readAll({ after: all[1]!.position });

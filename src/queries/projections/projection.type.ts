@@ -1,10 +1,33 @@
 import { Field, Float, GraphQLISODateTime, Int, ObjectType } from '@nestjs/graphql';
 import { encodePosition } from '../../event-store/position.js';
+import { type HorizonHold } from '../repositories/log-horizon.repository.js';
 import {
   MAX_COUNTED_LAG_EVENTS,
   MAX_COUNTED_PARKED,
   type ProjectionStatusRow,
 } from '../repositories/projection-status.repository.js';
+
+/** A projector's checkpoint row, and what holds the log's readers back at the time. */
+export type ProjectionStatus = ProjectionStatusRow & { readonly horizonHeldBy: HorizonHold | null };
+
+@ObjectType('HorizonHold', {
+  description:
+    'An append still running: no reader of the log reads past it until it commits or aborts. ' +
+    'Appends take milliseconds; one held for seconds is a stuck or killed writer to look at.',
+})
+export class HorizonHoldType {
+  @Field(() => Int, { description: 'The PostgreSQL backend (pid) running the append' })
+  pid!: number;
+
+  @Field({ description: 'The database it runs in' })
+  database!: string;
+
+  @Field(() => GraphQLISODateTime, { description: 'When its transaction began' })
+  since!: Date;
+
+  @Field(() => Float, { description: 'Milliseconds it has held the readers back so far' })
+  heldMs!: number;
+}
 
 /** A projector as its checkpoint row tells it. */
 @ObjectType('Projection', {
@@ -54,11 +77,19 @@ export class ProjectionType {
     description: 'When its checkpoint last moved; null before its first',
   })
   updatedAt!: Date | null;
+
+  @Field(() => HorizonHoldType, {
+    nullable: true,
+    description:
+      'The oldest append still running, which every reader of the log waits for (this projector too); ' +
+      'null when none runs or when events are not in PostgreSQL',
+  })
+  horizonHeldBy!: HorizonHoldType | null;
 }
 
 export const NOT_STARTED = 'not-started';
 
-export function toProjectionType(row: ProjectionStatusRow): ProjectionType {
+export function toProjectionType(row: ProjectionStatus): ProjectionType {
   return {
     name: row.name,
     position: encodePosition(row.position),
@@ -69,5 +100,9 @@ export function toProjectionType(row: ProjectionStatusRow): ProjectionType {
     eventsApplied: row.eventsApplied.toString(),
     parked: row.parked,
     updatedAt: row.updatedAt,
+    horizonHeldBy: row.horizonHeldBy && {
+      ...row.horizonHeldBy,
+      heldMs: Math.round(row.horizonHeldBy.heldMs),
+    },
   };
 }

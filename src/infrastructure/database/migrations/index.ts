@@ -4,6 +4,7 @@ import { commandResultsMigration } from './002-command-results.migration.js';
 import { projectionsMigration } from './003-projections.migration.js';
 import { orderSagasMigration } from './004-order-sagas.migration.js';
 import { marketBookMigration } from './005-market-book.migration.js';
+import { appendersHorizonMigration } from './006-appenders-horizon.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   eventStoreMigration,
@@ -11,4 +12,5 @@ export const MIGRATIONS: readonly Migration[] = [
   projectionsMigration,
   orderSagasMigration,
   marketBookMigration,
+  appendersHorizonMigration,
 ];

@@ -48,8 +48,11 @@ const EVENT_COLUMNS =
   'tx_id::text AS commit_position, seq, event_id, stream_id, revision, type, data, metadata, ' +
   '(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
 
-/** Only rows of transactions older than every running one: see migration 001. */
-const HORIZON = 'tx_id < pg_snapshot_xmin(pg_current_snapshot())';
+/**
+ * Only rows below the oldest append still running as of the statement's snapshot: see
+ * migration 006. A subquery, so the function runs once per statement, not once per row.
+ */
+const HORIZON = 'tx_id < (SELECT ledger_read_horizon(pg_current_snapshot()))';
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {

@@ -1,12 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { encodeEvent } from '../../src/events/event-codec.js';
-import { type EventMetadata, toJson } from '../../src/events/event-metadata.js';
-import {
-  type HistoryGenerator,
-  type HistoryTally,
-} from '../../test-kit/trading-history.generator.js';
-import { chunked, copyFrom, copyText } from '../../src/infrastructure/database/copy-from-stdin.js';
+import { encodeEvent } from '../src/events/event-codec.js';
+import { type EventMetadata, toJson } from '../src/events/event-metadata.js';
+import { type HistoryGenerator, type HistoryTally } from './trading-history.generator.js';
+import { chunked, copyFrom, copyText } from '../src/infrastructure/database/copy-from-stdin.js';
 
 /**
  * Writes a generated history straight into `ledger_events` and `ledger_streams`, as the
@@ -14,9 +11,9 @@ import { chunked, copyFrom, copyText } from '../../src/infrastructure/database/c
  * event is what `encodeEvent` produces, so the projections decode it as they would a
  * real one.
  *
- * Positions are explicit. The store's readers see a row only once its tx_id is below the
- * oldest running transaction (migration 001), so any tx_id below the server's current
- * horizon is readable and final; the log takes them from 1000 upwards, one per append
+ * Positions are explicit: transaction ids of transactions that ended long ago (below the
+ * server's oldest running one), so every row is readable and final at once (migration
+ * 006); the log takes them from 1000 upwards, one per append
  * (several appends share one when the server has handed out too few transaction ids so
  * far: order within a tx_id is by seq, which is what the store guarantees too).
  */
@@ -91,6 +88,8 @@ export async function loadHistory(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Written before anything reads the log, with past transaction ids: nothing to announce.
+    await client.query("SET LOCAL ledger.appending = 'on'");
     const copied = await copyFrom(
       client,
       `COPY ledger_events (tx_id, seq, event_id, stream_id, revision, type, data, metadata, created_at)
