@@ -18,9 +18,11 @@
  * is therefore an upper bound, by one small read (well under a millisecond on a quiet
  * server). A 50 ms fallback tick re-reads while anyone waits, in case a notification is lost.
  *
- * Run it on a server nothing else writes to: the store's readers only see events below
- * the oldest running transaction of the whole server (pg_snapshot_xmin), so another
- * database's open transactions delay the projectors here too.
+ * `--conditions` measures each run in three conditions, side by side: quiet; while a
+ * blue/green rebuild of every view replays the log (loaded beforehand with
+ * `--history-events` generated events); while another database on the server holds a
+ * writing transaction open. Only a running append holds the store's readers back
+ * (migration 006), so the goal is the same bound in all three.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
@@ -39,8 +41,18 @@ import {
 } from './ledger-app.js';
 import { renderTable, spread } from '../stats.js';
 import { ProjectorProcess } from './projector-process.js';
+import { rotate } from '../bench-results.js';
+import { migrate } from '../../src/infrastructure/database/migrator.js';
+import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { loadHistory } from '../../test-kit/history-loader.js';
+import {
+  HistoryGenerator,
+  defaultHistoryOptions,
+} from '../../test-kit/trading-history.generator.js';
 
 const GOAL_P99_MS = 50;
+/** The goal while a rebuild runs or another database holds a transaction open. */
+const GOAL_DISTURBED_P99_MS = 100;
 const PROJECTION = 'accounts';
 /** Bound on any one wait, so a stuck projector ends the run instead of hanging it. */
 const WAIT_TIMEOUT_MS = 30_000;
@@ -79,7 +91,28 @@ const OPTIONS = {
     description:
       'run the projectors in a second app process (LEDGER_PROJECTIONS=off in the one under load)',
   },
+  conditions: {
+    kind: 'flag',
+    description:
+      'measure each run quiet, during a blue/green rebuild of every view, and while another database holds a writing transaction open',
+  },
+  'history-events': {
+    kind: 'int',
+    description:
+      'with --conditions: generated events in the log before the app starts (what the rebuild replays)',
+    full: 1_000_000,
+    quick: 20_000,
+    min: 0,
+  },
 } as const;
+
+type Condition = 'quiet' | 'rebuild' | 'held';
+const CONDITION_LABELS: Record<Condition, string> = {
+  quiet: 'quiet',
+  rebuild: 'blue/green rebuild of every view running',
+  held: 'another database holds a writing transaction',
+};
+const REBUILD_ALL = 'mutation { rebuildAllProjections { projection swapped } }';
 
 interface Waiter {
   readonly position: Position;
@@ -192,6 +225,9 @@ interface CommandOutcome {
 
 interface RunStats {
   readonly run: number;
+  readonly condition: Condition;
+  /** What the disturbance did meanwhile (how long the rebuild took, say). */
+  readonly note?: string;
   readonly offered: number;
   readonly sent: number;
   readonly dropped: number;
@@ -258,6 +294,8 @@ runBench({
     log('\nSetup (not timed)');
     const db = await context.database('lag');
     const separate = options['projector-process'];
+    const observer = context.pool(db.url, 3);
+    if (options.conditions) await loadLog(observer, options['history-events'], options.seed);
     const app = await LedgerApp.start(db.url, {
       env: separate ? { LEDGER_PROJECTIONS: 'off' } : {},
     });
@@ -266,11 +304,14 @@ runBench({
       const projector = await ProjectorProcess.start(db.url);
       context.defer(() => projector.stop());
     }
-    const observer = context.pool(db.url, 3);
-    const ids = await app.openAccounts(options.accounts);
     const watcher = await CheckpointWatcher.start(observer);
     context.defer(() => watcher.close());
+    await caughtUp(observer, watcher);
+    const ids = await app.openAccounts(options.accounts);
     log(`  app started on ${db.name}, ${ids.length} accounts opened and projected`);
+    const disturbances = options.conditions
+      ? new Disturbances(app, context.pool((await context.database('lag_other')).url, 1))
+      : undefined;
 
     const random = seededRandom(options.seed);
     /** Minor units deposited per account by successful commands: what the view must show. */
@@ -280,7 +321,7 @@ runBench({
     const phase = async (
       run: number,
       seconds: number,
-    ): Promise<{ stats: Omit<RunStats, 'run'>; outcomes: CommandOutcome[] }> => {
+    ): Promise<{ stats: Omit<RunStats, 'run' | 'condition' | 'note'>; outcomes: CommandOutcome[] }> => {
       const outcomes: CommandOutcome[] = [];
       let failed = 0;
       let firstFailure: string | undefined;
@@ -376,31 +417,22 @@ runBench({
     }
 
     const runs: RunStats[] = [];
-    const pooledLags: number[] = [];
-    const pooledReads: number[] = [];
-    const pooledCommands: number[] = [];
+    const pooled = new Map<Condition, CommandOutcome[]>();
+    const conditions: readonly Condition[] = options.conditions
+      ? ['quiet', 'rebuild', 'held']
+      : ['quiet'];
     for (let run = 1; run <= options.runs; run++) {
-      // A failed command (e.g. conflict retries exhausted on a hot account) is the app's
-      // answer under this load: counted and shown, not a broken run. The balances below
-      // still prove that no successful deposit went missing.
-      const { stats, outcomes } = await phase(run, options.seconds);
-      runs.push({ run, ...stats });
-      for (const o of outcomes) {
-        if (o.checkpointLagMs !== undefined) pooledLags.push(o.checkpointLagMs);
-        if (o.readMs !== undefined) pooledReads.push(o.readMs);
-        pooledCommands.push(o.commandMs);
+      for (const condition of rotate(conditions, run - 1)) {
+        // A failed command (e.g. conflict retries exhausted on a hot account) is the app's
+        // answer under this load: counted and shown, not a broken run. The balances below
+        // still prove that no successful deposit went missing.
+        const disturbance = await disturbances?.start(condition);
+        const { stats, outcomes } = await phase(run, options.seconds);
+        const note = await disturbance?.();
+        runs.push({ run, condition, ...(note === undefined ? {} : { note }), ...stats });
+        pooled.set(condition, [...(pooled.get(condition) ?? []), ...outcomes]);
+        logRun(runs.at(-1)!);
       }
-      log(
-        `  run ${run}: ${stats.sent} sent (${stats.sentPerSecond.toFixed(0)}/s, ${stats.dropped} dropped, ` +
-          `late p99 ${formatMs(stats.late.p99)}), command p50 ${formatMs(stats.command.p50)} p99 ${formatMs(stats.command.p99)}; ` +
-          `checkpoint lag p50 ${formatMs(stats.checkpointLag.p50)} p99 ${formatMs(stats.checkpointLag.p99)} max ${formatMs(stats.checkpointLag.max)}` +
-          `${stats.notReached > 0 ? ` (${stats.notReached} NOT reached in ${WAIT_TIMEOUT_MS} ms)` : ''}; ` +
-          `consistent read p50 ${formatMs(stats.consistentRead.p50)} p99 ${formatMs(stats.consistentRead.p99)}` +
-          `${stats.stale > 0 ? `, ${stats.stale} STALE` : ''}; ${stats.checkpointReads} checkpoint reads` +
-          (stats.failed > 0
-            ? `; ${stats.failed} commands FAILED, first: ${stats.firstFailure}`
-            : ''),
-      );
     }
 
     // Every successful deposit must be in the view once it has applied the last one.
@@ -420,40 +452,14 @@ runBench({
     }
     log('  verified: every deposit is in view_accounts');
 
-    const med = (pick: (r: RunStats) => number): number => spread(runs.map(pick)).median;
-    const pooledLag = summarizeLatencies(pooledLags);
-    const pooledRead = summarizeLatencies(pooledReads);
-    log(`\nResults: median over ${runs.length} run(s) of each run's percentile [all runs pooled]`);
-    const row = (
-      label: string,
-      pick: (r: RunStats) => LatencySummary,
-      pooled: LatencySummary,
-    ): string[] => [
-      label,
-      `${formatMs(med((r) => pick(r).p50))} [${formatMs(pooled.p50)}]`,
-      `${formatMs(med((r) => pick(r).p90))} [${formatMs(pooled.p90)}]`,
-      `${formatMs(med((r) => pick(r).p99))} [${formatMs(pooled.p99)}]`,
-      `${formatMs(med((r) => pick(r).max))} [${formatMs(pooled.max)}]`,
-    ];
-    log(
-      renderTable(
-        ['At ' + `${options.rate}/s offered`, 'p50', 'p90', 'p99', 'max'],
-        [
-          row('command result -> accounts checkpoint', (r) => r.checkpointLag, pooledLag),
-          row('command result -> account(atLeast) answer', (r) => r.consistentRead, pooledRead),
-          row('command, scheduled -> result', (r) => r.command, summarizeLatencies(pooledCommands)),
-        ],
+    const summaries = conditions.map((condition) =>
+      summarizeCondition(
+        condition,
+        runs.filter((r) => r.condition === condition),
+        pooled.get(condition) ?? [],
+        options.rate,
       ),
     );
-    const stale = runs.reduce((sum, r) => sum + r.stale + r.notReached, 0);
-    const failed = runs.reduce((sum, r) => sum + r.failed, 0);
-    log(
-      `\nGoal p99 < ${GOAL_P99_MS} ms: checkpoint lag ${formatMs(pooledLag.p99)} (${pooledLag.p99 < GOAL_P99_MS ? 'met' : 'NOT met'}), ` +
-        `client-visible read ${formatMs(pooledRead.p99)} (${pooledRead.p99 < GOAL_P99_MS ? 'met' : 'NOT met'}); ` +
-        `${stale} stale or unreached reads; sent ${med((r) => r.sentPerSecond).toFixed(0)}/s of ${options.rate}/s offered; ` +
-        `${failed} commands failed`,
-    );
-
     return {
       method: {
         checkpoint:
@@ -462,22 +468,182 @@ runBench({
         commands: 'depositFunds through app.inject (GraphQL), open loop at the offered rate',
       },
       summary: {
-        goalP99Ms: GOAL_P99_MS,
-        checkpointLag: {
-          p50: spread(runs.map((r) => r.checkpointLag.p50)),
-          p99: spread(runs.map((r) => r.checkpointLag.p99)),
-          pooled: pooledLag,
-        },
-        consistentRead: {
-          p50: spread(runs.map((r) => r.consistentRead.p50)),
-          p99: spread(runs.map((r) => r.consistentRead.p99)),
-          pooled: pooledRead,
-        },
-        sentPerSecond: spread(runs.map((r) => r.sentPerSecond)),
-        staleOrUnreached: stale,
-        failedCommands: failed,
+        goalP99Ms: { quiet: GOAL_P99_MS, disturbed: GOAL_DISTURBED_P99_MS },
+        conditions: Object.fromEntries(summaries.map((summary) => [summary.condition, summary])),
       },
       runs,
     };
   },
 });
+
+/** Logs one run's line as it ends. */
+function logRun(stats: RunStats): void {
+  log(
+    `  run ${stats.run} ${stats.condition.padEnd(7)}: ${stats.sent} sent (${stats.sentPerSecond.toFixed(0)}/s, ${stats.dropped} dropped, ` +
+      `late p99 ${formatMs(stats.late.p99)}), command p50 ${formatMs(stats.command.p50)} p99 ${formatMs(stats.command.p99)}; ` +
+      `checkpoint lag p50 ${formatMs(stats.checkpointLag.p50)} p99 ${formatMs(stats.checkpointLag.p99)} max ${formatMs(stats.checkpointLag.max)}` +
+      `${stats.notReached > 0 ? ` (${stats.notReached} NOT reached in ${WAIT_TIMEOUT_MS} ms)` : ''}; ` +
+      `consistent read p50 ${formatMs(stats.consistentRead.p50)} p99 ${formatMs(stats.consistentRead.p99)}` +
+      `${stats.stale > 0 ? `, ${stats.stale} STALE` : ''}; ${stats.checkpointReads} checkpoint reads` +
+      (stats.failed > 0 ? `; ${stats.failed} commands FAILED, first: ${stats.firstFailure}` : '') +
+      (stats.note === undefined ? '' : `; ${stats.note}`),
+  );
+}
+
+/** One condition's table (median of the runs' percentiles [all its runs pooled]) and goal line. */
+function summarizeCondition(
+  condition: Condition,
+  runs: readonly RunStats[],
+  outcomes: readonly CommandOutcome[],
+  rate: number,
+) {
+  const med = (pick: (r: RunStats) => number): number => spread(runs.map(pick)).median;
+  const pooledLag = summarizeLatencies(
+    outcomes.flatMap((o) => (o.checkpointLagMs === undefined ? [] : [o.checkpointLagMs])),
+  );
+  const pooledRead = summarizeLatencies(
+    outcomes.flatMap((o) => (o.readMs === undefined ? [] : [o.readMs])),
+  );
+  const row = (label: string, pick: (r: RunStats) => LatencySummary, all: LatencySummary) => [
+    label,
+    `${formatMs(med((r) => pick(r).p50))} [${formatMs(all.p50)}]`,
+    `${formatMs(med((r) => pick(r).p90))} [${formatMs(all.p90)}]`,
+    `${formatMs(med((r) => pick(r).p99))} [${formatMs(all.p99)}]`,
+    `${formatMs(med((r) => pick(r).max))} [${formatMs(all.max)}]`,
+  ];
+  log(
+    `\nResults, ${CONDITION_LABELS[condition]}: median over ${runs.length} run(s) of each run's percentile [its runs pooled]`,
+  );
+  log(
+    renderTable(
+      [`At ${rate}/s offered`, 'p50', 'p90', 'p99', 'max'],
+      [
+        row('command result -> accounts checkpoint', (r) => r.checkpointLag, pooledLag),
+        row('command result -> account(atLeast) answer', (r) => r.consistentRead, pooledRead),
+        row(
+          'command, scheduled -> result',
+          (r) => r.command,
+          summarizeLatencies(outcomes.map((o) => o.commandMs)),
+        ),
+      ],
+    ),
+  );
+  const goal = condition === 'quiet' ? GOAL_P99_MS : GOAL_DISTURBED_P99_MS;
+  const stale = runs.reduce((sum, r) => sum + r.stale + r.notReached, 0);
+  const failed = runs.reduce((sum, r) => sum + r.failed, 0);
+  log(
+    `Goal p99 < ${goal} ms: checkpoint lag ${formatMs(pooledLag.p99)} (${pooledLag.p99 < goal ? 'met' : 'NOT met'}), ` +
+      `client-visible read ${formatMs(pooledRead.p99)} (${pooledRead.p99 < goal ? 'met' : 'NOT met'}); ` +
+      `${stale} stale or unreached reads; sent ${med((r) => r.sentPerSecond).toFixed(0)}/s of ${rate}/s offered; ` +
+      `${failed} commands failed`,
+  );
+  return {
+    condition,
+    goalP99Ms: goal,
+    checkpointLag: {
+      p50: spread(runs.map((r) => r.checkpointLag.p50)),
+      p99: spread(runs.map((r) => r.checkpointLag.p99)),
+      pooled: pooledLag,
+    },
+    consistentRead: {
+      p50: spread(runs.map((r) => r.consistentRead.p50)),
+      p99: spread(runs.map((r) => r.consistentRead.p99)),
+      pooled: pooledRead,
+    },
+    sentPerSecond: spread(runs.map((r) => r.sentPerSecond)),
+    staleOrUnreached: stale,
+    failedCommands: failed,
+    notes: runs.flatMap((r) => (r.note === undefined ? [] : [r.note])),
+  };
+}
+
+/** Loads a generated history into the log before the app starts: what a rebuild replays. */
+async function loadLog(pool: pg.Pool, events: number, seed: number): Promise<void> {
+  await migrate(pool, MIGRATIONS);
+  if (events === 0) return;
+  const generator = new HistoryGenerator(seededRandom(seed), defaultHistoryOptions(events));
+  const loaded = await loadHistory(pool, generator, events);
+  log(
+    `  log: ${loaded.events.toLocaleString('en-US')} events loaded in ${loaded.seconds.toFixed(1)} s`,
+  );
+}
+
+/** Waits until the accounts projection has applied the whole log (bounded: 20 waits of 30 s). */
+async function caughtUp(pool: pg.Pool, watcher: CheckpointWatcher): Promise<void> {
+  const { rows } = await pool.query<{ commit: string; prepare: string }>(
+    'SELECT tx_id::text AS commit, seq::text AS prepare FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
+  );
+  const head = rows[0];
+  if (head === undefined) return;
+  const started = performance.now();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const seen = await watcher.reached({
+      commit: BigInt(head.commit),
+      prepare: BigInt(head.prepare),
+    });
+    if (seen !== undefined) {
+      log(
+        `  projectors caught up with the loaded log in ${((performance.now() - started) / 1_000).toFixed(1)} s`,
+      );
+      return;
+    }
+  }
+  throw new VerificationError('the projectors did not catch up with the loaded log in 10 minutes');
+}
+
+/**
+ * What disturbs a measured phase: started before it, ended after it by the function
+ * returned, which says what happened meanwhile.
+ */
+class Disturbances {
+  constructor(
+    private readonly app: LedgerApp,
+    /** A pool on another database of the same server. */
+    private readonly elsewhere: pg.Pool,
+  ) {}
+
+  async start(condition: Condition): Promise<(() => Promise<string>) | undefined> {
+    if (condition === 'rebuild') return this.rebuild();
+    if (condition === 'held') return this.holdTransaction();
+    return undefined;
+  }
+
+  private rebuild(): () => Promise<string> {
+    const started = performance.now();
+    let endedAt: number | undefined;
+    const rebuilding = this.app
+      .gql<{ rebuildAllProjections: { projection: string; swapped: boolean }[] }>(REBUILD_ALL, {})
+      .finally(() => (endedAt = performance.now()));
+    const phaseStarted = performance.now();
+    return async () => {
+      const phaseEnded = performance.now();
+      const response = await rebuilding;
+      const reports = response.data?.rebuildAllProjections ?? [];
+      if (response.errors?.length || reports.length === 0 || reports.some((r) => !r.swapped)) {
+        throw new VerificationError(
+          `the rebuild failed: ${JSON.stringify(response.errors ?? reports)}`,
+        );
+      }
+      const seconds = (endedAt! - started) / 1_000;
+      const overlap = (Math.min(endedAt!, phaseEnded) - phaseStarted) / 1_000;
+      return `rebuild of ${reports.length} views took ${seconds.toFixed(1)} s, ${overlap.toFixed(1)} s of it during the phase`;
+    };
+  }
+
+  private async holdTransaction(): Promise<() => Promise<string>> {
+    const holder = await this.elsewhere.connect();
+    await holder.query('BEGIN');
+    await holder.query('CREATE TABLE IF NOT EXISTS held_open (n int)');
+    await holder.query('INSERT INTO held_open VALUES (1)');
+    const { rows } = await holder.query<{ xid: string }>(
+      'SELECT pg_current_xact_id()::text AS xid',
+    );
+    const started = performance.now();
+    return async () => {
+      await holder.query('ROLLBACK');
+      holder.release();
+      const seconds = (performance.now() - started) / 1_000;
+      return `transaction ${rows[0]!.xid} held open in another database for ${seconds.toFixed(1)} s`;
+    };
+  }
+}
