@@ -16,6 +16,12 @@ import { type ClaimedSaga, type OrderSagasRepository } from './order-sagas.repos
 const MAX_ACTIONS_PER_TURN = 64;
 /** The scheduler looks at the table at least this often, whatever the wake-ups. */
 const IDLE_RECHECK_MS = 1_000;
+/**
+ * After a claim that took nothing, the next comes no sooner than this (unless woken): a
+ * saga that reads as due but cannot be claimed (its row locked by another worker's claim
+ * in flight) must not turn the scheduler into a loop of claims until that one commits.
+ */
+const EMPTY_CLAIM_MIN_WAIT_MS = 5;
 /** A turn renews its lease before an action only once less than this share of it is left. */
 const RENEW_WHEN_LEFT = 0.5;
 /**
@@ -101,6 +107,7 @@ export class OrderPlacementRunner {
       for (const saga of claimed) this.launch(saga, leasedAtMs, signal);
       if (this.running.size < this.config.concurrency) {
         waitMs = Math.min(nextDueInMs ?? IDLE_RECHECK_MS, IDLE_RECHECK_MS);
+        if (claimed.length === 0) waitMs = Math.max(waitMs, EMPTY_CLAIM_MIN_WAIT_MS);
       }
     }
     // Woken by the follower, an admin, or a turn that ended (a free worker).

@@ -40,6 +40,19 @@ export const ORDER_PLACEMENT_SAGA = 'order-placement';
 export const MAX_PARKED_LISTED = 500;
 
 /**
+ * Milliseconds until the soonest of the selected sagas can be claimed (a leased one
+ * counts from its lease's end), negative when overdue, NULL when none is selected. Not
+ * clamped here: GREATEST ignores NULLs, so GREATEST(0, NULL) would read "no saga at all"
+ * as "one is due now", and the scheduler would claim again and again on an empty table.
+ */
+const WAIT_MS = `(EXTRACT(EPOCH FROM (
+    min(GREATEST(due_at, COALESCE(lease_until, due_at))) - now())) * 1000)::bigint::text AS wait_ms`;
+
+function waitMsOf(text: string | null | undefined): number | undefined {
+  return text === null || text === undefined ? undefined : Math.max(0, Number(text));
+}
+
+/**
  * Every SQL statement of the order placement saga: its log checkpoint, and one row per
  * order that schedules its turns (the durable timeouts), leases it to one worker at a
  * time, and parks it.
@@ -117,16 +130,13 @@ export class OrderSagasRepository {
              ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
           RETURNING order_id, failures, quiet_polls),
        next AS (
-         SELECT GREATEST(0, EXTRACT(EPOCH FROM (
-                  min(GREATEST(due_at, COALESCE(lease_until, due_at))) - now())) * 1000)::bigint::text
-                  AS wait_ms
+         SELECT ${WAIT_MS}
            FROM ledger_order_sagas
           WHERE status = 'active' AND order_id NOT IN (SELECT order_id FROM claimed))
        SELECT claimed.order_id, claimed.failures, claimed.quiet_polls, next.wait_ms
          FROM next LEFT JOIN claimed ON true`,
       [owner, limit, leaseMs],
     );
-    const waitMs = rows[0]?.wait_ms;
     return {
       claimed: rows.flatMap((row) =>
         row.order_id === null
@@ -139,7 +149,7 @@ export class OrderSagasRepository {
               },
             ],
       ),
-      nextDueInMs: waitMs === null || waitMs === undefined ? undefined : Number(waitMs),
+      nextDueInMs: waitMsOf(rows[0]?.wait_ms),
     };
   }
 
@@ -159,13 +169,9 @@ export class OrderSagasRepository {
    */
   async nextDueInMs(): Promise<number | undefined> {
     const { rows } = await this.pool.query<{ wait_ms: string | null }>(
-      `SELECT GREATEST(0, EXTRACT(EPOCH FROM (
-                min(GREATEST(due_at, COALESCE(lease_until, due_at))) - now())) * 1000)::bigint::text
-                AS wait_ms
-         FROM ledger_order_sagas WHERE status = 'active'`,
+      `SELECT ${WAIT_MS} FROM ledger_order_sagas WHERE status = 'active'`,
     );
-    const waitMs = rows[0]?.wait_ms;
-    return waitMs === null || waitMs === undefined ? undefined : Number(waitMs);
+    return waitMsOf(rows[0]?.wait_ms);
   }
 
   /**

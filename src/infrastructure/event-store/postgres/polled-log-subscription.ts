@@ -22,11 +22,13 @@ const DEFAULT_BATCH_SIZE = 500;
 const MAX_BATCH_SIZE = 10_000;
 /**
  * While an older transaction holds the horizon, look again soon: it is usually a
- * projector's batch or another append, over in milliseconds. The cap bounds the extra
- * read-your-writes lag; the floor bounds the re-reads (at most 1000/s per follower).
+ * projector's batch or another append, over in milliseconds. The wait doubles while it
+ * stays held (any long transaction on the server holds it), so a held horizon costs a
+ * subscriber at most 1000 / HELD_BACK_MAX_RETRY_MS looks a second; the cap bounds the
+ * extra read-your-writes lag.
  */
-const HELD_BACK_FIRST_RETRY_MS = 1;
-const HELD_BACK_MAX_RETRY_MS = 10;
+const HELD_BACK_FIRST_RETRY_MS = 2;
+const HELD_BACK_MAX_RETRY_MS = 50;
 
 function matches(event: RecordedEvent, filter: LogFilter | undefined): boolean {
   if (!filter) return true;

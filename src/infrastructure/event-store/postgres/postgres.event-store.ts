@@ -18,7 +18,7 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
 } from '../../../event-store/event-store.port.js';
-import { type Position, START } from '../../../event-store/position.js';
+import { type Position, START, comparePositions } from '../../../event-store/position.js';
 import { PolledLogSubscription } from './polled-log-subscription.js';
 import { WakeSignal } from '../../../event-store/wake-signal.js';
 import { describeError, logSwallowed } from '../../../shared/error-logging.js';
@@ -26,8 +26,14 @@ import { pause } from '../../resilience/backoff.js';
 import { isDuplicateEventId, isExpectedAppendError, mapPostgresError } from './postgres-errors.js';
 
 const NOTIFY_CHANNEL = 'ledger_events';
-/** How soon a reader held back by an older transaction looks again. */
-const HELD_BACK_RECHECK_MS = 2;
+/**
+ * How soon a reader held back by an older transaction looks again: soon at first (it is
+ * usually another append or a projector's batch, over in milliseconds), then less often
+ * while the horizon stays held (a long transaction anywhere on the server holds it), so
+ * a held horizon costs each follower at most 1000 / HELD_BACK_MAX_RECHECK_MS looks a second.
+ */
+const HELD_BACK_FIRST_RECHECK_MS = 2;
+const HELD_BACK_MAX_RECHECK_MS = 50;
 
 interface EventRow {
   commit_position: string;
@@ -85,6 +91,16 @@ export class PostgresEventStore implements EventStore {
   private readonly appended = new WakeSignal();
   private listener: pg.Client | undefined;
   private listening: Promise<void> | undefined;
+  /**
+   * The lowest position past which a look found nothing, readable or held back, and the
+   * append generation taken before it. While no append or notification has come since,
+   * a waiter at or past it waits without looking again: an idle follower then costs one
+   * read per idle recheck (its own), not two. Dropped when a read finds events past it
+   * (a NOTIFY that never came).
+   */
+  private quietPast: { after: Position; generation: number } | undefined;
+  /** The next held-back recheck's delay: doubles while the horizon stays held. */
+  private heldBackRecheckMs = HELD_BACK_FIRST_RECHECK_MS;
   private notifyInFlight = false;
   private notifyPending = false;
   private closed = false;
@@ -203,7 +219,12 @@ export class PostgresEventStore implements EventStore {
         boundedCount(options.maxCount),
       ],
     );
-    return rows.map(toRecorded);
+    const events = rows.map(toRecorded);
+    const last = events[events.length - 1];
+    if (last && this.quietPast && comparePositions(last.position, this.quietPast.after) > 0) {
+      this.quietPast = undefined;
+    }
+    return events;
   }
 
   /**
@@ -237,6 +258,24 @@ export class PostgresEventStore implements EventStore {
     void this.ensureListening();
     // Taken before the look: an append that lands after it bumps the generation.
     const generation = this.appended.current;
+    if (!this.knownQuiet(after, generation)) {
+      const { readable, held } = await this.lookPast(after);
+      if (readable) return;
+      if (held) {
+        // An older transaction holds the horizon: no notification tells when it ends.
+        const delayMs = this.heldBackRecheckMs;
+        this.heldBackRecheckMs = Math.min(delayMs * 2, HELD_BACK_MAX_RECHECK_MS);
+        await pause(delayMs, abort);
+        return;
+      }
+      this.heldBackRecheckMs = HELD_BACK_FIRST_RECHECK_MS;
+      this.rememberQuiet(after, generation);
+    }
+    // The idle recheck (timeoutMs) finds what a lost NOTIFY did not announce.
+    await this.appended.wait(generation, timeoutMs, abort);
+  }
+
+  private async lookPast(after: Position): Promise<{ readable: boolean; held: boolean }> {
     const { rows } = await this.pool.query<{ readable: boolean; held: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM ledger_events
                 WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}) AS readable,
@@ -244,13 +283,29 @@ export class PostgresEventStore implements EventStore {
                 WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS held`,
       [after.commit.toString(), after.prepare.toString()],
     );
-    if (rows[0]!.readable) return;
-    if (rows[0]!.held) {
-      // An older transaction holds the horizon: usually over in milliseconds.
-      await pause(HELD_BACK_RECHECK_MS, abort);
-      return;
-    }
-    await this.appended.wait(generation, timeoutMs, abort);
+    return rows[0]!;
+  }
+
+  /**
+   * True when a look past `after` or an earlier position, at this generation, found
+   * nothing: nothing was appended here or announced since, so looking again would too.
+   */
+  private knownQuiet(after: Position, generation: number): boolean {
+    const quiet = this.quietPast;
+    return (
+      quiet !== undefined &&
+      quiet.generation === generation &&
+      comparePositions(after, quiet.after) >= 0
+    );
+  }
+
+  private rememberQuiet(after: Position, generation: number): void {
+    const quiet = this.quietPast;
+    const lowest =
+      quiet?.generation === generation && comparePositions(quiet.after, after) < 0
+        ? quiet.after
+        : after;
+    this.quietPast = { after: lowest, generation };
   }
 
   async headPosition(): Promise<Position> {
