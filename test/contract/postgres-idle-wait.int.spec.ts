@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createPool } from '../../src/infrastructure/database/create-pool.js';
+import { migrate } from '../../src/infrastructure/database/migrator.js';
+import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
+import { type EventToAppend } from '../../src/event-store/event-store.port.js';
+import { type Position, START } from '../../src/event-store/position.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** Short idle rechecks, so that a test sees several of them. */
+const RECHECK_MS = 40;
+
+function anEvent(): EventToAppend {
+  return { id: randomUUID(), type: 'Counted.v1', data: {}, metadata: {} };
+}
+
+/**
+ * How the PostgreSQL store's waitForEvents spends queries: an idle follower (read a
+ * page, find it empty, wait) must cost one read per idle recheck, and a horizon held by
+ * a long transaction must not turn followers into a loop of looks.
+ */
+describe('PostgreSQL store: waiting for events', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  let store: PostgresEventStore;
+  /** The SQL of every pool.query the store sent. */
+  let sent: string[];
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+    pool = createPool({ connectionString: database.url, max: 6 });
+    await migrate(pool, MIGRATIONS);
+    store = new PostgresEventStore(pool);
+    sent = [];
+    const query = pool.query.bind(pool);
+    vi.spyOn(pool, 'query').mockImplementation(((sql: string, values?: unknown[]) => {
+      sent.push(sql);
+      return query(sql, values);
+    }) as typeof pool.query);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await store.close();
+    await pool.end();
+    await database.drop();
+  });
+
+  const looks = (): number => sent.filter((sql) => sql.includes('AS readable')).length;
+
+  /** A follower's idle rounds: wait (up to the recheck), then read a page. */
+  async function idleRounds(after: Position, rounds: number): Promise<void> {
+    for (let i = 0; i < rounds; i++) {
+      await store.waitForEvents(after, RECHECK_MS);
+      expect(await store.readAll({ after })).toEqual([]);
+    }
+  }
+
+  // Regression: every wait first asked the database whether anything was readable, so an
+  // idle follower sent two statements per recheck (its read and that look).
+  it('looks once while idle, then only the follower reads on each recheck', async () => {
+    await idleRounds(START, 5);
+    expect(looks()).toBe(1);
+  });
+
+  it('finds an event whose NOTIFY never came on the next recheck, then looks again', async () => {
+    await idleRounds(START, 2);
+    const looksBefore = looks();
+    // Appended behind the store's back: no wake in this process, no NOTIFY.
+    await pool.query(
+      `SELECT last_revision FROM ledger_append('quiet-1', 'any', NULL, $1::uuid[],
+         ARRAY['Counted.v1'], ARRAY['{}'::jsonb], ARRAY['{}'::jsonb])`,
+      [[randomUUID()]],
+    );
+    await store.waitForEvents(START, RECHECK_MS);
+    await expect.poll(async () => (await store.readAll()).length, { timeout: 10_000 }).toBe(1);
+    const [event] = await store.readAll();
+    // What the read found past the quiet position makes the next wait look again.
+    await store.waitForEvents(event!.position, RECHECK_MS);
+    expect(looks()).toBe(looksBefore + 1);
+  });
+
+  it('wakes an idle waiter at once on an append here or in another process', async () => {
+    await idleRounds(START, 2);
+    const other = new PostgresEventStore(pool);
+    try {
+      for (const appender of [store, other]) {
+        const head = await store.headPosition();
+        const startedMs = performance.now();
+        const waiting = store.waitForEvents(head, 30_000);
+        await appender.appendToStream(`wake-${randomUUID()}`, [anEvent()], {
+          expectedRevision: 'any',
+        });
+        await waiting;
+        // Well short of the 30 s recheck: woken by the append (or its NOTIFY).
+        expect(performance.now() - startedMs).toBeLessThan(10_000);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('backs off while an older transaction holds the horizon, and reads once it ends', async () => {
+    const older = await pool.connect();
+    let waits = 0;
+    try {
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()');
+      await store.appendToStream('held-1', [anEvent()], { expectedRevision: 'any' });
+      const untilMs = performance.now() + 600;
+      while (performance.now() < untilMs) {
+        await store.waitForEvents(START, 30_000);
+        waits++;
+      }
+      await older.query('COMMIT');
+    } finally {
+      older.release();
+    }
+    // A wait doubling from 2 ms to 50 ms: about 16 looks in 600 ms (a fixed 2 ms: 150+).
+    expect(waits).toBeGreaterThan(3);
+    expect(waits).toBeLessThan(30);
+    // Other tests' transactions on the same server may hold the horizon a moment longer.
+    await expect.poll(async () => (await store.readAll()).length, { timeout: 10_000 }).toBe(1);
+  });
+});
