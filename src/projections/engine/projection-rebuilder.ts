@@ -2,16 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { type LockedSession, withSessionLock } from '../../infrastructure/database/session-lock.js';
 import { type EventStore } from '../../event-store/event-store.port.js';
-import {
-  type Position,
-  START,
-  comparePositions,
-  encodePosition,
-} from '../../event-store/position.js';
+import { type Position, comparePositions, encodePosition } from '../../event-store/position.js';
 import { type CheckpointsRepository, pauseLockKey } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type Projection, type ProjectionBinding } from './projection.js';
-import { bulkLoadShadows } from './shadow-bulk-load.js';
+import {
+  BulkLoadFailedError,
+  type CommittedStep,
+  type StepBounds,
+  bulkLoadShadows,
+} from './shadow-bulk-load.js';
 import { type CatchUpProgress, DEFAULT_RETRY, ProjectionRunner } from './projection-runner.js';
 import {
   type DeferredIndexes,
@@ -49,6 +49,10 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Told why a bulk load gave way to batch by batch. */
   readonly log?: (message: string) => void;
+  /** Bounds on each of the bulk load's transactions; DEFAULT_STEP_BOUNDS when not given. */
+  readonly steps?: StepBounds;
+  /** Told of each committed step of the bulk load. */
+  readonly onStep?: (step: CommittedStep) => void | Promise<void>;
 }
 
 /** Shadows made ready for the swap at once. */
@@ -204,26 +208,37 @@ export class ProjectionRebuilder {
     });
   }
 
-  /** Phase `loading`: the bulk load up to the head. Answers the position the shadows reached. */
+  /**
+   * Phase `loading`: the bulk load up to the head, in steps. Answers the position the
+   * shadows reached: the head, or where the steps before a failed one got to.
+   */
   private async load(run: RebuildRun): Promise<Position> {
     const head = await this.store.headPosition();
+    const { batchSize, steps, onStep } = run.options;
     try {
       const loaded = await bulkLoadShadows(
         this.store,
         this.pool,
         this.checkpoints,
         run.shadow.bindings,
-        { upTo: head, batchSize: run.options.batchSize, onProgress: run.tally.reporter('loading') },
+        {
+          upTo: head,
+          batchSize,
+          onProgress: run.tally.reporter('loading'),
+          ...(steps ? { steps } : {}),
+          ...(onStep ? { onStep } : {}),
+        },
       );
       run.tally.applied += loaded.applied;
       return head;
     } catch (error) {
-      // Rolled back: the shadows are empty and at the start. Batch by batch, the event
-      // that failed is retried and parked (and the rebuild stops) as for a live projector.
-      run.options.log?.(
-        `bulk load failed (${error instanceof Error ? error.message : String(error)}); rebuilding batch by batch`,
-      );
-      return START;
+      if (!(error instanceof BulkLoadFailedError)) throw error;
+      // The failed step rolled back; the shadows hold the steps before it, with their
+      // checkpoints. From there, batch by batch, the event that failed is retried and
+      // parked (and the rebuild stops) as for a live projector.
+      run.tally.applied += error.applied;
+      run.options.log?.(`bulk load failed (${error.message}); rebuilding batch by batch`);
+      return error.committed;
     }
   }
 
