@@ -358,13 +358,37 @@ export class ProjectionRebuilder {
     }
   }
 
+  /**
+   * What a rebuild that never ended (its process killed) left of these projections: the
+   * projections with shadow tables or a shadow checkpoint. The caller must hold their
+   * admin locks (no rebuild of them running), as for a rebuild.
+   */
+  async abandoned(projections: readonly Projection[]): Promise<Projection[]> {
+    const plans = projections.map(planFor);
+    const tables = new Set(
+      await this.tables.existing(plans.flatMap((plan) => plan.pairs.map((pair) => pair.shadow))),
+    );
+    const checkpoints = new Set(
+      await this.checkpoints.existing(plans.map((plan) => plan.shadowName)),
+    );
+    return plans
+      .filter(
+        (plan) =>
+          checkpoints.has(plan.shadowName) || plan.pairs.some((pair) => tables.has(pair.shadow)),
+      )
+      .map((plan) => plan.projection);
+  }
+
+  /** Drops what a rebuild of these projections left (see abandoned): nothing of it is live. */
+  async discard(projections: readonly Projection[]): Promise<void> {
+    await this.cleanUp(projections.map(planFor));
+  }
+
   /** Whatever was not swapped in is dropped (after a swap only the retired names are gone already). */
   private async cleanUp(plans: readonly RebuildPlan[]): Promise<void> {
     for (const plan of plans) {
       for (const { shadow } of plan.pairs) await this.tables.drop(shadow);
     }
-    await this.pool.query('DELETE FROM ledger_projection_checkpoints WHERE projection = ANY($1)', [
-      plans.map((plan) => plan.shadowName),
-    ]);
+    await this.checkpoints.deleteAll(plans.map((plan) => plan.shadowName));
   }
 }

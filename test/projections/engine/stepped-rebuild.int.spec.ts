@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/ledger-config.js';
+import { CheckpointProgress } from '../../../src/event-store/checkpoint-progress.js';
 import { type EventStore } from '../../../src/event-store/event-store.port.js';
 import {
   type Position,
@@ -12,6 +14,7 @@ import { type ProjectedEvent, liveBinding } from '../../../src/projections/engin
 import { type RebuildReport } from '../../../src/projections/engine/projection-rebuilder.js';
 import { type CommittedStep } from '../../../src/projections/engine/shadow-bulk-load.js';
 import { DEFAULT_RETRY } from '../../../src/projections/engine/projection-runner.js';
+import { ProjectionsService } from '../../../src/projections/projections.service.js';
 import { VIEW_PROJECTIONS } from '../../../src/projections/views/index.js';
 import { seededRandom } from '../../../src/shared/seeded-random.js';
 import { appendRecorded, generateHistory } from '../projected-events.js';
@@ -139,6 +142,36 @@ describe('blue/green rebuild in bounded steps', () => {
     };
   }
 
+  /**
+   * A rebuild of every view in a process of its own, SIGKILLed once its bulk load has
+   * committed `steps` steps: the steps it reported.
+   */
+  async function killedRebuild(steps: number): Promise<{ step: number; position: string }[]> {
+    const child = spawn(process.execPath, ['--import', 'tsx', REBUILD_SCRIPT], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        LEDGER_REBUILD_BATCH_SIZE: String(BATCH_SIZE),
+        LEDGER_REBUILD_STEP_EVENTS: String(STEP_EVENTS),
+        LEDGER_REBUILD_KILL_AFTER_STEPS: String(steps),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ?? code)),
+    );
+    expect(exit, stderr).toBe('SIGKILL');
+    return stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { step: number; position: string });
+  }
+
   it('commits each step with the checkpoints and gives views identical to the live ones', async () => {
     const steps: CommittedStep[] = [];
     const seen: { position: Position; statements: number }[] = [];
@@ -209,29 +242,7 @@ describe('blue/green rebuild in bounded steps', () => {
 
   it('leaves the live views serving when killed between steps, and the next rebuild starts over', async () => {
     const before = await liveDigests();
-    const child = spawn(process.execPath, ['--import', 'tsx', REBUILD_SCRIPT], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        LEDGER_REBUILD_BATCH_SIZE: String(BATCH_SIZE),
-        LEDGER_REBUILD_STEP_EVENTS: String(STEP_EVENTS),
-        LEDGER_REBUILD_KILL_AFTER_STEPS: '2',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exit = await new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.once('exit', (code, signal) => resolve(signal ?? code)),
-    );
-    expect(exit, stderr).toBe('SIGKILL');
-    const steps = stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { step: number; position: string });
+    const steps = await killedRebuild(2);
     expect(steps.map((step) => step.step)).toEqual([1, 2]);
 
     // Half a shadow was left behind, at its second step, beside the live tables.
@@ -276,6 +287,28 @@ describe('blue/green rebuild in bounded steps', () => {
     });
     await expect(rebuild).rejects.toThrow('stopped after two steps');
     expect(await leftovers()).toEqual([]);
+    expect(await liveDigests()).toEqual(before);
+  });
+
+  it('finds what a killed rebuild left, and the app drops it when it starts', async () => {
+    const before = await liveDigests();
+    await killedRebuild(1);
+    const rebuilder = db.rebuilder();
+    const abandoned = await rebuilder.abandoned(VIEW_PROJECTIONS);
+    expect(abandoned.map((projection) => projection.name)).toEqual(
+      VIEW_PROJECTIONS.map((projection) => projection.name),
+    );
+    expect(await leftovers()).not.toEqual([]);
+    // The app's start, without its projectors (they run here already).
+    const service = new ProjectionsService(
+      db.store,
+      db.pool,
+      loadConfig({ LEDGER_PROJECTIONS: 'off' }),
+      new CheckpointProgress(),
+    );
+    await service.onApplicationBootstrap();
+    expect(await leftovers()).toEqual([]);
+    expect(await rebuilder.abandoned(VIEW_PROJECTIONS)).toEqual([]);
     expect(await liveDigests()).toEqual(before);
   });
 });
