@@ -178,7 +178,13 @@ export class ProjectionRebuilder {
     });
   }
 
-  /** Empty shadows of the live tables (their deferred indexes returned), checkpoints at the start. */
+  /**
+   * Empty shadows of the live tables (their deferred indexes returned), checkpoints at
+   * the start. Shadows a killed rebuild left are dropped here and loaded again from the
+   * start, not resumed: they are unlogged (a server crash empties them, not their
+   * checkpoint), their deferred indexes and the bulk load's folded rows went with that
+   * process, and one more pass over the log is all a restart costs.
+   */
   private async prepare(plans: readonly RebuildPlan[]): Promise<DeferredIndexes[]> {
     const deferred: DeferredIndexes[] = [];
     const client = await this.pool.connect();
