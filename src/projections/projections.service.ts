@@ -98,8 +98,36 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     );
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.discardAbandonedRebuilds();
     if (this.config.projectionsEnabled) this.runner.start();
+  }
+
+  /**
+   * A rebuild whose process was killed leaves its shadow tables and checkpoints (never
+   * its live tables: only a finished rebuild swaps). They are dropped here, for each
+   * projection no rebuild or replay holds now; a rebuild would drop them anyway and
+   * start over. A failure only delays that: the app starts regardless.
+   */
+  private async discardAbandonedRebuilds(): Promise<void> {
+    try {
+      const rebuilder = this.rebuilder();
+      for (const projection of await rebuilder.abandoned([...this.projections.values()])) {
+        await this.exclusively([projection.name], (held) => rebuilder.discard(held)).then(
+          () =>
+            this.logger.warn(`dropped the shadows of an unfinished rebuild of ${projection.name}`),
+          (error: unknown) => {
+            if (!(error instanceof ProjectionBusyError)) throw error;
+          },
+        );
+      }
+    } catch (error) {
+      this.logger.warn(`could not drop the shadows of unfinished rebuilds: ${String(error)}`);
+    }
+  }
+
+  private rebuilder(): ProjectionRebuilder {
+    return new ProjectionRebuilder(this.store, this.pool, this.checkpoints, this.parked);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -180,15 +208,12 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     onProgress?: RebuildOptions['onProgress'],
   ): Promise<RebuildReport[]> {
     return this.exclusively(names, (projections) =>
-      new ProjectionRebuilder(this.store, this.pool, this.checkpoints, this.parked).rebuild(
-        projections,
-        {
-          batchSize: REBUILD_BATCH_SIZE,
-          alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
-          log: (message) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`),
-          ...(onProgress ? { onProgress } : {}),
-        },
-      ),
+      this.rebuilder().rebuild(projections, {
+        batchSize: REBUILD_BATCH_SIZE,
+        alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
+        log: (message) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`),
+        ...(onProgress ? { onProgress } : {}),
+      }),
     );
   }
 

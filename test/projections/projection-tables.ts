@@ -45,18 +45,25 @@ export async function applyBatches(
   }
 }
 
-/** Bulk-loads the batches into empty tables in one transaction, as a rebuild does. */
+/**
+ * Bulk-loads the batches into empty tables as a rebuild does: in steps of `stepBatches`
+ * batches, each step a transaction of its own that ends with a flush (by default one
+ * step for them all).
+ */
 export async function bulkLoadBatches(
   pool: pg.Pool,
   projection: Projection,
   batches: readonly (readonly ProjectedEvent[])[],
   tables: TableNames,
+  stepBatches = batches.length,
 ): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    const load = bulkLoadOf(projection, tables);
-    for (const batch of batches) await load.add(client, batch);
-    await load.finish(client);
-  });
+  const load = bulkLoadOf(projection, tables);
+  for (let start = 0; start < batches.length; start += Math.max(stepBatches, 1)) {
+    await inTransaction(pool, async (client) => {
+      for (const batch of batches.slice(start, start + stepBatches)) await load.add(client, batch);
+      await load.flush(client);
+    });
+  }
 }
 
 /** The table's primary-key columns, quoted and comma-separated: an ORDER BY that is total. */

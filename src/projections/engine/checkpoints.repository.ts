@@ -130,6 +130,22 @@ export class CheckpointsRepository {
     );
   }
 
+  /** Those of the named checkpoints that exist. */
+  async existing(projections: readonly string[]): Promise<string[]> {
+    const { rows } = await this.pool.query<{ projection: string }>(
+      'SELECT projection FROM ledger_projection_checkpoints WHERE projection = ANY($1::text[])',
+      [projections],
+    );
+    return rows.map((row) => row.projection);
+  }
+
+  /** Gone: a rebuild's shadow checkpoints once it has ended. */
+  async deleteAll(projections: readonly string[]): Promise<void> {
+    await this.pool.query('DELETE FROM ledger_projection_checkpoints WHERE projection = ANY($1)', [
+      projections,
+    ]);
+  }
+
   /** Back to the start of the log (a rebuild's shadow, or a reset). */
   async reset(client: pg.ClientBase, projection: string): Promise<void> {
     await client.query(

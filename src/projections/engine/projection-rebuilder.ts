@@ -2,16 +2,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { type LockedSession, withSessionLock } from '../../infrastructure/database/session-lock.js';
 import { type EventStore } from '../../event-store/event-store.port.js';
-import {
-  type Position,
-  START,
-  comparePositions,
-  encodePosition,
-} from '../../event-store/position.js';
+import { type Position, comparePositions, encodePosition } from '../../event-store/position.js';
 import { type CheckpointsRepository, pauseLockKey } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type Projection, type ProjectionBinding } from './projection.js';
-import { bulkLoadShadows } from './shadow-bulk-load.js';
+import {
+  BulkLoadFailedError,
+  type CommittedStep,
+  type StepBounds,
+  bulkLoadShadows,
+} from './shadow-bulk-load.js';
 import { type CatchUpProgress, DEFAULT_RETRY, ProjectionRunner } from './projection-runner.js';
 import {
   type DeferredIndexes,
@@ -49,6 +49,10 @@ export interface RebuildOptions {
   readonly onProgress?: (progress: RebuildProgress) => void;
   /** Told why a bulk load gave way to batch by batch. */
   readonly log?: (message: string) => void;
+  /** Bounds on each of the bulk load's transactions; DEFAULT_STEP_BOUNDS when not given. */
+  readonly steps?: StepBounds;
+  /** Told of each committed step of the bulk load. */
+  readonly onStep?: (step: CommittedStep) => void | Promise<void>;
 }
 
 /** Shadows made ready for the swap at once. */
@@ -174,7 +178,13 @@ export class ProjectionRebuilder {
     });
   }
 
-  /** Empty shadows of the live tables (their deferred indexes returned), checkpoints at the start. */
+  /**
+   * Empty shadows of the live tables (their deferred indexes returned), checkpoints at
+   * the start. Shadows a killed rebuild left are dropped here and loaded again from the
+   * start, not resumed: they are unlogged (a server crash empties them, not their
+   * checkpoint), their deferred indexes and the bulk load's folded rows went with that
+   * process, and one more pass over the log is all a restart costs.
+   */
   private async prepare(plans: readonly RebuildPlan[]): Promise<DeferredIndexes[]> {
     const deferred: DeferredIndexes[] = [];
     const client = await this.pool.connect();
@@ -204,26 +214,37 @@ export class ProjectionRebuilder {
     });
   }
 
-  /** Phase `loading`: the bulk load up to the head. Answers the position the shadows reached. */
+  /**
+   * Phase `loading`: the bulk load up to the head, in steps. Answers the position the
+   * shadows reached: the head, or where the steps before a failed one got to.
+   */
   private async load(run: RebuildRun): Promise<Position> {
     const head = await this.store.headPosition();
+    const { batchSize, steps, onStep } = run.options;
     try {
       const loaded = await bulkLoadShadows(
         this.store,
         this.pool,
         this.checkpoints,
         run.shadow.bindings,
-        { upTo: head, batchSize: run.options.batchSize, onProgress: run.tally.reporter('loading') },
+        {
+          upTo: head,
+          batchSize,
+          onProgress: run.tally.reporter('loading'),
+          ...(steps ? { steps } : {}),
+          ...(onStep ? { onStep } : {}),
+        },
       );
       run.tally.applied += loaded.applied;
       return head;
     } catch (error) {
-      // Rolled back: the shadows are empty and at the start. Batch by batch, the event
-      // that failed is retried and parked (and the rebuild stops) as for a live projector.
-      run.options.log?.(
-        `bulk load failed (${error instanceof Error ? error.message : String(error)}); rebuilding batch by batch`,
-      );
-      return START;
+      if (!(error instanceof BulkLoadFailedError)) throw error;
+      // The failed step rolled back; the shadows hold the steps before it, with their
+      // checkpoints. From there, batch by batch, the event that failed is retried and
+      // parked (and the rebuild stops) as for a live projector.
+      run.tally.applied += error.applied;
+      run.options.log?.(`bulk load failed (${error.message}); rebuilding batch by batch`);
+      return error.committed;
     }
   }
 
@@ -343,13 +364,37 @@ export class ProjectionRebuilder {
     }
   }
 
+  /**
+   * What a rebuild that never ended (its process killed) left of these projections: the
+   * projections with shadow tables or a shadow checkpoint. The caller must hold their
+   * admin locks (no rebuild of them running), as for a rebuild.
+   */
+  async abandoned(projections: readonly Projection[]): Promise<Projection[]> {
+    const plans = projections.map(planFor);
+    const tables = new Set(
+      await this.tables.existing(plans.flatMap((plan) => plan.pairs.map((pair) => pair.shadow))),
+    );
+    const checkpoints = new Set(
+      await this.checkpoints.existing(plans.map((plan) => plan.shadowName)),
+    );
+    return plans
+      .filter(
+        (plan) =>
+          checkpoints.has(plan.shadowName) || plan.pairs.some((pair) => tables.has(pair.shadow)),
+      )
+      .map((plan) => plan.projection);
+  }
+
+  /** Drops what a rebuild of these projections left (see abandoned): nothing of it is live. */
+  async discard(projections: readonly Projection[]): Promise<void> {
+    await this.cleanUp(projections.map(planFor));
+  }
+
   /** Whatever was not swapped in is dropped (after a swap only the retired names are gone already). */
   private async cleanUp(plans: readonly RebuildPlan[]): Promise<void> {
     for (const plan of plans) {
       for (const { shadow } of plan.pairs) await this.tables.drop(shadow);
     }
-    await this.pool.query('DELETE FROM ledger_projection_checkpoints WHERE projection = ANY($1)', [
-      plans.map((plan) => plan.shadowName),
-    ]);
+    await this.checkpoints.deleteAll(plans.map((plan) => plan.shadowName));
   }
 }

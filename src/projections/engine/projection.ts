@@ -35,23 +35,26 @@ export interface Projection {
     tables: TableNames,
   ): Promise<void>;
   /**
-   * A rebuild's fast path into empty tables: rows folded in memory across batches and
-   * written once each. Without it a rebuild applies batch by batch.
+   * A rebuild's fast path into shadow tables it alone has written: rows folded in memory
+   * across batches. Without it a rebuild applies batch by batch.
    */
   bulkLoad?(tables: TableNames): BulkLoad;
 }
 
 /**
- * Loads a view from the start of the log into empty tables, inside one transaction
- * that the caller commits with the checkpoint. The view's rows stay in memory across
- * batches; rows that are only ever appended are written as each batch comes, the
- * others once, at the end. Memory grows with the view's rows, not with the log.
+ * Loads a view from the start of the log into tables that only this load writes, in
+ * steps: each step is one transaction that the caller commits with the checkpoint. The
+ * view's rows stay in memory across batches and steps, so folding never reads the
+ * tables back: they hold exactly what earlier flushes wrote. Rows that are only ever
+ * appended are written as each batch comes; the others at each flush, new ones by COPY
+ * and those an earlier step wrote by an upsert that overwrites them with the folded row.
+ * Memory grows with the view's rows, not with the log.
  */
 export interface BulkLoad {
   /** Folds a batch and appends its new rows. */
   add(client: pg.ClientBase, events: readonly ProjectedEvent[]): Promise<void>;
-  /** Writes the folded rows. */
-  finish(client: pg.ClientBase): Promise<void>;
+  /** Writes the rows folded since the last flush: the end of a step. */
+  flush(client: pg.ClientBase): Promise<void>;
 }
 
 /** The projection's own bulk load, or its batch-by-batch apply for those without one. */
@@ -59,7 +62,7 @@ export function bulkLoadOf(projection: Projection, tables: TableNames): BulkLoad
   return (
     projection.bulkLoad?.(tables) ?? {
       add: (client, events) => projection.apply(client, events, tables),
-      finish: () => Promise.resolve(),
+      flush: () => Promise.resolve(),
     }
   );
 }

@@ -23,8 +23,8 @@ export class ViewTablesRepository {
   /**
    * A fresh, empty copy of `live` with its columns, defaults and keys, built for a bulk
    * load: unlogged, and without the indexes no upsert needs (their definitions are
-   * returned for finishShadow). A rebuild never resumes a shadow after a crash, so
-   * losing an unlogged table's rows in one costs nothing.
+   * returned for finishShadow). A rebuild never resumes a shadow after a crash (it
+   * drops it and starts over), so losing an unlogged table's rows in one costs nothing.
    */
   async createShadow(live: string, shadow: string): Promise<DeferredIndexes> {
     await this.pool.query(`DROP TABLE IF EXISTS ${quote(shadow)}`);
@@ -50,6 +50,15 @@ export class ViewTablesRepository {
     await this.pool.query(`ALTER TABLE ${quote(deferred.table)} SET LOGGED`);
     for (const definition of deferred.definitions) await this.pool.query(definition);
     await this.pool.query(`ANALYZE ${quote(deferred.table)}`);
+  }
+
+  /** Those of the named tables that exist. */
+  async existing(tables: readonly string[]): Promise<string[]> {
+    const { rows } = await this.pool.query<{ name: string }>(
+      `SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(quote_ident(name)) IS NOT NULL`,
+      [tables],
+    );
+    return rows.map((row) => row.name);
   }
 
   async drop(table: string): Promise<void> {

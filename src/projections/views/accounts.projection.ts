@@ -8,7 +8,14 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, appendRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
+import {
+  type Column,
+  StagedRows,
+  appendRows,
+  insertRows,
+  physicalTable,
+  takeExcluded,
+} from './batch-sql.js';
 import {
   accountIdOfStream,
   commitPosition,
@@ -285,12 +292,14 @@ async function apply(
 }
 
 function bulkLoad(tables: TableNames): BulkLoad {
-  const accounts = new Map<string, AccountRow>();
+  const accounts = new StagedRows(new Map<string, AccountRow>(), ACCOUNT_COLUMNS, ['account_id']);
   return {
-    add: (client, events) =>
-      appendStatements(client, tables, fold(accounts, accountEvents(events)).statements),
-    finish: (client) =>
-      appendRows(client, physicalTable(tables, ACCOUNTS), ACCOUNT_COLUMNS, [...accounts.values()]),
+    add: (client, events) => {
+      const { touched, statements } = fold(accounts.rows, accountEvents(events));
+      for (const accountId of touched.keys()) accounts.touch(accountId);
+      return appendStatements(client, tables, statements);
+    },
+    flush: (client) => accounts.flush(client, physicalTable(tables, ACCOUNTS)),
   };
 }
 

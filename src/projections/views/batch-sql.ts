@@ -101,3 +101,48 @@ export function takeExcluded(columns: readonly string[]): string {
     .map((name) => `${quoteIdentifier(name)} = EXCLUDED.${quoteIdentifier(name)}`)
     .join(', ');
 }
+
+/**
+ * One table's rows as a rebuild's bulk load folds them in memory, by key: which changed
+ * since the last flush, and which the table has already. A flush writes the changed
+ * ones: those the table lacks by appendRows (COPY when many: a step of a long log adds
+ * most of its rows), the others by one upsert that overwrites them with the folded row,
+ * which holds the whole state (the load wrote every row, so it needs to read none back).
+ */
+export class StagedRows<Row> {
+  private readonly changed = new Set<string>();
+  private readonly written = new Set<string>();
+
+  constructor(
+    readonly rows: Map<string, Row>,
+    private readonly columns: readonly Column<Row>[],
+    /** The table's key columns: the conflict target of the overwrite. */
+    private readonly keyColumns: readonly string[],
+  ) {}
+
+  touch(key: string): void {
+    this.changed.add(key);
+  }
+
+  async flush(client: pg.ClientBase, table: string): Promise<void> {
+    const fresh: Row[] = [];
+    const rewritten: Row[] = [];
+    for (const key of this.changed) {
+      (this.written.has(key) ? rewritten : fresh).push(this.rows.get(key)!);
+      this.written.add(key);
+    }
+    this.changed.clear();
+    const keys = this.keyColumns.map(quoteIdentifier).join(', ');
+    const others = this.columns
+      .map((column) => column.name)
+      .filter((name) => !this.keyColumns.includes(name));
+    await appendRows(client, table, this.columns, fresh);
+    await insertRows(
+      client,
+      table,
+      this.columns,
+      rewritten,
+      `ON CONFLICT (${keys}) DO UPDATE SET ${takeExcluded(others)}`,
+    );
+  }
+}

@@ -7,7 +7,7 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, appendRows, insertRows, physicalTable } from './batch-sql.js';
+import { type Column, StagedRows, insertRows, physicalTable } from './batch-sql.js';
 import { eventTypes, holdingOfStream, occurredAt } from './event-fields.js';
 
 const NAME: ProjectionName = 'holdings';
@@ -62,8 +62,9 @@ const COLUMNS: readonly Column<HoldingDelta>[] = [
   { name: 'updated_at', type: 'timestamptz', value: (row) => row.updatedAt },
 ];
 
-/** Adds the batch's changes to `deltas`, by holding. */
-function fold(deltas: Map<string, HoldingDelta>, events: readonly ProjectedEvent[]): void {
+/** Adds the batch's changes to `deltas`, by holding; answers the keys of those it changed. */
+function fold(deltas: Map<string, HoldingDelta>, events: readonly ProjectedEvent[]): Set<string> {
+  const touched = new Set<string>();
   for (const projected of events) {
     const { event } = projected;
     if (!isHoldingEvent(event)) continue;
@@ -83,7 +84,9 @@ function fold(deltas: Map<string, HoldingDelta>, events: readonly ProjectedEvent
     delta.costBasisMinor += costBasisMinor;
     delta.updatedAt = occurredAt(projected);
     deltas.set(key, delta);
+    touched.add(key);
   }
+  return touched;
 }
 
 async function apply(
@@ -107,16 +110,22 @@ async function apply(
   );
 }
 
-/** From the start of the log, the deltas summed over all batches are the rows. */
+/**
+ * From the start of the log, the deltas summed over all batches are the rows: each
+ * flush overwrites a holding with its sum so far (the apply's upsert adds a batch's
+ * delta instead, to a row it has not read).
+ */
 function bulkLoad(tables: TableNames): BulkLoad {
-  const holdings = new Map<string, HoldingDelta>();
+  const holdings = new StagedRows(new Map<string, HoldingDelta>(), COLUMNS, [
+    'account_id',
+    'instrument',
+  ]);
   return {
     add: (_client, events) => {
-      fold(holdings, events);
+      for (const key of fold(holdings.rows, events)) holdings.touch(key);
       return Promise.resolve();
     },
-    finish: (client) =>
-      appendRows(client, physicalTable(tables, HOLDINGS), COLUMNS, [...holdings.values()]),
+    flush: (client) => holdings.flush(client, physicalTable(tables, HOLDINGS)),
   };
 }
 

@@ -9,7 +9,7 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, appendRows, insertRows, physicalTable } from './batch-sql.js';
+import { type Column, StagedRows, appendRows, insertRows, physicalTable } from './batch-sql.js';
 import {
   accountIdOfStream,
   commitPosition,
@@ -174,20 +174,22 @@ async function apply(
 }
 
 function bulkLoad(tables: TableNames): BulkLoad {
-  const currencies = new Map<string, string>();
+  const currencies = new StagedRows(new Map<string, CurrencyRow>(), CURRENCY_COLUMNS, [
+    'account_id',
+  ]);
+  // The journal lines need only each account's currency.
+  const currencyOf = new Map<string, string>();
   return {
     add: (client, events) => {
       const { opened, posted } = classify(events);
-      for (const { accountId, currency } of opened) currencies.set(accountId, currency);
-      return appendLines(client, tables, journalLines(posted, currencies));
+      for (const row of opened) {
+        currencies.rows.set(row.accountId, row);
+        currencies.touch(row.accountId);
+        currencyOf.set(row.accountId, row.currency);
+      }
+      return appendLines(client, tables, journalLines(posted, currencyOf));
     },
-    finish: (client) =>
-      appendRows(
-        client,
-        physicalTable(tables, CURRENCIES),
-        CURRENCY_COLUMNS,
-        [...currencies].map(([accountId, currency]) => ({ accountId, currency })),
-      ),
+    flush: (client) => currencies.flush(client, physicalTable(tables, CURRENCIES)),
   };
 }
 

@@ -8,7 +8,7 @@ import {
   type Projection,
   type TableNames,
 } from '../engine/projection.js';
-import { type Column, appendRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
+import { type Column, StagedRows, insertRows, physicalTable, takeExcluded } from './batch-sql.js';
 import { type GuardedEvent, eventTypes, occurredAt } from './event-fields.js';
 
 const NAME: ProjectionName = 'orders';
@@ -278,17 +278,23 @@ async function apply(
 }
 
 function bulkLoad(tables: TableNames): BulkLoad {
-  const orders = new Map<string, OrderRow>();
-  const fees = new Map<string, bigint>();
+  const orders = new StagedRows(new Map<string, OrderRow>(), ORDER_COLUMNS, ['order_id']);
+  const fees = new StagedRows(new Map<string, FeeRow>(), FEE_COLUMNS, ['order_id']);
+  // The fold keeps every fee by order, for the orders placed after it.
+  const feeMinors = new Map<string, bigint>();
   return {
     add: (_client, events) => {
-      fold(orders, fees, orderEvents(events));
+      const { touched, feesChanged } = fold(orders.rows, feeMinors, orderEvents(events));
+      for (const orderId of touched.keys()) orders.touch(orderId);
+      for (const [orderId, fee] of feesChanged) {
+        fees.rows.set(orderId, fee);
+        fees.touch(orderId);
+      }
       return Promise.resolve();
     },
-    finish: async (client) => {
-      await appendRows(client, physicalTable(tables, ORDERS), ORDER_COLUMNS, [...orders.values()]);
-      const feeRows = [...fees].map(([orderId, feeMinor]) => ({ orderId, feeMinor }));
-      await appendRows(client, physicalTable(tables, FEES), FEE_COLUMNS, feeRows);
+    flush: async (client) => {
+      await orders.flush(client, physicalTable(tables, ORDERS));
+      await fees.flush(client, physicalTable(tables, FEES));
     },
   };
 }

@@ -318,6 +318,38 @@ describe('ProjectionRunner', () => {
       expect(tables.rows.map((r: { tablename: string }) => r.tablename)).toEqual(['test_seen']);
     });
 
+    it('goes on batch by batch from the last committed step when a later step fails', async () => {
+      await append(30);
+      await append(1, 'POISON');
+      await append(10);
+      await vi.waitFor(
+        async () =>
+          expect(
+            comparePositions(await db.store.headPosition(), lastAppended),
+          ).toBeGreaterThanOrEqual(0),
+        { timeout: 20_000, interval: 50 },
+      );
+      const logged: string[] = [];
+      const steps: number[] = [];
+      const rebuild = rebuilder().rebuild([seenProjection], {
+        batchSize: 10,
+        alignTimeoutMs: 20_000,
+        steps: { maxEvents: 20, maxMs: 60_000 },
+        onStep: (step) => void steps.push(step.applied),
+        log: (message) => logged.push(message),
+      });
+      await expect(rebuild).rejects.toThrow(/stopped/);
+      // The first step committed 20 events; the second failed on the poisoned one.
+      expect(steps).toEqual([20]);
+      expect(logged).toEqual([expect.stringMatching(/^bulk load failed \(cannot project /)]);
+      // Had it started over, the shadow's first event would fail as a duplicate and be
+      // parked instead: the poisoned event is, so the batches began past the 20.
+      const parked = await new ParkedEventsRepository(db.pool).list();
+      expect(parked.map((event) => [event.projection, event.error])).toEqual([
+        ['seen', expect.stringMatching(/^Error: cannot project /)],
+      ]);
+    });
+
     it('bulk-loads only the events a projection names, and still ends at the head', async () => {
       // Sees only opened orders, as it says: closings in the log are none of its business.
       const openedOnly: Projection = {
