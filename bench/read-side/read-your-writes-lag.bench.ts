@@ -321,7 +321,10 @@ runBench({
     const phase = async (
       run: number,
       seconds: number,
-    ): Promise<{ stats: Omit<RunStats, 'run' | 'condition' | 'note'>; outcomes: CommandOutcome[] }> => {
+    ): Promise<{
+      stats: Omit<RunStats, 'run' | 'condition' | 'note'>;
+      outcomes: CommandOutcome[];
+    }> => {
       const outcomes: CommandOutcome[] = [];
       let failed = 0;
       let firstFailure: string | undefined;
