@@ -1,5 +1,6 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { MetricsRegistry } from '../../src/infrastructure/metrics/metrics.registry.js';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_CONFIG, loadConfig } from '../../src/config/ledger-config.js';
@@ -32,6 +33,7 @@ function globals(): DynamicModule {
     { provide: EVENT_STORE, useValue: new PostgresEventStore(pool) },
     { provide: LEDGER_CONFIG, useValue: { ...loadConfig({}), projectionsEnabled: false } },
     { provide: CONSISTENCY_OPTIONS, useValue: { fallbackRecheckMs: 60_000 } },
+    { provide: MetricsRegistry, useClass: MetricsRegistry },
   ];
   return { module: TestGlobals, providers, exports: providers.map((p) => p.provide) };
 }
@@ -50,7 +52,10 @@ describe('checkpoint progress between the projections and the queries', () => {
   it('is one signal for both modules, and what the projections publish wakes the consistency wait', async () => {
     @Module({ imports: [globals(), QueriesModule, ProjectionsModule] })
     class ReadSide {}
-    const app = await NestFactory.createApplicationContext(ReadSide, { logger: false });
+    const app = await NestFactory.createApplicationContext(ReadSide, {
+      logger: false,
+      abortOnError: false,
+    });
     try {
       const published = app.select(ProjectionsModule).get(CheckpointProgress);
       expect(app.select(QueriesModule).get(CheckpointProgress)).toBe(published);
