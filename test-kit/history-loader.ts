@@ -4,6 +4,7 @@ import { encodeEvent } from '../src/events/event-codec.js';
 import { type EventMetadata, toJson } from '../src/events/event-metadata.js';
 import { type HistoryGenerator, type HistoryTally } from './trading-history.generator.js';
 import { chunked, copyFrom, copyText } from '../src/infrastructure/database/copy-from-stdin.js';
+import { ORDER_PLACEMENT_SAGA } from '../src/sagas/order-placement/order-sagas.repository.js';
 
 /**
  * Writes a generated history straight into `ledger_events` and `ledger_streams`, as the
@@ -198,4 +199,17 @@ export async function measureCeiling(
   } finally {
     client.release();
   }
+}
+
+/**
+ * Marks a loaded history's orders as settled history: the order saga's follower starts
+ * after the log, as on a ledger whose sagas have all finished. From the start it would
+ * place every open order of the generated history at the market.
+ */
+export async function startSagasAfterLog(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    `INSERT INTO ledger_saga_checkpoints (saga, commit_position, prepare_position)
+     SELECT $1, tx_id::text::numeric, seq FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1`,
+    [ORDER_PLACEMENT_SAGA],
+  );
 }

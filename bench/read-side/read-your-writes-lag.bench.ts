@@ -44,8 +44,7 @@ import { ProjectorProcess } from './projector-process.js';
 import { rotate } from '../bench-results.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
-import { loadHistory } from '../../test-kit/history-loader.js';
-import { ORDER_PLACEMENT_SAGA } from '../../src/sagas/order-placement/order-sagas.repository.js';
+import { loadHistory, startSagasAfterLog } from '../../test-kit/history-loader.js';
 import {
   HistoryGenerator,
   defaultHistoryOptions,
@@ -567,14 +566,7 @@ async function loadLog(pool: pg.Pool, events: number, seed: number): Promise<voi
   if (events === 0) return;
   const generator = new HistoryGenerator(seededRandom(seed), defaultHistoryOptions(events));
   const loaded = await loadHistory(pool, generator, events);
-  // The history's orders are settled history: the order saga starts after them, as on a
-  // ledger whose sagas have all finished. (From the start it would place every open
-  // order of the generated history at the simulated market during the measurement.)
-  await pool.query(
-    `INSERT INTO ledger_saga_checkpoints (saga, commit_position, prepare_position)
-     SELECT $1, tx_id::text::numeric, seq FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1`,
-    [ORDER_PLACEMENT_SAGA],
-  );
+  await startSagasAfterLog(pool);
   log(
     `  log: ${loaded.events.toLocaleString('en-US')} events loaded in ${loaded.seconds.toFixed(1)} s; the order saga starts after them`,
   );

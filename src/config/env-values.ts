@@ -11,10 +11,31 @@ export function integer(
   min: number,
   max: number,
 ): number {
-  if (nonEmpty(value) === undefined) return fallback;
+  return numberIn(name, value, { fallback, min, max, whole: true });
+}
+
+/** A number with decimals, e.g. 0.5. */
+export function decimal(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  return numberIn(name, value, { fallback, min, max, whole: false });
+}
+
+function numberIn(
+  name: string,
+  value: string | undefined,
+  range: { fallback: number; min: number; max: number; whole: boolean },
+): number {
+  if (nonEmpty(value) === undefined) return range.fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  const shaped = range.whole ? Number.isInteger(parsed) : Number.isFinite(parsed);
+  if (!shaped || parsed < range.min || parsed > range.max) {
+    const kind = range.whole ? 'an integer' : 'a number';
+    throw new Error(`${name} must be ${kind} from ${range.min} to ${range.max}, got "${value}"`);
   }
   return parsed;
 }

@@ -1,5 +1,5 @@
 import { type AuthConfig, loadAuthConfig } from './auth-config.js';
-import { integer, nonEmpty, oneOf } from './env-values.js';
+import { decimal, integer, nonEmpty, oneOf } from './env-values.js';
 import { type GraphQLConfig, loadGraphQLConfig } from './graphql-config.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
 
@@ -20,6 +20,8 @@ export interface LedgerConfig {
   readonly projectionBatchSize: number;
   /** What a projector does with an event it cannot apply: park it and stop, or park it and skip it. */
   readonly projectionOnFailure: 'stop' | 'skip';
+  /** A rebuild's rest after each page it loads, as a multiple of the page's time (see BulkLoadOptions). */
+  readonly rebuildPace: number;
   readonly sagas: SagaConfig;
   readonly auth: AuthConfig;
   readonly graphql: GraphQLConfig;
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       ['stop', 'skip'],
       'stop',
     ),
+    rebuildPace: decimal('LEDGER_REBUILD_PACE', env['LEDGER_REBUILD_PACE'], 1, 0, 10),
     sagas: loadSagaConfig(env),
     auth: loadAuthConfig(env),
     graphql: loadGraphQLConfig(env),

@@ -211,6 +211,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
       this.rebuilder().rebuild(projections, {
         batchSize: REBUILD_BATCH_SIZE,
         alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
+        pace: this.config.rebuildPace,
         log: (message) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`),
         ...(onProgress ? { onProgress } : {}),
       }),

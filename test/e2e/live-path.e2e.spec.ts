@@ -5,7 +5,7 @@ import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { SimulatedExchange } from '../../src/market/simulated-exchange.js';
-import { loadHistory } from '../../test-kit/history-loader.js';
+import { loadHistory, startSagasAfterLog } from '../../test-kit/history-loader.js';
 import { HistoryGenerator } from '../../test-kit/trading-history.generator.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { LedgerClient, TEST_MARKET, TEST_SAGAS } from '../sagas/support/saga-test-kit.js';
@@ -43,6 +43,7 @@ beforeAll(async () => {
     const random = seededRandom(13);
     const generator = new HistoryGenerator(random, { tradingAccounts: 300, maxRunning: 64 });
     await loadHistory(pool, generator, HISTORY_EVENTS);
+    await startSagasAfterLog(pool);
   } finally {
     await pool.end();
   }

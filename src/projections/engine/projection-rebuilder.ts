@@ -53,6 +53,8 @@ export interface RebuildOptions {
   readonly steps?: StepBounds;
   /** Told of each committed step of the bulk load. */
   readonly onStep?: (step: CommittedStep) => void | Promise<void>;
+  /** The bulk load's rest after each page, as a multiple of the page's time (BulkLoadOptions.pace). */
+  readonly pace?: number;
 }
 
 /** Shadows made ready for the swap at once. */
@@ -220,7 +222,7 @@ export class ProjectionRebuilder {
    */
   private async load(run: RebuildRun): Promise<Position> {
     const head = await this.store.headPosition();
-    const { batchSize, steps, onStep } = run.options;
+    const { batchSize, steps, onStep, pace } = run.options;
     try {
       const loaded = await bulkLoadShadows(
         this.store,
@@ -233,6 +235,7 @@ export class ProjectionRebuilder {
           onProgress: run.tally.reporter('loading'),
           ...(steps ? { steps } : {}),
           ...(onStep ? { onStep } : {}),
+          ...(pace ? { pace } : {}),
         },
       );
       run.tally.applied += loaded.applied;

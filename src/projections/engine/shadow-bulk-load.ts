@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { decodeEvent } from '../../events/event-codec.js';
 import { storedTypeNames } from '../../events/event-catalog.js';
@@ -52,6 +53,12 @@ export interface BulkLoadOptions {
   readonly batchSize: number;
   readonly steps?: StepBounds;
   readonly onProgress?: (progress: CatchUpProgress) => void;
+  /**
+   * After each page, rest this many times as long as the page took (0 or unset: no rest).
+   * A rebuild shares the CPU and the event loop with the live path it runs beside; at 1 it
+   * takes about half of what it could, and the live commands and reads keep the rest.
+   */
+  readonly pace?: number;
   /** Called after each commit, before the next step starts. */
   readonly onStep?: (step: CommittedStep) => void | Promise<void>;
 }
@@ -157,6 +164,7 @@ async function loadStep(
     state.done = page.length === 0 || page.length < read.length;
     if (page.length === 0) break;
     await addPage(client, state.loads, page);
+    await rest(Date.now() - pageStarted, state.options.pace ?? 0);
     state.position = page[page.length - 1]!.position;
     applied += page.length;
     state.applied += page.length;
@@ -178,6 +186,18 @@ async function loadStep(
       })),
     );
   }
+}
+
+/** The rest after a page: `pace` times its time, bounded so a slow page cannot stall the load. */
+const MAX_REST_MS = 1_000;
+
+export function restAfterPageMs(pageMs: number, pace: number): number {
+  return Math.min(Math.max(pageMs * pace, 0), MAX_REST_MS);
+}
+
+function rest(pageMs: number, pace: number): Promise<void> {
+  const ms = restAfterPageMs(pageMs, pace);
+  return ms >= 1 ? sleep(ms) : Promise.resolve();
 }
 
 async function addPage(
