@@ -25,6 +25,9 @@
  * (migration 006), so the goal is the same bound in all three.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { type Position, comparePositions } from '../../src/event-store/position.js';
@@ -95,6 +98,11 @@ const OPTIONS = {
     kind: 'flag',
     description:
       'measure each run quiet, during a blue/green rebuild of every view, and while another database holds a writing transaction open',
+  },
+  'rebuild-process': {
+    kind: 'flag',
+    description:
+      'with --conditions: rebuild through the CLI in a process of its own at nice 10, not through the app',
   },
   'history-events': {
     kind: 'int',
@@ -310,7 +318,11 @@ runBench({
     const ids = await app.openAccounts(options.accounts);
     log(`  app started on ${db.name}, ${ids.length} accounts opened and projected`);
     const disturbances = options.conditions
-      ? new Disturbances(app, context.pool((await context.database('lag_other')).url, 1))
+      ? new Disturbances(
+          app,
+          context.pool((await context.database('lag_other')).url, 1),
+          options['rebuild-process'] ? db.url : undefined,
+        )
       : undefined;
 
     const random = seededRandom(options.seed);
@@ -604,6 +616,8 @@ class Disturbances {
     private readonly app: LedgerApp,
     /** A pool on another database of the same server. */
     private readonly elsewhere: pg.Pool,
+    /** Set: rebuild with the CLI in a process of its own, on this database. */
+    private readonly cliDatabaseUrl: string | undefined,
   ) {}
 
   async start(condition: Condition): Promise<(() => Promise<string>) | undefined> {
@@ -613,6 +627,7 @@ class Disturbances {
   }
 
   private rebuild(): () => Promise<string> {
+    if (this.cliDatabaseUrl !== undefined) return rebuildInOwnProcess(this.cliDatabaseUrl);
     const started = performance.now();
     let endedAt: number | undefined;
     const rebuilding = this.app
@@ -650,4 +665,33 @@ class Disturbances {
       return `transaction ${rows[0]!.xid} held open in another database for ${seconds.toFixed(1)} s`;
     };
   }
+}
+
+/** The CLI's entry point, built: `dist/src/cli/ledger.cli.js`. */
+const CLI = fileURLToPath(new URL('../../src/cli/ledger.cli.js', import.meta.url));
+
+/** `ledger projections rebuild all` in a process of its own at a lower priority. */
+function rebuildInOwnProcess(databaseUrl: string): () => Promise<string> {
+  const started = performance.now();
+  const child = spawn(
+    'nice',
+    ['-n', '10', process.execPath, CLI, 'projections', 'rebuild', 'all'],
+    {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000)));
+  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000)));
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  const phaseStarted = performance.now();
+  return async () => {
+    const phaseEnded = performance.now();
+    const [code] = await exited;
+    const endedAt = performance.now();
+    if (code !== 0) throw new VerificationError(`the CLI rebuild exited with ${code}: ${output}`);
+    const overlap = (Math.min(endedAt, phaseEnded) - phaseStarted) / 1_000;
+    return `CLI rebuild (own process, nice 10) took ${((endedAt - started) / 1_000).toFixed(1)} s, ${overlap.toFixed(1)} s of it during the phase`;
+  };
 }
