@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EventStore } from '../../src/event-store/event-store.port.js';
 import { type Position, comparePositions, encodePosition } from '../../src/event-store/position.js';
 import { type ProjectedEvent, type TableNames } from '../../src/projections/engine/projection.js';
 import {
@@ -12,7 +11,7 @@ import {
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { testSeed } from '../support/test-seed.js';
-import { appendRecorded, generateHistory } from './projected-events.js';
+import { appendLog, generateHistory } from './projected-events.js';
 import { useProjectionDatabase } from './projection-database.fixture.js';
 import {
   type CheckpointRow,
@@ -39,7 +38,6 @@ const LOG_EVENTS = 50_000;
 const SEGMENT_MIN_EVENTS = 1_500;
 /** Appends take each stream's events within a window of the log as one multi-event append. */
 const APPEND_WINDOW = 5_000;
-const APPEND_CONCURRENCY = 8;
 const PROGRESS_TIMEOUT_MS = 60_000;
 const POLL_MS = 20;
 const CLEAN = 'clean';
@@ -70,28 +68,6 @@ function realisticLog(random: () => number, count: number): ProjectedEvent[] {
     log.push(segments[i]![next[i]!++]!);
   }
   return log;
-}
-
-/** Appends the log, per window each stream's events in one append, streams concurrently. */
-async function appendLog(store: EventStore, log: readonly ProjectedEvent[]) {
-  let appends = 0;
-  for (let start = 0; start < log.length; start += APPEND_WINDOW) {
-    const byStream = new Map<string, ProjectedEvent[]>();
-    for (const event of log.slice(start, start + APPEND_WINDOW)) {
-      const { streamId } = event.recorded;
-      byStream.set(streamId, [...(byStream.get(streamId) ?? []), event]);
-    }
-    const queue = [...byStream.values()];
-    await Promise.all(
-      Array.from({ length: APPEND_CONCURRENCY }, async () => {
-        for (let events = queue.shift(); events; events = queue.shift()) {
-          await appendRecorded(store, events);
-          appends++;
-        }
-      }),
-    );
-  }
-  return appends;
 }
 
 /** A projector child process. */
@@ -168,7 +144,7 @@ describe('view projectors killed at random points while catching up', () => {
     const started = Date.now();
     const log = realisticLog(seededRandom(SEED), LOG_EVENTS);
     const generated = Date.now();
-    const appends = await appendLog(db.store, log);
+    const appends = await appendLog(db.store, log, APPEND_WINDOW);
     // Not store.headPosition(): that only sees transactions older than every one still
     // running on the server (other databases' too), so just now it may be behind.
     const { rows } = await db.pool.query<{ commit: string; seq: string }>(

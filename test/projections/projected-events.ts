@@ -117,6 +117,38 @@ export async function appendRecorded(
   );
 }
 
+/** Streams appended at once by appendLog. */
+const APPEND_CONCURRENCY = 8;
+
+/**
+ * Appends a log window by window (`window` events each): in a window, each stream's events
+ * in one append, streams concurrently. Answers how many appends it made.
+ */
+export async function appendLog(
+  store: EventStore,
+  log: readonly ProjectedEvent[],
+  window: number,
+): Promise<number> {
+  let appends = 0;
+  for (let start = 0; start < log.length; start += window) {
+    const byStream = new Map<string, ProjectedEvent[]>();
+    for (const event of log.slice(start, start + window)) {
+      const { streamId } = event.recorded;
+      byStream.set(streamId, [...(byStream.get(streamId) ?? []), event]);
+    }
+    const queue = [...byStream.values()];
+    await Promise.all(
+      Array.from({ length: APPEND_CONCURRENCY }, async () => {
+        for (let events = queue.shift(); events; events = queue.shift()) {
+          await appendRecorded(store, events);
+          appends++;
+        }
+      }),
+    );
+  }
+  return appends;
+}
+
 /** Cuts the log into consecutive batches of random sizes from 1 to maxSize. */
 export function splitRandomly<T>(
   items: readonly T[],

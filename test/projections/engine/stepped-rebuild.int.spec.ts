@@ -4,20 +4,19 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/ledger-config.js';
 import { CheckpointProgress } from '../../../src/event-store/checkpoint-progress.js';
-import { type EventStore } from '../../../src/event-store/event-store.port.js';
 import {
   type Position,
   comparePositions,
   encodePosition,
 } from '../../../src/event-store/position.js';
-import { type ProjectedEvent, liveBinding } from '../../../src/projections/engine/projection.js';
+import { liveBinding } from '../../../src/projections/engine/projection.js';
 import { type RebuildReport } from '../../../src/projections/engine/projection-rebuilder.js';
 import { type CommittedStep } from '../../../src/projections/engine/shadow-bulk-load.js';
 import { DEFAULT_RETRY } from '../../../src/projections/engine/projection-runner.js';
 import { ProjectionsService } from '../../../src/projections/projections.service.js';
 import { VIEW_PROJECTIONS } from '../../../src/projections/views/index.js';
 import { seededRandom } from '../../../src/shared/seeded-random.js';
-import { appendRecorded, generateHistory } from '../projected-events.js';
+import { appendLog, generateHistory } from '../projected-events.js';
 import { useProjectionDatabase } from '../projection-database.fixture.js';
 import { checkpointRows, digest, positionOf } from '../projection-tables.js';
 
@@ -30,29 +29,9 @@ const LOG_EVENTS = 1_500;
 const BATCH_SIZE = 50;
 const STEP_EVENTS = 200;
 const APPEND_WINDOW = 300;
-const APPEND_CONCURRENCY = 8;
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const REBUILD_SCRIPT = fileURLToPath(new URL('../support/rebuild-process.ts', import.meta.url));
-
-/** Appends the log, per window each stream's events in one append, streams concurrently. */
-async function appendLog(store: EventStore, log: readonly ProjectedEvent[]): Promise<void> {
-  for (let start = 0; start < log.length; start += APPEND_WINDOW) {
-    const byStream = new Map<string, ProjectedEvent[]>();
-    for (const event of log.slice(start, start + APPEND_WINDOW)) {
-      const { streamId } = event.recorded;
-      byStream.set(streamId, [...(byStream.get(streamId) ?? []), event]);
-    }
-    const queue = [...byStream.values()];
-    await Promise.all(
-      Array.from({ length: APPEND_CONCURRENCY }, async () => {
-        for (let events = queue.shift(); events; events = queue.shift()) {
-          await appendRecorded(store, events);
-        }
-      }),
-    );
-  }
-}
 
 const LIVE_TABLES = VIEW_PROJECTIONS.flatMap((projection) => projection.tables);
 
@@ -64,7 +43,7 @@ describe('blue/green rebuild in bounded steps', () => {
 
   beforeEach(async () => {
     const { events } = generateHistory(seededRandom(7), LOG_EVENTS);
-    await appendLog(db.store, events);
+    await appendLog(db.store, events, APPEND_WINDOW);
     const { rows } = await db.pool.query<{ commit: string; seq: string }>(
       'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
     );
@@ -253,7 +232,7 @@ describe('blue/green rebuild in bounded steps', () => {
     // The live views are untouched and still the ones served and followed.
     expect(await liveDigests()).toEqual(before);
     const { events: more } = generateHistory(seededRandom(8), 100);
-    await appendLog(db.store, more);
+    await appendLog(db.store, more, APPEND_WINDOW);
     const { rows } = await db.pool.query<{ commit: string; seq: string }>(
       'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
     );
