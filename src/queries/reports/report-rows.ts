@@ -55,8 +55,6 @@ export interface CustomerOrdersRow extends Bucketed {
   readonly instrument: string;
   readonly paymentMethod: string;
   readonly orders: number;
-  /** Distinct customers who placed such orders in the bucket. */
-  readonly customers: number;
   readonly feeMinor: bigint;
 }
 
