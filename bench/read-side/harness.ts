@@ -89,3 +89,12 @@ export function formatMs(value: number): string {
 export async function settle(pool: pg.Pool): Promise<void> {
   await pool.query('CHECKPOINT').catch(() => undefined);
 }
+
+/**
+ * Vacuums and analyzes the database (so autovacuum has nothing left to start on in the
+ * next timed phase), then flushes dirty buffers as `settle` does.
+ */
+export async function settleDatabase(pool: pg.Pool): Promise<void> {
+  await pool.query('VACUUM (ANALYZE)');
+  await settle(pool);
+}

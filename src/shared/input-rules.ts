@@ -1,6 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateBy } from 'class-validator';
+import {
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
 
 /** Ids the server issued (accounts, orders). */
 const SERVER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,15 +77,18 @@ export const IsDecimalAmount = (): PropertyDecorator =>
   );
 
 /** Text as typed: no control, invisible or bidirectional characters (see UNSAFE_TEXT). */
-export const IsPlainText = (): PropertyDecorator =>
-  ValidateBy({
-    name: 'isPlainText',
-    validator: {
-      validate: (value: unknown) => typeof value !== 'string' || isPlainText(value),
-      defaultMessage: (args) =>
-        `${args?.property ?? 'value'} must not hold control, invisible or bidirectional characters`,
+export const IsPlainText = (options?: ValidationOptions): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'isPlainText',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || isPlainText(value),
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must not hold control, invisible or bidirectional characters`,
+      },
     },
-  });
+    options,
+  );
 
 /**
  * Free text: one line of plain text, not blank, at most `maxLength` characters once

@@ -36,6 +36,7 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   ledgerEntries: { kind: 'own-account', arg: 'accountId' },
   order: { kind: 'own-order', arg: 'id' },
   orders: { kind: 'own-list' },
+  searchOrders: { kind: 'own-list' },
   // Market data
   instruments: { kind: 'any-caller' },
   instrument: { kind: 'any-caller' },
@@ -55,6 +56,12 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   compensateSaga: ADMIN,
   failSaga: ADMIN,
   auditTrail: ADMIN,
+  // Reports: figures across every customer
+  feesReport: ADMIN,
+  volumeReport: ADMIN,
+  orderOutcomesReport: ADMIN,
+  customerOrdersReport: ADMIN,
+  topAccountsReport: ADMIN,
 };
 
 /** The value at `path` (dot-separated) in a resolver's arguments, when it is text. */

@@ -43,11 +43,13 @@ registerEnumType(OrderStatus, {
   },
 });
 
-// The GraphQL enums OrderSide and OrderType are the ones the placeOrder input declares.
-@ObjectType('Order', {
-  description: 'An order to buy or sell shares of one instrument, as the orders view holds it',
-})
-export class OrderType {
+/**
+ * The fields an order shows wherever it is read: the orders view's `Order` and search's
+ * `SearchedOrder`. The GraphQL enums OrderSide and OrderType are the ones the placeOrder
+ * input declares.
+ */
+@ObjectType({ isAbstract: true })
+export abstract class OrderFieldsType {
   @Field(() => ID, {
     description: 'The order id: pass it to order, cancelOrder and the saga mutations',
   })
@@ -98,15 +100,20 @@ export class OrderType {
   @Field(() => GraphQLISODateTime, { description: 'When placeOrder recorded it' })
   placedAt!: Date;
 
+  @Field(() => GraphQLISODateTime, { description: 'When an event last changed the order' })
+  updatedAt!: Date;
+}
+
+@ObjectType('Order', {
+  description: 'An order to buy or sell shares of one instrument, as the orders view holds it',
+})
+export class OrderType extends OrderFieldsType {
   @Field(() => GraphQLISODateTime, {
     nullable: true,
     description:
       'When a LIMIT order expires unfilled (placedAt + timeInForceSeconds, default one day); null for MARKET orders',
   })
   expiresAt!: Date | null;
-
-  @Field(() => GraphQLISODateTime, { description: 'When an event last changed the order' })
-  updatedAt!: Date;
 }
 
 @ObjectType('OrderConnection', {
@@ -117,7 +124,10 @@ export class OrderConnectionType extends ConnectionType {
   nodes!: OrderType[];
 }
 
-export function toOrderType(view: OrderView): OrderType {
+/** What both order views hold: the lifecycle, money in minor units, times. */
+export type OrderFieldsView = Omit<OrderView, 'expiresAt' | 'key'>;
+
+export function orderFieldsOf(view: OrderFieldsView): OrderFieldsType {
   return {
     id: view.orderId,
     accountId: view.accountId,
@@ -134,7 +144,10 @@ export function toOrderType(view: OrderView): OrderType {
     status: view.status as OrderStatus,
     reason: view.reason,
     placedAt: view.placedAt,
-    expiresAt: view.expiresAt,
     updatedAt: view.updatedAt,
   };
+}
+
+export function toOrderType(view: OrderView): OrderType {
+  return { ...orderFieldsOf(view), expiresAt: view.expiresAt };
 }

@@ -54,6 +54,8 @@ export interface CustomerOrdersRow extends Bucketed {
   readonly orderType: string;
   readonly instrument: string;
   readonly paymentMethod: string;
+  /** The currency of the fees: the instrument's. */
+  readonly currency: string;
   readonly orders: number;
   readonly feeMinor: bigint;
 }

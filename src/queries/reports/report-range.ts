@@ -1,0 +1,94 @@
+import { ValidationFailedError } from '../../shared/ledger-errors.js';
+import { type ReportBucket, type ReportRange } from './report-rows.js';
+
+/**
+ * The most buckets one report may hold: a report's cost is its buckets times its slices,
+ * so this bounds it (DAY: over three years; WEEK and MONTH: far more).
+ */
+export const MAX_REPORT_BUCKETS = 1_200;
+
+const DAY_MS = 86_400_000;
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function parseDay(field: string, value: string): Date {
+  const match = ISO_DAY.exec(value);
+  const day = match ? new Date(Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!)) : undefined;
+  // Date.UTC rolls 2026-02-30 over into March: a day that does not exist is refused.
+  if (!day || day.toISOString().slice(0, 10) !== value || day.getUTCFullYear() < 1970) {
+    throw new ValidationFailedError([
+      { field, message: `${field} must be a day as YYYY-MM-DD, from 1970 on` },
+    ]);
+  }
+  return day;
+}
+
+/** The first day of the bucket that holds `day` (ISO weeks start on Monday). */
+export function bucketStartOf(day: Date, bucket: ReportBucket): Date {
+  switch (bucket) {
+    case 'DAY':
+      return day;
+    case 'WEEK':
+      return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * DAY_MS);
+    case 'MONTH':
+      return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), 1));
+  }
+}
+
+/** The first day after the bucket that starts at `start`. */
+export function nextBucketStart(start: Date, bucket: ReportBucket): Date {
+  switch (bucket) {
+    case 'DAY':
+      return new Date(start.getTime() + DAY_MS);
+    case 'WEEK':
+      return new Date(start.getTime() + 7 * DAY_MS);
+    case 'MONTH':
+      return new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+  }
+}
+
+/** How many buckets the range spans. */
+export function bucketCount(range: ReportRange, bucket: ReportBucket): number {
+  const to = parseDay('to', range.to);
+  let count = 0;
+  for (
+    let start = bucketStartOf(parseDay('from', range.from), bucket);
+    start <= to && count <= MAX_REPORT_BUCKETS;
+    start = nextBucketStart(start, bucket)
+  ) {
+    count += 1;
+  }
+  return count;
+}
+
+/** A report's days, checked: real days, from <= to, and at most MAX_REPORT_BUCKETS buckets. */
+export function checkedRange(from: string, to: string, bucket: ReportBucket): ReportRange {
+  if (parseDay('from', from) > parseDay('to', to)) {
+    throw new ValidationFailedError([{ field: 'to', message: 'to must not be before from' }]);
+  }
+  const range = { from, to };
+  if (bucketCount(range, bucket) > MAX_REPORT_BUCKETS) {
+    throw new ValidationFailedError([
+      {
+        field: 'from',
+        message: `the range must hold at most ${MAX_REPORT_BUCKETS} buckets of ${bucket}`,
+      },
+    ]);
+  }
+  return range;
+}
+
+/**
+ * Whether a bucket's figures are final: its last day (within the range) has ended by
+ * `asOf`. A later event can still land in a bucket that has not ended, so a report says
+ * so rather than pass a running day off as a whole one.
+ */
+export function isBucketComplete(
+  bucketStart: string,
+  bucket: ReportBucket,
+  range: ReportRange,
+  asOf: Date,
+): boolean {
+  const end = nextBucketStart(bucketStartOf(parseDay('bucketStart', bucketStart), bucket), bucket);
+  const rangeEnd = new Date(parseDay('to', range.to).getTime() + DAY_MS);
+  return (end < rangeEnd ? end : rangeEnd) <= asOf;
+}
