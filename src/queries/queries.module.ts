@@ -24,6 +24,8 @@ import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
+import { OrderSearchRepository } from './repositories/order-search.repository.js';
+import { ReportsRepository } from './repositories/reports.repository.js';
 
 /**
  * The read side over GraphQL: thin resolvers, query handlers on the QueryBus, SQL in
@@ -41,6 +43,8 @@ import { OrdersRepository } from './repositories/orders.repository.js';
     OrdersRepository,
     LedgerEntriesRepository,
     AccountStatementsRepository,
+    OrderSearchRepository,
+    ReportsRepository,
     ConsistencyService,
     AccountHandler,
     AccountsHandler,
