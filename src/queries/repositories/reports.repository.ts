@@ -153,7 +153,7 @@ export class ReportsRepository {
     const rows = await this.rollup(range, bucket, {
       table: 'report_customer_orders_daily',
       dims: ['order_type', 'instrument', 'payment_method'],
-      seed: `SELECT order_type, instrument, 'CASH_' || currency
+      seed: `SELECT order_type, instrument, 'CASH_' || currency AS payment_method
                FROM unnest($4::text[]) AS types(order_type)
               CROSS JOIN unnest($5::text[], $6::text[]) AS catalogue(instrument, currency)`,
       seedValues: [
