@@ -33,7 +33,13 @@ import type pg from 'pg';
 import { type Position, comparePositions } from '../../src/event-store/position.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { VerificationError, log } from '../bench-session.js';
-import { type LatencySummary, formatMs, runBench, settleDatabase, summarizeLatencies } from './harness.js';
+import {
+  type LatencySummary,
+  formatMs,
+  runBench,
+  settleDatabase,
+  summarizeLatencies,
+} from './harness.js';
 import {
   ACCOUNT,
   type AccountData,

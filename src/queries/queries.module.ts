@@ -24,6 +24,14 @@ import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
+import { OrderSearchRepository } from './repositories/order-search.repository.js';
+import { ReportsRepository } from './repositories/reports.repository.js';
+import { BucketedReportHandler, TopAccountsHandler } from './reports/reports.query.js';
+import { ReportsResolver } from './reports/reports.resolver.js';
+import { ORDER_SEARCH } from './search/order-search.port.js';
+import { PostgresOrderSearch } from './search/postgres-order-search.js';
+import { SearchOrdersHandler } from './search/search-orders.query.js';
+import { SearchResolver } from './search/search.resolver.js';
 
 /**
  * The read side over GraphQL: thin resolvers, query handlers on the QueryBus, SQL in
@@ -41,6 +49,10 @@ import { OrdersRepository } from './repositories/orders.repository.js';
     OrdersRepository,
     LedgerEntriesRepository,
     AccountStatementsRepository,
+    OrderSearchRepository,
+    ReportsRepository,
+    PostgresOrderSearch,
+    { provide: ORDER_SEARCH, useExisting: PostgresOrderSearch },
     ConsistencyService,
     AccountHandler,
     AccountsHandler,
@@ -51,11 +63,16 @@ import { OrdersRepository } from './repositories/orders.repository.js';
     LedgerEntriesHandler,
     ProjectionsHandler,
     AuditTrailHandler,
+    SearchOrdersHandler,
+    BucketedReportHandler,
+    TopAccountsHandler,
     AccountsResolver,
     OrdersResolver,
     LedgerEntriesResolver,
     ProjectionsResolver,
     AuditTrailResolver,
+    SearchResolver,
+    ReportsResolver,
   ],
 })
 export class QueriesModule {}

@@ -5,7 +5,14 @@
  */
 
 /** The projectors that keep the PostgreSQL views, by the names they checkpoint under. */
-export const PROJECTION_NAMES = ['accounts', 'holdings', 'orders', 'ledger-entries'] as const;
+export const PROJECTION_NAMES = [
+  'accounts',
+  'holdings',
+  'orders',
+  'ledger-entries',
+  'order-search',
+  'reports',
+] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
 /**
@@ -21,6 +28,16 @@ const VIEW_TABLE_OWNERS = {
   view_order_fees: 'orders',
   view_ledger_entries: 'ledger-entries',
   view_ledger_account_currencies: 'ledger-entries',
+  view_order_search: 'order-search',
+  view_order_search_accounts: 'order-search',
+  view_order_search_fees: 'order-search',
+  report_account_currencies: 'reports',
+  report_order_facts: 'reports',
+  report_order_fees: 'reports',
+  report_fees_daily: 'reports',
+  report_volume_daily: 'reports',
+  report_outcomes_daily: 'reports',
+  report_customer_orders_daily: 'reports',
 } as const satisfies Record<string, ProjectionName>;
 
 export type ViewTable = keyof typeof VIEW_TABLE_OWNERS;

@@ -11,7 +11,7 @@ import { type TableNames } from '../engine/projection.js';
  */
 
 /** PostgreSQL types of the columns the views use. */
-export type SqlType = 'text' | 'numeric' | 'timestamptz' | 'smallint';
+export type SqlType = 'text' | 'numeric' | 'timestamptz' | 'smallint' | 'bigint' | 'date';
 
 /** A column of a batch written through unnest, with how a folded row gives its value. */
 export interface Column<Row> {

@@ -10,16 +10,24 @@ export const MAX_REPORT_BUCKETS = 1_200;
 const DAY_MS = 86_400_000;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-function parseDay(field: string, value: string): Date {
+/** The day a `YYYY-MM-DD` names, from 1970 on; undefined for anything else. */
+function dayOf(value: string): Date | undefined {
   const match = ISO_DAY.exec(value);
   const day = match ? new Date(Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!)) : undefined;
   // Date.UTC rolls 2026-02-30 over into March: a day that does not exist is refused.
-  if (!day || day.toISOString().slice(0, 10) !== value || day.getUTCFullYear() < 1970) {
-    throw new ValidationFailedError([
-      { field, message: `${field} must be a day as YYYY-MM-DD, from 1970 on` },
-    ]);
-  }
+  return day && day.toISOString().slice(0, 10) === value && day.getUTCFullYear() >= 1970
+    ? day
+    : undefined;
+}
+
+function parseDay(field: string, value: string): Date {
+  const day = dayOf(value);
+  if (!day) throw new ValidationFailedError([dayProblem(field)]);
   return day;
+}
+
+function dayProblem(field: string) {
+  return { field, message: `${field} must be a day as YYYY-MM-DD, from 1970 on` };
 }
 
 /** The first day of the bucket that holds `day` (ISO weeks start on Monday). */
@@ -62,19 +70,35 @@ export function bucketCount(range: ReportRange, bucket: ReportBucket): number {
 
 /** A report's days, checked: real days, from <= to, and at most MAX_REPORT_BUCKETS buckets. */
 export function checkedRange(from: string, to: string, bucket: ReportBucket): ReportRange {
-  if (parseDay('from', from) > parseDay('to', to)) {
+  const problems = [
+    ...(dayOf(from) ? [] : [dayProblem('from')]),
+    ...(dayOf(to) ? [] : [dayProblem('to')]),
+  ];
+  if (problems.length > 0) throw new ValidationFailedError(problems);
+  if (dayOf(from)! > dayOf(to)!) {
     throw new ValidationFailedError([{ field: 'to', message: 'to must not be before from' }]);
   }
   const range = { from, to };
   if (bucketCount(range, bucket) > MAX_REPORT_BUCKETS) {
     throw new ValidationFailedError([
       {
-        field: 'from',
+        field: 'bucket',
         message: `the range must hold at most ${MAX_REPORT_BUCKETS} buckets of ${bucket}`,
       },
     ]);
   }
   return range;
+}
+
+/** The most accounts per currency topAccountsReport lists. */
+export const MAX_TOP_ACCOUNTS = 100;
+
+export function checkTopAccountsLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TOP_ACCOUNTS) {
+    throw new ValidationFailedError([
+      { field: 'first', message: `first must be an integer from 1 to ${MAX_TOP_ACCOUNTS}` },
+    ]);
+  }
 }
 
 /**

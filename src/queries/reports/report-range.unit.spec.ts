@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationFailedError } from '../../shared/ledger-errors.js';
-import { MAX_REPORT_BUCKETS, bucketCount, checkedRange, isBucketComplete } from './report-range.js';
+import {
+  MAX_REPORT_BUCKETS,
+  MAX_TOP_ACCOUNTS,
+  bucketCount,
+  checkTopAccountsLimit,
+  checkedRange,
+  isBucketComplete,
+} from './report-range.js';
 import { withCompleteness } from './reports.query.js';
 
 describe('report ranges', () => {
@@ -17,6 +24,7 @@ describe('report ranges', () => {
       ['2026-13-01', '2026-12-01', 'DAY'],
       ['1969-12-31', '1970-01-02', 'DAY'],
       ['2026-03-02', '2026-03-01', 'DAY'],
+      ['x', 'y', 'DAY'],
       ['2020-01-01', '2026-01-01', 'DAY'],
       ['26-01-01', '2026-01-01', 'WEEK'],
     ];
@@ -57,5 +65,23 @@ describe('report ranges', () => {
       complete: true,
       partialFrom: null,
     });
+  });
+});
+
+describe('report range problems', () => {
+  it('names every bad day at once, and the top-accounts bound', () => {
+    const fields = (work: () => void): string[] => {
+      try {
+        work();
+      } catch (error) {
+        if (error instanceof ValidationFailedError) return error.fields.map((f) => f.field);
+        throw error;
+      }
+      return [];
+    };
+    expect(fields(() => checkedRange('x', 'y', 'DAY'))).toEqual(['from', 'to']);
+    expect(fields(() => checkedRange('2026-01-02', '2026-01-01', 'DAY'))).toEqual(['to']);
+    expect(fields(() => checkTopAccountsLimit(MAX_TOP_ACCOUNTS))).toEqual([]);
+    expect(fields(() => checkTopAccountsLimit(0))).toEqual(['first']);
   });
 });

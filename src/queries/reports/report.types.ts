@@ -59,7 +59,7 @@ export class FeesReportRowType extends BucketRowType {
   @Field({ description: 'Fees refunded (orders that failed with nothing filled)' })
   refunded!: string;
 
-  @Field({ description: 'charged - refunded' })
+  @Field({ description: 'Charged less refunded' })
   net!: string;
 
   @Field(() => Int, { description: 'Fee events: charges and refunds' })
@@ -88,19 +88,19 @@ export class VolumeReportRowType extends BucketRowType {
   description: 'Orders that reached a final status in one bucket, by status',
 })
 export class OrderOutcomesReportRowType extends BucketRowType {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Orders that ended COMPLETED' })
   completed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Orders that ended REJECTED' })
   rejected!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Orders that ended FAILED' })
   failed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Orders that ended CANCELLED' })
   cancelled!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Orders that ended EXPIRED' })
   expired!: number;
 
   @Field(() => Int, { description: 'All five together' })
@@ -139,13 +139,13 @@ export class TopAccountsReportRowType {
   @Field(() => Int, { description: '1 for the largest balance of its currency' })
   rank!: number;
 
-  @Field()
+  @Field({ description: 'The account' })
   accountId!: string;
 
-  @Field()
+  @Field({ description: "The account's owner" })
   customerId!: string;
 
-  @Field()
+  @Field({ description: "The account's name" })
   name!: string;
 
   @Field({ description: 'ISO 4217 code' })

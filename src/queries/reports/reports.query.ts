@@ -5,7 +5,7 @@ import { projectionsOf } from '../../shared/view-tables.js';
 import { ConsistencyService, type ReadConsistency } from '../consistency/consistency.service.js';
 import { ConsistentQuery } from '../consistency/consistent-query.js';
 import { ReportsRepository } from '../repositories/reports.repository.js';
-import { isBucketComplete } from './report-range.js';
+import { checkTopAccountsLimit, isBucketComplete } from './report-range.js';
 import {
   type Bucketed,
   type CustomerOrdersRow,
@@ -89,9 +89,6 @@ export class BucketedReportHandler implements IQueryHandler<
   }
 }
 
-/** The most accounts topAccountsReport lists per currency. */
-export const MAX_TOP_ACCOUNTS = 100;
-
 export class TopAccountsQuery extends ConsistentQuery<readonly TopAccountRow[]> {
   constructor(
     readonly currency: string | undefined,
@@ -110,11 +107,7 @@ export class TopAccountsHandler implements IQueryHandler<TopAccountsQuery> {
   ) {}
 
   execute(query: TopAccountsQuery) {
-    if (!Number.isInteger(query.first) || query.first < 1 || query.first > MAX_TOP_ACCOUNTS) {
-      throw new ValidationFailedError([
-        { field: 'first', message: `first must be an integer from 1 to ${MAX_TOP_ACCOUNTS}` },
-      ]);
-    }
+    checkTopAccountsLimit(query.first);
     if (query.currency !== undefined && !isCurrency(query.currency)) {
       throw new ValidationFailedError([
         { field: 'currency', message: 'currency must be an ISO 4217 code the ledger keeps' },

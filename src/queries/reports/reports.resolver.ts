@@ -10,12 +10,11 @@ import {
 } from '../consistency/consistency.input.js';
 import { executeConsistent } from '../consistency/consistent-query.js';
 import { type ConsistencyReport } from '../consistency/consistency-report.js';
-import { MAX_REPORT_BUCKETS, checkedRange } from './report-range.js';
+import { MAX_REPORT_BUCKETS, MAX_TOP_ACCOUNTS, checkedRange } from './report-range.js';
 import {
   type BucketedReport,
   type BucketedReportKind,
   BucketedReportQuery,
-  MAX_TOP_ACCOUNTS,
   TopAccountsQuery,
 } from './reports.query.js';
 import {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
 import { type Slice, sliceOf } from '../paging/page.js';
+import { isoMicros } from './sql-formats.js';
 
 export interface OrderView {
   readonly orderId: string;
@@ -68,7 +69,7 @@ const COLUMNS = `order_id, account_id, side, order_type, instrument, currency,
   quantity::text AS quantity, limit_price_minor::text AS limit_price_minor,
   filled_quantity::text AS filled_quantity, filled_notional_minor::text AS filled_notional_minor,
   fee_minor::text AS fee_minor, status, reason, placed_at,
-  to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS placed_at_key,
+  ${isoMicros('placed_at')} AS placed_at_key,
   expires_at, updated_at`;
 
 function toView(row: OrderRow): OrderView {

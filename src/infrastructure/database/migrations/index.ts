@@ -5,6 +5,7 @@ import { projectionsMigration } from './003-projections.migration.js';
 import { orderSagasMigration } from './004-order-sagas.migration.js';
 import { marketBookMigration } from './005-market-book.migration.js';
 import { appendersHorizonMigration } from './006-appenders-horizon.migration.js';
+import { searchReportsMigration } from './007-search-reports.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   eventStoreMigration,
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   orderSagasMigration,
   marketBookMigration,
   appendersHorizonMigration,
+  searchReportsMigration,
 ];
