@@ -17,6 +17,7 @@ import {
   temporaryDataDir,
 } from '../support/test-app.js';
 import { type TestDatabase, createTestDatabase } from '../support/test-database.js';
+import { PROJECTION_NAMES } from '../../src/shared/view-tables.js';
 
 interface CliRun {
   readonly code: number | null;
@@ -128,7 +129,7 @@ describe('the ledger CLI on DATABASE_URL', () => {
     expect(lines[0]).toMatch(/^name\s+position\s+lag events\s+lag ms\s+status\s+parked$/);
     expect(lines[1]).toMatch(/^[- ]+$/);
     const rows = lines.slice(2).map((line) => line.split(/\s+/));
-    expect(rows.map((row) => row[0])).toEqual(['accounts', 'holdings', 'ledger-entries', 'orders']);
+    expect(rows.map((row) => row[0])).toEqual([...PROJECTION_NAMES].sort());
     for (const row of rows) expect(row.slice(1)).toEqual(['0.0', '0', '0', 'not-started', '0']);
     // Which server, on stderr, with no password.
     expect(run.stderr).toContain(`ledger: using DATABASE_URL`);
@@ -140,7 +141,7 @@ describe('the ledger CLI on DATABASE_URL', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(
-      'ledger: no projection named "acounts" (known: accounts, holdings, orders, ledger-entries)',
+      `ledger: no projection named "acounts" (known: ${PROJECTION_NAMES.join(', ')})`,
     );
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
 import { type CommandResultData, DEPOSIT, OPEN_ACCOUNT } from '../e2e/graphql-operations.js';
 import { type GraphQLResponse, useTestApp } from '../support/test-app.js';
+import { PROJECTION_NAMES } from '../../src/shared/view-tables.js';
 
 const PROJECTIONS = `query { projections { name position lagEvents status parked } }`;
 const ACCOUNT = `query ($id: ID!, $consistency: ConsistencyInput) {
@@ -157,12 +158,7 @@ describe('projection admin over GraphQL', () => {
     // A rebuild of every view, in one pass over the grown log, agrees with the live copies.
     await waitUntilCaughtUp();
     const all = data<RebuildReportData[]>(await ledger.gql(REBUILD_ALL), 'rebuildAllProjections');
-    expect(all.map((report) => report.projection).sort()).toEqual([
-      'accounts',
-      'holdings',
-      'ledger-entries',
-      'orders',
-    ]);
+    expect(all.map((report) => report.projection).sort()).toEqual([...PROJECTION_NAMES].sort());
     for (const report of all) {
       expect(report.swapped).toBe(true);
       expect(report.parity.every((table) => table.equal)).toBe(true);
