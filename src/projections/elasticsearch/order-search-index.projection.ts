@@ -8,10 +8,8 @@ import {
   writeBulk,
 } from '../../infrastructure/elasticsearch/bulk-writer.js';
 import { externalVersion } from '../../infrastructure/elasticsearch/external-version.js';
-import {
-  ORDERS_INDEX,
-  PAYMENTS_INDEX,
-} from '../../infrastructure/elasticsearch/search-indexes.js';
+import { ORDERS_INDEX, PAYMENTS_INDEX } from '../../infrastructure/elasticsearch/search-indexes.js';
+import { ORDER_SEARCH_ELASTICSEARCH } from '../../shared/search-projections.js';
 import { type ParkedEventsRepository } from '../engine/parked-events.repository.js';
 import { type ProjectedEvent, type Projection, type TableNames } from '../engine/projection.js';
 import { accountIdOfStream } from '../views/event-fields.js';
@@ -33,8 +31,7 @@ import {
   storedOrder,
 } from './search-documents.js';
 
-/** The checkpoint (and parked events) of the Elasticsearch order-search indexer. */
-export const ORDER_SEARCH_ELASTICSEARCH = 'order-search-elasticsearch';
+export { ORDER_SEARCH_ELASTICSEARCH };
 
 /** What the indexer has done since the process started (the /metrics gauges). */
 export interface IndexerCounters {
@@ -135,16 +132,23 @@ export class OrderSearchIndexProjection implements Projection {
         ? orderDocument(row, customers.get(orderId)!, at)
         : fee && pendingFeeDocument(orderId, fee.feeMinor, at);
       if (!document) continue;
-      actions.push({ action: versioned(index, orderId, at, 'external_gte', document), sources: mine });
+      actions.push({
+        action: versioned(index, orderId, at, 'external_gte', document),
+        sources: mine,
+      });
     }
     return actions;
   }
 
-  private async readOrders(index: string, ids: readonly string[]): Promise<Map<string, StoredOrder>> {
+  private async readOrders(
+    index: string,
+    ids: readonly string[],
+  ): Promise<Map<string, StoredOrder>> {
     const { docs } = await this.client.mget<Record<string, unknown>>({ index, ids: [...ids] });
     const stored = new Map<string, StoredOrder>();
     for (const doc of docs) {
-      if ('error' in doc) throw new Error(`mget of order ${doc._id}: ${doc.error.reason ?? doc.error.type}`);
+      if ('error' in doc)
+        throw new Error(`mget of order ${doc._id}: ${doc.error.reason ?? doc.error.type}`);
       if (doc.found && doc._source) stored.set(doc._id, storedOrder(doc._source));
     }
     return stored;

@@ -66,7 +66,11 @@ export function orderDocument(row: OrderRow, customerId: string, at: Position): 
  * the order on its own): kept under the order's id until the placement comes and folds
  * it in, as the orders view keeps it in view_order_fees. Searches see placed orders only.
  */
-export function pendingFeeDocument(orderId: string, feeMinor: bigint, at: Position): SearchDocument {
+export function pendingFeeDocument(
+  orderId: string,
+  feeMinor: bigint,
+  at: Position,
+): SearchDocument {
   return withHash({
     order_id: orderId,
     fee_minor: feeMinor.toString(),
@@ -96,7 +100,8 @@ function orNull(source: SearchDocument, field: string): string | null {
 
 export function storedOrder(source: SearchDocument): StoredOrder {
   const position = decodePosition(text(source, 'position'));
-  if (!position) throw new Error(`stored document has a bad position: ${String(source['position'])}`);
+  if (!position)
+    throw new Error(`stored document has a bad position: ${String(source['position'])}`);
   if (source['placed'] !== true) {
     return { position, pendingFeeMinor: BigInt(text(source, 'fee_minor')) };
   }
