@@ -13,6 +13,7 @@ import { type MarketConfig } from './market/market.config.js';
 import { MarketModule } from './market/market.module.js';
 import { ProjectionsModule } from './projections/projections.module.js';
 import { QueriesModule } from './queries/queries.module.js';
+import { SearchIndexerModule } from './projections/elasticsearch/search-indexer.module.js';
 import { SagasModule } from './sagas/sagas.module.js';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         CommandsModule,
         QueriesModule,
         ProjectionsModule,
+        SearchIndexerModule,
         SagasModule,
       ],
       controllers: [HealthController],

@@ -9,6 +9,8 @@ export interface LedgerConfig {
   readonly databaseUrl: string | undefined;
   /** EventStoreDB connection string; undefined: events in PostgreSQL. */
   readonly eventStoreUrl: string | undefined;
+  /** Elasticsearch for the order-search index; undefined: search is served from PostgreSQL. */
+  readonly elasticsearchUrl: string | undefined;
   readonly port: number;
   /** The address the HTTP server listens on: loopback unless told otherwise. */
   readonly host: string;
@@ -33,6 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   return {
     databaseUrl: nonEmpty(env['DATABASE_URL']),
     eventStoreUrl: nonEmpty(env['EVENTSTORE_URL']),
+    elasticsearchUrl: nonEmpty(env['ELASTICSEARCH_URL']),
     port: integer('PORT', env['PORT'], 3000, 0, 65_535),
     // Loopback by default: a ledger is reachable from elsewhere only when an operator says so.
     host: nonEmpty(env['HOST']) ?? '127.0.0.1',

@@ -42,10 +42,10 @@ interface CurrencyRow {
 }
 
 /** The events that move money carry their double-entry postings. */
-type PostingEvent = Extract<DomainEvent, { data: { postings: readonly Posting[] } }>;
+export type PostingEvent = Extract<DomainEvent, { data: { postings: readonly Posting[] } }>;
 
 const isAccountOpened = eventTypes('AccountOpened');
-const carriesPostings = eventTypes(
+export const carriesPostings = eventTypes(
   'FundsDeposited',
   'FundsWithdrawn',
   'FeeCharged',

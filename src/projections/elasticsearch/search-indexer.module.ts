@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CheckpointProgressModule } from '../../event-store/checkpoint-progress.module.js';
+import { SearchIndexerService } from './search-indexer.service.js';
+
+/**
+ * The Elasticsearch indexer of order search. Imported by the app always: without
+ * ELASTICSEARCH_URL its service does nothing (search is then served from PostgreSQL).
+ */
+@Module({
+  imports: [CheckpointProgressModule],
+  providers: [SearchIndexerService],
+  exports: [SearchIndexerService],
+})
+export class SearchIndexerModule {}
