@@ -28,7 +28,7 @@ import { OrderSearchRepository } from './repositories/order-search.repository.js
 import { ReportsRepository } from './repositories/reports.repository.js';
 import { BucketedReportHandler, TopAccountsHandler } from './reports/reports.query.js';
 import { ReportsResolver } from './reports/reports.resolver.js';
-import { ORDER_SEARCH } from './search/order-search.port.js';
+import { ORDER_SEARCH_PROVIDER } from './search/order-search.binding.js';
 import { PostgresOrderSearch } from './search/postgres-order-search.js';
 import { SearchOrdersHandler } from './search/search-orders.query.js';
 import { SearchResolver } from './search/search.resolver.js';
@@ -52,7 +52,7 @@ import { SearchResolver } from './search/search.resolver.js';
     OrderSearchRepository,
     ReportsRepository,
     PostgresOrderSearch,
-    { provide: ORDER_SEARCH, useExisting: PostgresOrderSearch },
+    ORDER_SEARCH_PROVIDER,
     ConsistencyService,
     AccountHandler,
     AccountsHandler,

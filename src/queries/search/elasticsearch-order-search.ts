@@ -1,5 +1,6 @@
+import { type OnApplicationShutdown } from '@nestjs/common';
 import { type Client, type estypes } from '@elastic/elasticsearch';
-import { ORDERS_INDEX, MIN_ID_PART } from '../../infrastructure/elasticsearch/search-indexes.js';
+import { ORDERS_INDEX } from '../../infrastructure/elasticsearch/search-indexes.js';
 import { ORDER_SEARCH_ELASTICSEARCH } from '../../shared/search-projections.js';
 import { sliceOf } from '../paging/page.js';
 import {
@@ -12,9 +13,7 @@ import {
   type OrderSearchRequest,
   type OrderSearchResult,
 } from './order-search.port.js';
-
-/** Search words taken from one text: the rest are ignored (each word is one more clause). */
-export const MAX_SEARCH_WORDS = 16;
+import { MIN_PARTIAL_WORD_LENGTH, searchWords } from './search-words.js';
 
 const ID_FIELDS = ['order_id', 'account_id', 'customer_id', 'instrument'] as const;
 
@@ -25,7 +24,7 @@ function wordQuery(word: string): estypes.QueryDslQueryContainer {
     { match: { reason: word } },
     { match: { 'status.words': word } },
   ];
-  if (word.length >= MIN_ID_PART) {
+  if ([...word].length >= MIN_PARTIAL_WORD_LENGTH) {
     should.push(...ID_FIELDS.map((field) => ({ match: { [`${field}.part`]: word } })));
   }
   return { bool: { should, minimum_should_match: 1 } };
@@ -60,14 +59,14 @@ function facet(field: string): estypes.AggregationsAggregationContainer {
 
 /** The search request body for a port request (exported for its tests). */
 export function searchBody(request: OrderSearchRequest): estypes.SearchRequest {
-  const words = (request.text ?? '').split(/\s+/).filter((word) => word !== '');
+  const words = searchWords(request.text);
   return {
     index: ORDERS_INDEX.alias,
     size: request.limit + 1,
     track_total_hits: true,
     query: {
       bool: {
-        must: words.slice(0, MAX_SEARCH_WORDS).map(wordQuery),
+        must: words.map(wordQuery),
         filter: filterClauses(request.filter),
       },
     },
@@ -136,10 +135,15 @@ function counts(
  * keeps. Bound by the queries module when ELASTICSEARCH_URL is set:
  * `new ElasticsearchOrderSearch(createElasticsearchClient(url))`.
  */
-export class ElasticsearchOrderSearch implements OrderSearchPort {
+export class ElasticsearchOrderSearch implements OrderSearchPort, OnApplicationShutdown {
   readonly projections = [ORDER_SEARCH_ELASTICSEARCH];
 
   constructor(private readonly client: Client) {}
+
+  /** The app made the client for this reader: it closes it too. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
 
   async search(request: OrderSearchRequest): Promise<OrderSearchResult> {
     const response = await this.client.search<Source>(searchBody(request));
