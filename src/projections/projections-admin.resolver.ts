@@ -12,11 +12,7 @@ import {
 } from './projections-admin.type.js';
 import { ProjectionsService } from './projections.service.js';
 
-/**
- * Operations on the projectors. Admin only: authentication and roles are not wired in
- * this codebase yet. When they are, the admin check goes here, on the class (a guard such
- * as `@UseGuards(AdminGuard)`) so that it covers every field below.
- */
+/** Operations on the projectors: admin only (src/api/auth/operation-rules.ts). */
 @Resolver()
 export class ProjectionsAdminResolver {
   constructor(private readonly projections: ProjectionsService) {}

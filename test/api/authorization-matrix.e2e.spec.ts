@@ -43,6 +43,7 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   rebuildAllProjections: () => '',
   replayParkedEvents: () => 'input: { name: "holdings" }',
   restartProjection: () => 'input: { name: "holdings" }',
+  rebuildSearchIndex: () => '',
   parkedSagas: () => '',
   parkedSagaCount: () => '',
   sagaStatus: () => '',

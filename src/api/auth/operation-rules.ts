@@ -49,6 +49,7 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   rebuildAllProjections: ADMIN,
   replayParkedEvents: ADMIN,
   restartProjection: ADMIN,
+  rebuildSearchIndex: ADMIN,
   parkedSagas: ADMIN,
   parkedSagaCount: ADMIN,
   sagaStatus: ADMIN,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CheckpointProgressModule } from '../../event-store/checkpoint-progress.module.js';
+import { SearchIndexAdminResolver } from './search-index-admin.resolver.js';
 import { SearchIndexerService } from './search-indexer.service.js';
 
 /**
@@ -8,7 +9,7 @@ import { SearchIndexerService } from './search-indexer.service.js';
  */
 @Module({
   imports: [CheckpointProgressModule],
-  providers: [SearchIndexerService],
+  providers: [SearchIndexerService, SearchIndexAdminResolver],
   exports: [SearchIndexerService],
 })
 export class SearchIndexerModule {}

@@ -116,6 +116,11 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
     await this.client?.close();
   }
 
+  /** Whether ELASTICSEARCH_URL is set: there are indexes to keep. */
+  get configured(): boolean {
+    return this.client !== undefined;
+  }
+
   /** Blue/green rebuild of the search indexes (see SearchIndexRebuilder). */
   rebuild(): Promise<SearchRebuildReport> {
     if (!this.client || !this.projection) {
