@@ -12,49 +12,22 @@ import {
   type OrderSearchResult,
 } from '../search/order-search.port.js';
 import { MIN_PARTIAL_WORD_LENGTH, containsPattern, searchWords } from '../search/search-words.js';
+import { ORDER_COLUMNS, type OrderRowText, orderFieldsOfRow } from './order-rows.js';
 import { isoMicros } from './sql-formats.js';
 
-interface HitRow {
-  order_id: string;
-  account_id: string;
+interface HitRow extends OrderRowText {
   customer_id: string;
-  side: string;
-  order_type: string;
-  instrument: string;
-  currency: string;
-  quantity: string;
-  limit_price_minor: string | null;
-  filled_quantity: string;
-  filled_notional_minor: string;
-  fee_minor: string;
-  status: string;
-  reason: string | null;
   placed_at: string;
   updated_at: string;
 }
 
-const HIT_COLUMNS = `order_id, account_id, customer_id, side, order_type, instrument, currency,
-  quantity::text AS quantity, limit_price_minor::text AS limit_price_minor,
-  filled_quantity::text AS filled_quantity, filled_notional_minor::text AS filled_notional_minor,
-  fee_minor::text AS fee_minor, status, reason,
+const HIT_COLUMNS = `${ORDER_COLUMNS}, customer_id,
   ${isoMicros('placed_at')} AS placed_at, ${isoMicros('updated_at')} AS updated_at`;
 
 function toHit(row: HitRow): OrderSearchHit {
   return {
-    orderId: row.order_id,
-    accountId: row.account_id,
+    ...orderFieldsOfRow(row),
     customerId: row.customer_id,
-    side: row.side,
-    orderType: row.order_type,
-    instrument: row.instrument,
-    currency: row.currency,
-    quantity: BigInt(row.quantity),
-    limitPriceMinor: row.limit_price_minor === null ? null : BigInt(row.limit_price_minor),
-    filledQuantity: BigInt(row.filled_quantity),
-    filledNotionalMinor: BigInt(row.filled_notional_minor),
-    feeMinor: BigInt(row.fee_minor),
-    status: row.status,
-    reason: row.reason,
     placedAt: row.placed_at,
     updatedAt: row.updated_at,
     key: { placedAt: row.placed_at, orderId: row.order_id },

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
 import { type Slice, sliceOf } from '../paging/page.js';
+import { ORDER_COLUMNS, type OrderRowText, orderFieldsOfRow } from './order-rows.js';
 import { isoMicros } from './sql-formats.js';
 
 export interface OrderView {
@@ -44,20 +45,7 @@ export interface OrderFilter {
   readonly placedTo?: Date | undefined;
 }
 
-interface OrderRow {
-  order_id: string;
-  account_id: string;
-  side: string;
-  order_type: string;
-  instrument: string;
-  currency: string;
-  quantity: string;
-  limit_price_minor: string | null;
-  filled_quantity: string;
-  filled_notional_minor: string;
-  fee_minor: string;
-  status: string;
-  reason: string | null;
+interface OrderRow extends OrderRowText {
   placed_at: Date;
   placed_at_key: string;
   expires_at: Date | null;
@@ -65,28 +53,12 @@ interface OrderRow {
 }
 
 // A JS Date keeps milliseconds only: the paging key is placed_at as exact text.
-const COLUMNS = `order_id, account_id, side, order_type, instrument, currency,
-  quantity::text AS quantity, limit_price_minor::text AS limit_price_minor,
-  filled_quantity::text AS filled_quantity, filled_notional_minor::text AS filled_notional_minor,
-  fee_minor::text AS fee_minor, status, reason, placed_at,
-  ${isoMicros('placed_at')} AS placed_at_key,
+const COLUMNS = `${ORDER_COLUMNS}, placed_at, ${isoMicros('placed_at')} AS placed_at_key,
   expires_at, updated_at`;
 
 function toView(row: OrderRow): OrderView {
   return {
-    orderId: row.order_id,
-    accountId: row.account_id,
-    side: row.side,
-    orderType: row.order_type,
-    instrument: row.instrument,
-    currency: row.currency,
-    quantity: BigInt(row.quantity),
-    limitPriceMinor: row.limit_price_minor === null ? null : BigInt(row.limit_price_minor),
-    filledQuantity: BigInt(row.filled_quantity),
-    filledNotionalMinor: BigInt(row.filled_notional_minor),
-    feeMinor: BigInt(row.fee_minor),
-    status: row.status,
-    reason: row.reason,
+    ...orderFieldsOfRow(row),
     placedAt: row.placed_at,
     expiresAt: row.expires_at,
     updatedAt: row.updated_at,
