@@ -21,7 +21,15 @@ import {
   orderSearchProjection,
   reportsProjection,
 } from '../../src/projections/views/index.js';
-import { type OrderSearchRequest } from '../../src/queries/search/order-search.port.js';
+import {
+  type OrderSearchPort,
+  type OrderSearchRequest,
+} from '../../src/queries/search/order-search.port.js';
+import { ElasticsearchOrderSearch } from '../../src/queries/search/elasticsearch-order-search.js';
+import { createElasticsearchClient } from '../../src/infrastructure/elasticsearch/elasticsearch-client.js';
+import { ensureSearchIndexes } from '../../src/infrastructure/elasticsearch/search-indexes.js';
+import { AccountDirectory } from '../../src/projections/elasticsearch/account-directory.js';
+import { OrderSearchIndexProjection } from '../../src/projections/elasticsearch/order-search-index.projection.js';
 import { PostgresOrderSearch } from '../../src/queries/search/postgres-order-search.js';
 import { OrderSearchRepository } from '../../src/queries/repositories/order-search.repository.js';
 import { ReportsRepository } from '../../src/queries/repositories/reports.repository.js';
@@ -134,15 +142,36 @@ async function samplesOf(pool: pg.Pool, count: number) {
   return { rows, firstDay: days[0]!.first };
 }
 
+/**
+ * With ELASTICSEARCH_URL set: the Elasticsearch indexer (caught up from zero like the
+ * views, which measures its bulk-index throughput) and the reader over its indexes.
+ */
+function elasticsearchIndexer(pool: pg.Pool, store: PostgresEventStore) {
+  const url = process.env['ELASTICSEARCH_URL'];
+  if (!url) return undefined;
+  const client = createElasticsearchClient(url);
+  return {
+    projection: new OrderSearchIndexProjection(
+      client,
+      new AccountDirectory(store),
+      new ParkedEventsRepository(pool),
+    ),
+    reader: new ElasticsearchOrderSearch(client),
+    ready: () => ensureSearchIndexes(client),
+    close: () => client.close(),
+  };
+}
+
 function yearFrom(day: string): { from: string; to: string } {
   const start = new Date(`${day}T00:00:00Z`);
   const end = new Date(start.getTime() + 364 * 86_400_000);
   return { from: day, to: end.toISOString().slice(0, 10) };
 }
 
-function queryKinds(
-  search: PostgresOrderSearch,
-  reports: ReportsRepository,
+/** The search requests, labelled with the adapter they go to. */
+function searchKinds(
+  label: string,
+  search: OrderSearchPort,
   samples: Awaited<ReturnType<typeof samplesOf>>,
 ): QueryKind[] {
   const pick = (i: number) => samples.rows[i % samples.rows.length]!;
@@ -150,24 +179,19 @@ function queryKinds(
     (await search.search(request)).total;
   const selective: Goal = { p99Ms: 50, hits: { below: 1_000 } };
   const broad: Goal = { p99Ms: 500, hits: { above: 100_000 } };
-  const year = yearFrom(samples.firstDay);
-  const report = (read: () => Promise<unknown>) => async () => {
-    await read();
-    return undefined;
-  };
   return [
     {
-      name: 'search: part of an order id (8 chars)',
+      name: `${label}: part of an order id (8 chars)`,
       goal: selective,
       request: (i) => searched({ text: pick(i).order_id.slice(9, 17), filter: {}, limit: PAGE }),
     },
     {
-      name: 'search: an account id',
+      name: `${label}: an account id`,
       goal: selective,
       request: (i) => searched({ text: pick(i).account_id, filter: {}, limit: PAGE }),
     },
     {
-      name: 'search: account part + instrument',
+      name: `${label}: account part + instrument`,
       goal: selective,
       request: (i) =>
         searched({
@@ -177,45 +201,59 @@ function queryKinds(
         }),
     },
     {
-      name: 'search: status COMPLETED, facets',
+      name: `${label}: status COMPLETED, facets`,
       goal: broad,
       request: () => searched({ filter: { statuses: ['COMPLETED'] }, limit: PAGE }),
     },
     {
-      name: 'search: text "AAPL", facets',
+      name: `${label}: text "AAPL", facets`,
       goal: broad,
       request: () => searched({ text: 'AAPL', filter: {}, limit: PAGE }),
     },
     {
-      name: 'search: BUY of AAPL or MSFT, facets',
+      name: `${label}: BUY of AAPL or MSFT, facets`,
       goal: broad,
       request: () =>
         searched({ filter: { sides: ['BUY'], instruments: ['AAPL', 'MSFT'] }, limit: PAGE }),
     },
+  ];
+}
+
+/** Every report over a year of days, from the PostgreSQL rollups (both configurations). */
+function reportKinds(
+  reports: ReportsRepository,
+  samples: Awaited<ReturnType<typeof samplesOf>>,
+): QueryKind[] {
+  const year = yearFrom(samples.firstDay);
+  const report = (read: () => Promise<unknown>) => () => async () => {
+    await read();
+    return undefined;
+  };
+  return [
     {
       name: 'feesReport, a year of days',
       goal: { p99Ms: 50 },
-      request: () => report(() => reports.fees(year, 'DAY')),
+      request: report(() => reports.fees(year, 'DAY')),
     },
     {
       name: 'volumeReport, a year of days',
       goal: { p99Ms: 50 },
-      request: () => report(() => reports.volume(year, 'DAY')),
+      request: report(() => reports.volume(year, 'DAY')),
     },
     {
       name: 'orderOutcomesReport, a year of days',
       goal: { p99Ms: 50 },
-      request: () => report(() => reports.outcomes(year, 'DAY')),
+      request: report(() => reports.outcomes(year, 'DAY')),
     },
     {
       name: 'customerOrdersReport, a year of days',
       goal: { p99Ms: 50 },
-      request: () => report(() => reports.customerOrders(year, 'DAY')),
+      request: report(() => reports.customerOrders(year, 'DAY')),
     },
     {
       name: 'topAccountsReport, 10 per currency',
       goal: { p99Ms: 50 },
-      request: () => report(() => reports.topAccounts(undefined, 10)),
+      request: report(() => reports.topAccounts(undefined, 10)),
     },
   ];
 }
@@ -271,7 +309,8 @@ runBench({
   summary:
     'Catches the search and report projectors up from zero over a generated log of about a million\n' +
     'orders, beside the existing views; then times searchOrders (through the adapter, facets included)\n' +
-    'and every report over a year of days, one request at a time.',
+    'and every report over a year of days, one request at a time. With ELASTICSEARCH_URL set, the\n' +
+    "Elasticsearch indexer's catch-up (its bulk indexing) and the same searches against that server.",
   options: OPTIONS,
   describe: (o) =>
     `${o.orders.toLocaleString('en-US')} orders (seed ${o.seed}); ${o.samples} requests per kind in each of ${o.runs} run(s)`,
@@ -301,7 +340,11 @@ runBench({
     const existing = VIEW_PROJECTIONS.filter(
       (projection) => projection !== orderSearchProjection && projection !== reportsProjection,
     );
-    for (const group of [[orderSearchProjection], [reportsProjection], existing]) {
+    const elastic = elasticsearchIndexer(pool, store);
+    if (elastic) context.defer(() => elastic.close());
+    const groups = [[orderSearchProjection], [reportsProjection], existing];
+    for (const group of elastic ? [...groups, [elastic.projection]] : groups) {
+      if (elastic && group[0] === elastic.projection) await elastic.ready();
       const record = await catchUp(pool, store, group, head, options['batch-size'], loaded.events);
       catchUps.push(record);
       log(
@@ -316,9 +359,12 @@ runBench({
     }
     await pool.query('VACUUM ANALYZE');
 
-    const search = new PostgresOrderSearch(new OrderSearchRepository(pool));
-    const reports = new ReportsRepository(pool);
-    const kinds = queryKinds(search, reports, await samplesOf(pool, 1_000));
+    const samples = await samplesOf(pool, 1_000);
+    const kinds = [
+      ...searchKinds('search', new PostgresOrderSearch(new OrderSearchRepository(pool)), samples),
+      ...(elastic ? searchKinds('Elasticsearch', elastic.reader, samples) : []),
+      ...reportKinds(new ReportsRepository(pool), samples),
+    ];
     const records: QueryRecord[] = [];
     for (let run = 1; run <= options.runs; run++) {
       log(`\nRun ${run} of ${options.runs} (load ${(os.loadavg()[0] ?? 0).toFixed(1)})`);
