@@ -1,4 +1,7 @@
-import { vi } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { accountStream, orderStream } from '../../src/events/stream-names.js';
+import { accountEvents as account, orderEvents as order } from '../projections/projected-events.js';
 import { type Position, comparePositions } from '../../src/event-store/position.js';
 import { liveBinding } from '../../src/projections/engine/projection.js';
 import { orderSearchProjection } from '../../src/projections/views/order-search.projection.js';
@@ -48,3 +51,35 @@ function postgresHarness(): Promise<OrderSearchHarness> {
 }
 
 orderSearchContract('PostgreSQL', postgresHarness);
+
+// Regression: an order that reached the log before its account's opening (concurrent
+// appends that do not keep the commands' causal order) stopped the projector, live and
+// in a rebuild's catch-up ("which was never opened").
+describe('an order placed before its account was opened, in the log', () => {
+  it('is found by no customer until the opening, then by its customer, live and rebuilt', async () => {
+    const harness = await postgresHarness();
+    try {
+      const accountId = randomUUID();
+      const orderId = randomUUID();
+      const at = '2026-03-02T09:00:00.000Z';
+      const placed = order.placed(orderId, { accountId, currency: 'USD', instrument: 'AAPL' });
+      await harness.given([{ streamId: orderStream(orderId), events: [placed], occurredAt: at }]);
+      const mine = (customerId: string) =>
+        harness.search.search({ text: orderId, filter: { customerId }, limit: 10 });
+      expect((await harness.search.search({ text: orderId, filter: {}, limit: 10 })).total).toBe(1);
+      expect((await mine('late-customer')).total).toBe(0);
+
+      const opened = account.opened(accountId, 'USD', 'late-customer');
+      await harness.given([
+        { streamId: accountStream(accountId), events: [opened], occurredAt: at },
+      ]);
+      expect((await mine('late-customer')).hits.items.map((hit) => hit.customerId)).toEqual([
+        'late-customer',
+      ]);
+      await harness.replay();
+      expect((await mine('late-customer')).total).toBe(1);
+    } finally {
+      await harness.dispose();
+    }
+  });
+});

@@ -38,17 +38,13 @@ const ACCOUNT_COLUMNS: readonly Column<AccountCustomer>[] = [
 
 /**
  * The orders view's columns and the customer, which the fold does not know: it comes
- * from the account's opening, by the order's account.
+ * from the account's opening, by the order's account. Commands open an account before
+ * an order can be placed on it, but a log written otherwise (an import, a test's
+ * concurrent appends) may hold an order first: its customer stays null until the
+ * opening is applied, and no customer's search finds it meanwhile.
  */
 function searchColumns(customers: ReadonlyMap<string, string>): Column<OrderRow>[] {
-  const customerOf = (row: OrderRow): string => {
-    const customerId = customers.get(row.accountId);
-    // An order is placed on an open account: an account never opened is a broken log.
-    if (customerId === undefined) {
-      throw new Error(`Order ${row.orderId} of account ${row.accountId}, which was never opened`);
-    }
-    return customerId;
-  };
+  const customerOf = (row: OrderRow): string | null => customers.get(row.accountId) ?? null;
   return [...ORDER_COLUMNS, { name: 'customer_id', type: 'text', value: customerOf }];
 }
 
@@ -80,6 +76,21 @@ async function loadCustomers(
     [accountIds, orderIds],
   );
   return new Map(rows.map((row) => [row.accountId, row.customerId]));
+}
+
+/** Orders that reached the view before their account's opening get their customer now. */
+async function fillCustomers(
+  client: pg.ClientBase,
+  table: string,
+  opened: readonly AccountCustomer[],
+): Promise<void> {
+  if (opened.length === 0) return;
+  await client.query(
+    `UPDATE ${table} AS target SET customer_id = opened.customer_id
+       FROM unnest($1::text[], $2::text[]) AS opened(account_id, customer_id)
+      WHERE target.account_id = opened.account_id AND target.customer_id IS NULL`,
+    [opened.map((row) => row.accountId), opened.map((row) => row.customerId)],
+  );
 }
 
 async function apply(
@@ -120,6 +131,7 @@ async function apply(
 
   await independently(client, [
     () => insertRows(client, physicalTable(tables, ACCOUNTS), ACCOUNT_COLUMNS, opened),
+    () => fillCustomers(client, searchTable, opened),
     () =>
       insertRows(
         client,
@@ -150,15 +162,25 @@ function bulkLoad(tables: TableNames): BulkLoad {
   const fees = new StagedRows(new Map<string, FeeRow>(), FEE_COLUMNS, ['order_id']);
   // The fold keeps every fee by order, for the orders placed after it.
   const feeMinors = new Map<string, bigint>();
+  // Orders folded before their account's opening, by account: written again once it comes.
+  const awaitingAccount = new Map<string, Set<string>>();
   return {
     add: (_client, events) => {
       for (const opening of openings(events)) {
         customers.set(opening.accountId, opening.customerId);
         accounts.rows.set(opening.accountId, opening);
         accounts.touch(opening.accountId);
+        for (const orderId of awaitingAccount.get(opening.accountId) ?? []) orders.touch(orderId);
+        awaitingAccount.delete(opening.accountId);
       }
       const { touched, feesChanged } = foldOrders(orders.rows, feeMinors, orderEvents(events));
-      for (const orderId of touched.keys()) orders.touch(orderId);
+      for (const [orderId, order] of touched) {
+        orders.touch(orderId);
+        if (!customers.has(order.accountId)) {
+          const waiting = awaitingAccount.get(order.accountId) ?? new Set<string>();
+          awaitingAccount.set(order.accountId, waiting.add(orderId));
+        }
+      }
       for (const [orderId, fee] of feesChanged) {
         fees.rows.set(orderId, fee);
         fees.touch(orderId);

@@ -16,7 +16,7 @@ import { ORDER_COLUMNS, type OrderRowText, orderFieldsOfRow } from './order-rows
 import { isoMicros } from './sql-formats.js';
 
 interface HitRow extends OrderRowText {
-  customer_id: string;
+  customer_id: string | null;
   placed_at: string;
   updated_at: string;
 }

@@ -54,7 +54,8 @@ export interface OrderSearchRequest {
 export interface OrderSearchHit {
   readonly orderId: string;
   readonly accountId: string;
-  readonly customerId: string;
+  /** Null while the account's opening has not reached the index (see the README). */
+  readonly customerId: string | null;
   readonly side: string;
   readonly orderType: string;
   readonly instrument: string;

@@ -10,8 +10,12 @@ import {
 
 @ObjectType('SearchedOrder', { description: 'An order found by searchOrders' })
 export class SearchedOrderType extends OrderFieldsType {
-  @Field({ description: "The customer whose account placed it (the account's owner)" })
-  customerId!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The customer whose account placed it (the account's owner); null for the moment an order reaches the search view before its account's opening",
+  })
+  customerId!: string | null;
 }
 
 @ObjectType('FacetCount', { description: 'How many of the matching orders have one value' })

@@ -24,7 +24,9 @@ export const searchReportsMigration: Migration = {
     CREATE TABLE view_order_search (
       order_id text PRIMARY KEY,
       account_id text NOT NULL,
-      customer_id text NOT NULL,
+      -- NULL until the account's opening is applied (a log written without the causal
+      -- order commands keep may place an order before it): found by no customer's search.
+      customer_id text,
       side text NOT NULL,
       order_type text NOT NULL,
       instrument text NOT NULL,
@@ -42,10 +44,10 @@ export const searchReportsMigration: Migration = {
       search_tsv tsvector GENERATED ALWAYS AS (
         to_tsvector('simple',
           coalesce(reason, '') || ' ' || status || ' ' || order_id || ' ' || account_id || ' ' ||
-          customer_id || ' ' || instrument)
+          coalesce(customer_id, '') || ' ' || instrument)
       ) STORED,
       search_keys text GENERATED ALWAYS AS (
-        order_id || ' ' || account_id || ' ' || customer_id || ' ' || instrument
+        order_id || ' ' || account_id || ' ' || coalesce(customer_id, '') || ' ' || instrument
       ) STORED
     );
     CREATE INDEX view_order_search_tsv ON view_order_search USING gin (search_tsv);
