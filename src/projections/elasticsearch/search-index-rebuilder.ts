@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitForCheckpoint } from '../engine/checkpoint-wait.js';
 import { type Client } from '@elastic/elasticsearch';
 import type pg from 'pg';
 import { type EventStore } from '../../event-store/event-store.port.js';
@@ -104,7 +104,12 @@ export class SearchIndexRebuilder {
       await this.checkpoints.reset(client, this.shadowName).finally(() => client.release());
       const runner = this.shadowRunner(created);
       const position = await this.catchUp(runner);
-      await this.waitForLive(position);
+      await waitForCheckpoint(
+        this.checkpoints,
+        this.projection.name,
+        position,
+        this.options.alignTimeoutMs,
+      );
       const report = await withSessionLock(this.pool, [pauseLockKey(this.projection.name)], () =>
         this.alignCompareSwap(runner, created),
       );
@@ -195,15 +200,4 @@ export class SearchIndexRebuilder {
   }
 
   /** The swap needs both copies at one position: let the live indexer reach the new indexes first. */
-  private async waitForLive(position: Position): Promise<void> {
-    const deadline = Date.now() + this.options.alignTimeoutMs;
-    while (
-      comparePositions((await this.checkpoints.ensure(this.projection.name)).position, position) < 0
-    ) {
-      if (Date.now() > deadline) {
-        throw new Error(`live indexer did not reach ${encodePosition(position)}`);
-      }
-      await sleep(50);
-    }
-  }
 }

@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { type LockedSession, withSessionLock } from '../../infrastructure/database/session-lock.js';
 import { type EventStore } from '../../event-store/event-store.port.js';
 import { type Position, comparePositions, encodePosition } from '../../event-store/position.js';
+import { waitForCheckpoint } from './checkpoint-wait.js';
 import { type CheckpointsRepository, pauseLockKey } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type Projection, type ProjectionBinding } from './projection.js';
@@ -167,7 +167,12 @@ export class ProjectionRebuilder {
     const position = await this.catchUp(run, await this.load(run));
     await this.finish(deferred);
     for (const plan of plans) {
-      await this.waitForLive(plan.projection.name, position, options.alignTimeoutMs);
+      await waitForCheckpoint(
+        this.checkpoints,
+        plan.projection.name,
+        position,
+        options.alignTimeoutMs,
+      );
     }
     const names = plans.map((plan) => plan.projection.name).sort();
     // Held until the reports are made: the live projectors stay between two batches.
@@ -358,15 +363,6 @@ export class ProjectionRebuilder {
   }
 
   /** The swap needs both copies at one position: let the live projector reach the shadow first. */
-  private async waitForLive(name: string, position: Position, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (comparePositions((await this.checkpoints.ensure(name)).position, position) < 0) {
-      if (Date.now() > deadline)
-        throw new Error(`live projection ${name} did not reach ${encodePosition(position)}`);
-      await sleep(50);
-    }
-  }
-
   /**
    * What a rebuild that never ended (its process killed) left of these projections: the
    * projections with shadow tables or a shadow checkpoint. The caller must hold their
