@@ -10,15 +10,14 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { type Position, comparePositions, encodePosition } from '../../src/event-store/position.js';
+import { type Position, encodePosition } from '../../src/event-store/position.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../src/projections/engine/parked-events.repository.js';
-import { type Projection, liveBinding } from '../../src/projections/engine/projection.js';
+import { type Projection } from '../../src/projections/engine/projection.js';
 import { ProjectionRebuilder } from '../../src/projections/engine/projection-rebuilder.js';
-import { DEFAULT_RETRY, ProjectionRunner } from '../../src/projections/engine/projection-runner.js';
 import { quoteIdentifier } from '../../src/projections/views/batch-sql.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import {
@@ -46,6 +45,7 @@ import {
 import { VerificationError, log } from '../bench-session.js';
 import { runBench, settle } from './harness.js';
 import { rotate } from '../bench-results.js';
+import { type ProjectionTiming, timedCatchUp } from './timed-catch-up.js';
 
 const BATCH_SIZES = [1_000, 5_000] as const;
 const GOAL_EVENTS_PER_SECOND = 50_000;
@@ -117,13 +117,6 @@ function phaseLabel(phase: Phase): string {
     case 'ceilings':
       return 'INSERT / COPY ceilings';
   }
-}
-
-interface ProjectionTiming {
-  readonly projection: string;
-  readonly seconds: number;
-  readonly applied: number;
-  readonly eventsPerSecond: number;
 }
 
 interface OursRecord {
@@ -262,41 +255,13 @@ class OursRebuild {
   }
 
   /** Projections, in one runner (one pass over the log), from their checkpoints to `head`, timed. */
-  async catchUp(
+  catchUp(
     projections: readonly Projection[],
     head: Position,
     batchSize: number,
     events: number,
   ): Promise<ProjectionTiming> {
-    const bindings = projections.map(liveBinding);
-    const runner = new ProjectionRunner(
-      bindings,
-      this.store,
-      this.pool,
-      this.checkpoints,
-      this.parked,
-      {
-        batchSize,
-        retry: DEFAULT_RETRY,
-        onFailure: 'stop',
-        log: (message) => log(`    ${message}`),
-      },
-    );
-    const started = performance.now();
-    const { applied } = await runner.catchUpTo(
-      new Map(bindings.map((binding) => [binding.checkpointName, head])),
-    );
-    const seconds = (performance.now() - started) / 1_000;
-    for (const { checkpointName } of bindings) {
-      const position = runner.committedPosition(checkpointName)!;
-      if (comparePositions(position, head) !== 0) {
-        throw new VerificationError(
-          `${checkpointName} stopped at ${encodePosition(position)}, the head is ${encodePosition(head)}`,
-        );
-      }
-    }
-    const name = projections.map((projection) => projection.name).join(' + ');
-    return { projection: name, seconds, applied, eventsPerSecond: events / seconds };
+    return timedCatchUp(this.pool, this.store, projections, head, batchSize, events);
   }
 
   /**

@@ -8,14 +8,10 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { type Position, comparePositions, encodePosition } from '../../src/event-store/position.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
-import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../src/projections/engine/parked-events.repository.js';
-import { type Projection, liveBinding } from '../../src/projections/engine/projection.js';
-import { DEFAULT_RETRY, ProjectionRunner } from '../../src/projections/engine/projection-runner.js';
 import {
   VIEW_PROJECTIONS,
   orderSearchProjection,
@@ -42,6 +38,7 @@ import { loadHistory } from '../../test-kit/history-loader.js';
 import { VerificationError, log } from '../bench-session.js';
 import { formatRate, renderTable } from '../stats.js';
 import { type LatencySummary, formatMs, runBench, settle, summarizeLatencies } from './harness.js';
+import { type ProjectionTiming, timedCatchUp } from './timed-catch-up.js';
 
 /** Log events per order in the generated history (1,000,510 events hold 70,251 orders). */
 const EVENTS_PER_ORDER = 14.25;
@@ -87,45 +84,6 @@ interface QueryRecord extends LatencySummary {
   readonly kind: string;
   readonly run: number;
   readonly medianHits: number | null;
-}
-
-interface CatchUpRecord {
-  readonly projections: string;
-  readonly seconds: number;
-  readonly eventsPerSecond: number;
-}
-
-async function catchUp(
-  pool: pg.Pool,
-  store: PostgresEventStore,
-  projections: readonly Projection[],
-  head: Position,
-  batchSize: number,
-  events: number,
-): Promise<CatchUpRecord> {
-  const bindings = projections.map(liveBinding);
-  const runner = new ProjectionRunner(
-    bindings,
-    store,
-    pool,
-    new CheckpointsRepository(pool),
-    new ParkedEventsRepository(pool),
-    { batchSize, retry: DEFAULT_RETRY, onFailure: 'stop', log: (m) => log(`    ${m}`) },
-  );
-  await settle(pool);
-  const started = performance.now();
-  await runner.catchUpTo(new Map(bindings.map((binding) => [binding.checkpointName, head])));
-  const seconds = (performance.now() - started) / 1_000;
-  for (const { checkpointName } of bindings) {
-    const position = runner.committedPosition(checkpointName)!;
-    if (comparePositions(position, head) !== 0) {
-      throw new VerificationError(
-        `${checkpointName} stopped at ${encodePosition(position)}, the head is ${encodePosition(head)}`,
-      );
-    }
-  }
-  const name = projections.map((projection) => projection.name).join(' + ');
-  return { projections: name, seconds, eventsPerSecond: events / seconds };
 }
 
 /** Real values to search for, drawn from the view: ids of orders and accounts. */
@@ -335,7 +293,7 @@ runBench({
     const head = await store.headPosition();
 
     log('\nCatch-up from zero (timed, once)');
-    const catchUps: CatchUpRecord[] = [];
+    const catchUps: ProjectionTiming[] = [];
     // The views that were there before search and reports, in one runner as the app runs them.
     const existing = VIEW_PROJECTIONS.filter(
       (projection) => projection !== orderSearchProjection && projection !== reportsProjection,
@@ -345,10 +303,18 @@ runBench({
     const groups = [[orderSearchProjection], [reportsProjection], existing];
     for (const group of elastic ? [...groups, [elastic.projection]] : groups) {
       if (elastic && group[0] === elastic.projection) await elastic.ready();
-      const record = await catchUp(pool, store, group, head, options['batch-size'], loaded.events);
+      await settle(pool);
+      const record = await timedCatchUp(
+        pool,
+        store,
+        group,
+        head,
+        options['batch-size'],
+        loaded.events,
+      );
       catchUps.push(record);
       log(
-        `  ${record.projections.padEnd(44)} ${formatRate(record.eventsPerSecond).padStart(12)}  ${record.seconds.toFixed(1)} s`,
+        `  ${record.projection.padEnd(44)} ${formatRate(record.eventsPerSecond).padStart(12)}  ${record.seconds.toFixed(1)} s`,
       );
     }
     const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM view_order_search');
