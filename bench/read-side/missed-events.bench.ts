@@ -18,6 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
+import { appendersHorizonMigration } from '../../src/infrastructure/database/migrations/006-appenders-horizon.migration.js';
 import { type RecordedEvent } from '../../src/event-store/event-store.port.js';
 import { START, comparePositions } from '../../src/event-store/position.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
@@ -35,6 +36,18 @@ const OPTIONS = {
     quick: 15,
   },
   'batch-size': { kind: 'int', description: 'page size of both followers', full: 500, quick: 500 },
+  followers: {
+    kind: 'int',
+    description:
+      'followers of ours, each with its own store and pool (more looks, more chances to skip)',
+    full: 4,
+    quick: 2,
+  },
+  'appenders-only-horizon': {
+    kind: 'flag',
+    description:
+      "read with migration 006's horizon rule, which let readers skip an appender whose id was not yet in pg_locks (fixed by 008)",
+  },
 } as const;
 
 type Options = BenchContext<typeof OPTIONS>['options'];
@@ -61,7 +74,9 @@ interface RunRecord {
   readonly appendFailures: number;
   readonly writeSeconds: number;
   readonly eventsPerSecond: number;
+  /** The worst of our followers (most missed). */
   readonly ours: FollowerResult;
+  readonly oursMissedPerFollower: readonly number[];
   readonly naive: FollowerResult;
 }
 
@@ -153,21 +168,24 @@ async function oneRun(
   const db = await context.database(`missed_r${run}`);
   const writerPool = context.pool(db.url, options.writers + 4);
   await migrate(writerPool, MIGRATIONS);
+  if (options['appenders-only-horizon']) await installAppendersOnlyHorizon(writerPool);
   const writerStore = new PostgresEventStore(writerPool);
   context.defer(() => writerStore.close());
-  // Ours follows through a store instance and pool of its own: woken by NOTIFY, not by
+  // Ours follow through store instances and pools of their own: woken by NOTIFY, not by
   // the writers' in-process signal, as a projector in another process would be.
-  const followerStore = new PostgresEventStore(context.pool(db.url, 4));
-  context.defer(() => followerStore.close());
   const naivePool = context.pool(db.url, 2);
 
   const stopOurs = new AbortController();
   const stopNaive = new AbortController();
-  const ours = new Seen();
+  const ours = Array.from({ length: options.followers }, () => new Seen());
   const naive = new Seen();
   const naiveProgress = { last: 0n };
   const following = [
-    followWithStore(followerStore, options['batch-size'], ours, stopOurs.signal),
+    ...ours.map((seen) => {
+      const followerStore = new PostgresEventStore(context.pool(db.url, 4));
+      context.defer(() => followerStore.close());
+      return followWithStore(followerStore, options['batch-size'], seen, stopOurs.signal);
+    }),
     followNaively(naivePool, options['batch-size'], naive, stopNaive.signal, naiveProgress),
   ];
 
@@ -218,7 +236,7 @@ async function oneRun(
   // will never see).
   const maxSeq = rows.reduce((max, row) => (BigInt(row.seq) > max ? BigInt(row.seq) : max), 0n);
   const drainDeadline = performance.now() + options['drain-seconds'] * 1_000;
-  const oursDone = (): boolean => ours.distinctCount >= truth.size;
+  const oursDone = (): boolean => ours.every((seen) => seen.distinctCount >= truth.size);
   const naiveDone = (): boolean => naiveProgress.last >= maxSeq;
   while (performance.now() < drainDeadline && !(oursDone() && naiveDone())) {
     if (oursDone()) stopOurs.abort();
@@ -238,9 +256,32 @@ async function oneRun(
     appendFailures,
     writeSeconds,
     eventsPerSecond: truth.size / writeSeconds,
-    ours: ours.compare(truth, writersStoppedAt),
+    ...worstOf(ours.map((seen) => seen.compare(truth, writersStoppedAt))),
     naive: naive.compare(truth, writersStoppedAt),
   };
+}
+
+function worstOf(
+  results: readonly FollowerResult[],
+): Pick<RunRecord, 'ours' | 'oursMissedPerFollower'> {
+  const worst = results.reduce((a, b) =>
+    b.missed + b.duplicated + b.outOfOrder + b.unknown >
+    a.missed + a.duplicated + a.outOfOrder + a.unknown
+      ? b
+      : a,
+  );
+  return { ours: worst, oursMissedPerFollower: results.map((result) => result.missed) };
+}
+
+/**
+ * Migration 006's ledger_read_horizon, for a comparison run: it held the horizon only for
+ * transactions that pg_locks showed as appenders, and an appender whose new id was in
+ * snapshots but not yet in the lock table passed for a non-appender.
+ */
+async function installAppendersOnlyHorizon(pool: pg.Pool): Promise<void> {
+  const sql = appendersHorizonMigration.sql;
+  const horizon = sql.slice(sql.indexOf('CREATE FUNCTION ledger_read_horizon'));
+  await pool.query(horizon.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
 }
 
 function describeFollower(result: FollowerResult): string {
@@ -261,7 +302,8 @@ runBench({
   options: OPTIONS,
   describe: (o) =>
     `${o.writers} writers for ${o.seconds} s per run, ${o.runs} run(s), each in a fresh database; ` +
-    `followers page ${o['batch-size']} events`,
+    `${o.followers} followers of ours and a naive one page ${o['batch-size']} events; horizon rule: ` +
+    (o['appenders-only-horizon'] ? "migration 006's (appenders shown in pg_locks)" : 'current'),
   async run(context) {
     const { options } = context;
     const records: RunRecord[] = [];
@@ -271,7 +313,8 @@ runBench({
       records.push(record);
       log(
         `  ${record.written} events written (${formatRate(record.eventsPerSecond)}, ${record.appendFailures} appends failed)\n` +
-          `  ours  (subscribeToAll): ${describeFollower(record.ours)}\n` +
+          `  ours  (subscribeToAll, worst of ${options.followers}): ${describeFollower(record.ours)}; ` +
+          `missed per follower ${record.oursMissedPerFollower.join(', ')}\n` +
           `  naive (seq > $last)   : ${describeFollower(record.naive)}`,
       );
     }
@@ -290,7 +333,7 @@ runBench({
       renderTable(
         ['Follower', 'missed', 'duplicated', 'out of order', 'missed per run'],
         [
-          row('ours: subscribeToAll (horizon)', (r) => r.ours),
+          row('ours: subscribeToAll (horizon), worst follower', (r) => r.ours),
           row('naive: seq > $last', (r) => r.naive),
         ],
       ),
@@ -305,7 +348,10 @@ runBench({
     );
     return {
       followers: {
-        ours: 'PostgresEventStore.subscribeToAll from START, own pool and store instance (woken by NOTIFY)',
+        ours: `${options.followers} x PostgresEventStore.subscribeToAll from START, each with its own pool and store instance (woken by NOTIFY); the worst is reported`,
+        horizon: options['appenders-only-horizon']
+          ? 'migration 006 (appenders shown in pg_locks)'
+          : 'current (migration 008)',
         naive: 'SELECT ... WHERE seq > $last ORDER BY seq LIMIT batch, 1 ms pause when caught up',
       },
       summary: {

@@ -6,6 +6,7 @@ import { orderSagasMigration } from './004-order-sagas.migration.js';
 import { marketBookMigration } from './005-market-book.migration.js';
 import { appendersHorizonMigration } from './006-appenders-horizon.migration.js';
 import { searchReportsMigration } from './007-search-reports.migration.js';
+import { horizonProvenWritersMigration } from './008-horizon-proven-writers.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   eventStoreMigration,
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   marketBookMigration,
   appendersHorizonMigration,
   searchReportsMigration,
+  horizonProvenWritersMigration,
 ];

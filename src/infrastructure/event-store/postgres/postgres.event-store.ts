@@ -56,7 +56,7 @@ const EVENT_COLUMNS =
 
 /**
  * Only rows below the oldest append still running as of the statement's snapshot: see
- * migration 006. A subquery, so the function runs once per statement, not once per row.
+ * migrations 006 and 008. A subquery, so the function runs once per statement, not once per row.
  */
 const HORIZON = 'tx_id < (SELECT ledger_read_horizon(pg_current_snapshot()))';
 
