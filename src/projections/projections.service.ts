@@ -8,14 +8,13 @@ import {
 } from '@nestjs/common';
 import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
-import { decodeEvent } from '../events/event-codec.js';
 import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
 import { type AdvisoryLockKey, withSessionLock } from '../infrastructure/database/session-lock.js';
-import { withTransaction } from '../infrastructure/database/transaction.js';
 import { CheckpointProgress } from '../event-store/checkpoint-progress.js';
-import { EVENT_STORE, type EventStore, MAX_READ_COUNT } from '../event-store/event-store.port.js';
+import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { CheckpointsRepository } from './engine/checkpoints.repository.js';
 import { type ParkedEvent, ParkedEventsRepository } from './engine/parked-events.repository.js';
+import { type ParkedReplayResult, replayParkedEvents } from './engine/parked-replay.js';
 import { type Projection, liveBinding } from './engine/projection.js';
 import {
   type RebuildOptions,
@@ -24,6 +23,13 @@ import {
 } from './engine/projection-rebuilder.js';
 import { DEFAULT_RETRY, ProjectionRunner } from './engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from './views/index.js';
+
+/** A projector with a runner of its own, run by another service (see attach). */
+export interface AttachedProjector {
+  readonly projection: Projection;
+  /** Starts its runner again from its checkpoint (its status is already cleared). */
+  restart(): Promise<void>;
+}
 
 export class UnknownProjectionError extends LedgerError {
   override readonly name = 'UnknownProjectionError';
@@ -72,6 +78,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   private readonly projections: Map<string, Projection>;
   /** One runner for every view: the log is read once and each batch is one transaction. */
   private readonly runner: ProjectionRunner;
+  private readonly attached = new Map<string, AttachedProjector>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -141,51 +148,22 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   }
 
   listParked(name?: string): Promise<ParkedEvent[]> {
-    if (name !== undefined) this.projection(name);
+    if (name !== undefined && !this.attached.has(name)) this.projection(name);
     return this.parked.list(name);
   }
 
-  /**
-   * Applies a projection's parked events again, oldest first, each in its own
-   * transaction with its mark as replayed. They are applied out of their place in the
-   * log: the admin replays once the cause is fixed.
-   */
-  replayParked(name: string): Promise<{ replayed: number; failed: number }> {
-    return this.exclusively([name], ([projection]) => this.replayParkedOf(projection!));
-  }
-
-  private async replayParkedOf(
-    projection: Projection,
-  ): Promise<{ replayed: number; failed: number }> {
-    const name = projection.name;
-    let replayed = 0;
-    let failed = 0;
-    for (const parked of await this.parked.list(name)) {
-      const recorded = (
-        await this.store.readStream(parked.streamId, { maxCount: MAX_READ_COUNT })
-      ).find((event) => event.id === parked.eventId);
-      if (!recorded) {
-        failed++;
-        continue;
-      }
-      try {
-        await withTransaction(this.pool, async (client) => {
-          await projection.apply(
-            client,
-            [{ event: decodeEvent(recorded), recorded }],
-            liveBinding(projection).tables,
-          );
-          await this.parked.markReplayed(client, parked.id);
-        });
-        replayed++;
-      } catch (error) {
-        this.logger.warn(
-          `replay of ${parked.eventId} into ${name} failed: ${(error as Error).message}`,
-        );
-        failed++;
-      }
-    }
-    return { replayed, failed };
+  /** Applies a projection's parked events again (see replayParkedEvents). */
+  replayParked(name: string): Promise<ParkedReplayResult> {
+    return this.exclusively(
+      [name],
+      ([projection]) =>
+        replayParkedEvents(
+          { store: this.store, pool: this.pool, parked: this.parked },
+          projection!,
+          (message) => this.logger.warn(message),
+        ),
+      (found) => this.attached.get(found)?.projection ?? this.projection(found),
+    );
   }
 
   /** The names of every view projection, for operations on all of them. */
@@ -193,13 +171,24 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     return [...this.projections.keys()];
   }
 
-  /** Clears a stopped projector's status; the runner picks it up again from its checkpoint. */
+  /** Clears a stopped projector's status; its runner picks it up again from its checkpoint. */
   async restart(name: string): Promise<void> {
-    this.projection(name);
+    const attached = this.attached.get(name);
+    if (!attached) this.projection(name);
     await this.checkpoints.setStatus(name, 'running', null);
     if (!this.config.projectionsEnabled) return;
+    if (attached) return attached.restart();
     await this.runner.stop();
     this.runner.start();
+  }
+
+  /**
+   * A projector with a runner of its own (the Elasticsearch indexer) joins the
+   * operations on parked events and restarts, which then accept its name. Rebuilds stay
+   * the views' only: such a projector has its own.
+   */
+  attach(projector: AttachedProjector): void {
+    this.attached.set(projector.projection.name, projector);
   }
 
   /** Rebuilds the named projections blue/green, in one pass over the log. */
@@ -222,10 +211,11 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   private async exclusively<T>(
     names: readonly string[],
     work: (projections: Projection[]) => Promise<T>,
+    find: (name: string) => Projection = (name) => this.projection(name),
   ): Promise<T> {
     const unique = [...new Set(names)].sort();
     // An unknown name fails as such, before any lock.
-    const projections = unique.map((name) => this.projection(name));
+    const projections = unique.map(find);
     return withSessionLock(this.pool, unique.map(adminLockKey), () => work(projections), {
       onBusy: (index) => new ProjectionBusyError(unique[index]!),
     });

@@ -13,6 +13,12 @@ import {
   SearchIndexRebuilder,
 } from '../../src/projections/elasticsearch/search-index-rebuilder.js';
 import { START, comparePositions } from '../../src/event-store/position.js';
+import { CheckpointProgress } from '../../src/event-store/checkpoint-progress.js';
+import { loadConfig } from '../../src/config/ledger-config.js';
+import {
+  ProjectionsService,
+  UnknownProjectionError,
+} from '../../src/projections/projections.service.js';
 import {
   ORDERS_INDEX,
   PAYMENTS_INDEX,
@@ -201,6 +207,42 @@ describe('order search indexer on Elasticsearch (in-process fake, PostgreSQL che
     );
     expect(es.documents(PAYMENTS_INDEX.alias).size).toBe(2);
     expect(comparePositions(await checkpoint(), START)).toBeGreaterThan(0);
+  });
+
+  it('replays a parked item through the projections service once its cause is gone, and restarts the indexer', async () => {
+    history();
+    es.forceItem = (meta) =>
+      meta._id === orderId
+        ? { status: 400, error: { type: 'mapper_parsing_exception', reason: 'bad field' } }
+        : undefined;
+    await indexAll();
+    expect(es.documents(ORDERS_INDEX.alias).has(orderId)).toBe(false);
+    es.forceItem = () => undefined;
+
+    const service = new ProjectionsService(
+      db.store,
+      db.pool,
+      loadConfig({}),
+      new CheckpointProgress(),
+    );
+    let restarts = 0;
+    service.attach({ projection, restart: async () => void restarts++ });
+    expect((await service.listParked(ORDER_SEARCH_ELASTICSEARCH)).length).toBeGreaterThan(0);
+
+    const { replayed, failed } = await service.replayParked(ORDER_SEARCH_ELASTICSEARCH);
+    expect({ replayed: replayed > 0, failed }).toEqual({ replayed: true, failed: 0 });
+    expect(await service.listParked(ORDER_SEARCH_ELASTICSEARCH)).toEqual([]);
+    expect(es.documents(ORDERS_INDEX.alias).get(orderId)!.source['status']).toBe('COMPLETED');
+
+    const checkpoints = new CheckpointsRepository(db.pool);
+    await checkpoints.setStatus(ORDER_SEARCH_ELASTICSEARCH, 'stopped', 'Elasticsearch was down');
+    await service.restart(ORDER_SEARCH_ELASTICSEARCH);
+    expect(restarts).toBe(1);
+    expect((await checkpoints.ensure(ORDER_SEARCH_ELASTICSEARCH)).status).toBe('running');
+    // The indexer is not a view: the views' rebuild does not take it.
+    await expect(service.rebuild([ORDER_SEARCH_ELASTICSEARCH])).rejects.toThrow(
+      UnknownProjectionError,
+    );
   });
 
   function rebuilder() {

@@ -22,6 +22,7 @@ import { CheckpointsRepository } from '../engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../engine/parked-events.repository.js';
 import { liveBinding } from '../engine/projection.js';
 import { ProjectionRunner } from '../engine/projection-runner.js';
+import { ProjectionsService } from '../projections.service.js';
 import { AccountDirectory } from './account-directory.js';
 import { OrderSearchIndexProjection } from './order-search-index.projection.js';
 import { SearchIndexRebuilder, type SearchRebuildReport } from './search-index-rebuilder.js';
@@ -49,12 +50,15 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
   private readonly projection: OrderSearchIndexProjection | undefined;
   private readonly runner: ProjectionRunner | undefined;
   private readonly starter: BackgroundLoop | undefined;
+  /** Set once the indexes exist and the runner first started: a restart may start it again. */
+  private runnerStarted = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     progress: CheckpointProgress,
+    private readonly projections: ProjectionsService,
     @Optional() private readonly metrics?: MetricsRegistry,
   ) {
     if (!config.elasticsearchUrl) return;
@@ -85,6 +89,7 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
       async () => {
         await ensureSearchIndexes(client);
         runner.start();
+        this.runnerStarted = true;
         return false;
       },
       (error) => this.logger.warn(`search indexes not ready: ${describeError(error)}; retrying`),
@@ -94,7 +99,19 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
   onApplicationBootstrap(): void {
     if (!this.projection || !this.config.projectionsEnabled) return;
     this.registerMetrics(this.projection);
+    this.projections.attach({ projection: this.projection, restart: () => this.restartRunner() });
     this.starter?.start();
+  }
+
+  /**
+   * After restartProjection: the runner reads its checkpoints again, so a projector that
+   * stopped (Elasticsearch down longer than its retries) goes on. Before the indexes were
+   * first made, the starter is still at it and starts the runner itself.
+   */
+  private async restartRunner(): Promise<void> {
+    if (!this.runner || !this.runnerStarted) return;
+    await this.runner.stop();
+    this.runner.start();
   }
 
   private registerMetrics(projection: OrderSearchIndexProjection): void {
