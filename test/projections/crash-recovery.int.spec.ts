@@ -9,6 +9,7 @@ import {
   DEFAULT_RETRY,
 } from '../../src/projections/engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
+import { lastLoggedPosition } from '../support/log-head.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { testSeed } from '../support/test-seed.js';
 import { appendLog, generateHistory } from './projected-events.js';
@@ -145,13 +146,7 @@ describe('view projectors killed at random points while catching up', () => {
     const log = realisticLog(seededRandom(SEED), LOG_EVENTS);
     const generated = Date.now();
     const appends = await appendLog(db.store, log, APPEND_WINDOW);
-    // Not store.headPosition(): that only sees transactions older than every one still
-    // running on the server (other databases' too), so just now it may be behind.
-    const { rows } = await db.pool.query<{ commit: string; seq: string }>(
-      `SELECT tx_id::text AS commit, seq::text FROM ledger_events
-        ORDER BY tx_id DESC, seq DESC LIMIT 1`,
-    );
-    head = { commit: BigInt(rows[0]!.commit), prepare: BigInt(rows[0]!.seq) };
+    head = await lastLoggedPosition(db.pool);
     console.log(
       `log: ${log.length} events generated in ${generated - started} ms, ` +
         `written in ${appends} appends in ${Date.now() - generated} ms; head ${encodePosition(head)}`,

@@ -25,6 +25,7 @@ import {
   ensureSearchIndexes,
 } from '../../src/infrastructure/elasticsearch/search-indexes.js';
 import { ElasticsearchFake } from '../support/elasticsearch-fake.js';
+import { lastLoggedPosition } from '../support/log-head.js';
 import { accountEvents as account, appendLog, orderEvents as order } from './projected-events.js';
 import { useProjectionDatabase } from './projection-database.fixture.js';
 
@@ -65,7 +66,9 @@ describe('order search indexer on Elasticsearch (in-process fake, PostgreSQL che
       retry: FAST,
       onFailure: 'stop',
     });
-    await runner.catchUpTo(new Map([[ORDER_SEARCH_ELASTICSEARCH, await db.store.headPosition()]]));
+    await runner.catchUpTo(
+      new Map([[ORDER_SEARCH_ELASTICSEARCH, await lastLoggedPosition(db.pool)]]),
+    );
     return runner;
   }
 
@@ -126,7 +129,7 @@ describe('order search indexer on Elasticsearch (in-process fake, PostgreSQL che
     expect(actionLines).toContainEqual({
       index: expect.objectContaining({ _index: 'ledger-payments', version_type: 'external' }),
     });
-    expect(comparePositions(await checkpoint(), await db.store.headPosition())).toBe(0);
+    expect(comparePositions(await checkpoint(), await lastLoggedPosition(db.pool))).toBe(0);
   });
 
   it('a replay of acknowledged batches (crash before the checkpoint) changes no document', async () => {
@@ -143,7 +146,9 @@ describe('order search indexer on Elasticsearch (in-process fake, PostgreSQL che
       retry: FAST,
       onFailure: 'stop',
     });
-    await runner.catchUpTo(new Map([[ORDER_SEARCH_ELASTICSEARCH, await db.store.headPosition()]]));
+    await runner.catchUpTo(
+      new Map([[ORDER_SEARCH_ELASTICSEARCH, await lastLoggedPosition(db.pool)]]),
+    );
 
     expect([...es.documents(ORDERS_INDEX.alias)]).toEqual(before);
     // Orders: the fold skipped every event at or below the stored position (nothing sent);
@@ -181,7 +186,7 @@ describe('order search indexer on Elasticsearch (in-process fake, PostgreSQL che
       onFailure: 'stop',
     });
     await expect(
-      runner.catchUpTo(new Map([[ORDER_SEARCH_ELASTICSEARCH, await db.store.headPosition()]])),
+      runner.catchUpTo(new Map([[ORDER_SEARCH_ELASTICSEARCH, await lastLoggedPosition(db.pool)]])),
     ).rejects.toThrow(/stopped/);
     // The runner split the batch down to the first payment event and parked it (policy stop):
     // the checkpoint is still before it.

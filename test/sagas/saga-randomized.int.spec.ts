@@ -89,7 +89,8 @@ const REDELIVER_EVERY_MS = [100, 400] as const;
 const REWIND_EVENTS = [20, 600] as const;
 const SAGAS_MADE_DUE = 10;
 const FINISHED_SAGAS_REOPENED = 5;
-const SETTLE_TIMEOUT_MS = 60_000;
+/** A bound, not a speed goal: the last saga process settles some 400 orders, on a loaded machine too. */
+const SETTLE_TIMEOUT_MS = 120_000;
 const PROJECTION_TIMEOUT_MS = 30_000;
 const INSTRUMENTS = ['AAPL', 'MSFT', 'NVDA', 'AMZN'];
 /**
