@@ -385,9 +385,11 @@ export class ProjectionRunner {
       // Sent in the order issued: BEGIN first.
       const [, , current] = await Promise.all([
         client.query('BEGIN'),
-        // Nobody reads a shadow yet: no wait for the WAL flush. A server crash can only
-        // lose its last batches and their checkpoint together, never one without the other.
-        live.length === 0 ? client.query('SET LOCAL synchronous_commit = off') : undefined,
+        // No wait for the WAL flush, live or shadow: a view is derived from the log. A
+        // server crash can only lose the last batches and their checkpoint together, never
+        // one without the other; the projector applies them again from the checkpoint, and
+        // a consistent read waits for that (the checkpoint it waits on went back with them).
+        client.query('SET LOCAL synchronous_commit = off'),
         this.checkpoints.lockAll(
           client,
           names,
