@@ -26,7 +26,11 @@ import { LedgerEntriesRepository } from './repositories/ledger-entries.repositor
 import { OrdersRepository } from './repositories/orders.repository.js';
 import { OrderSearchRepository } from './repositories/order-search.repository.js';
 import { ReportsRepository } from './repositories/reports.repository.js';
-import { BucketedReportHandler, TopAccountsHandler } from './reports/reports.query.js';
+import {
+  BucketedReportHandler,
+  CustodyHandler,
+  TopAccountsHandler,
+} from './reports/reports.query.js';
 import { ReportsResolver } from './reports/reports.resolver.js';
 import { ORDER_SEARCH_PROVIDER } from './search/order-search.binding.js';
 import { PostgresOrderSearch } from './search/postgres-order-search.js';
@@ -66,6 +70,7 @@ import { SearchResolver } from './search/search.resolver.js';
     SearchOrdersHandler,
     BucketedReportHandler,
     TopAccountsHandler,
+    CustodyHandler,
     AccountsResolver,
     OrdersResolver,
     LedgerEntriesResolver,

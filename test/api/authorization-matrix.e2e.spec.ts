@@ -57,6 +57,7 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   orderOutcomesReport: () => 'from: "2026-01-01", to: "2026-01-31"',
   customerOrdersReport: () => 'from: "2026-01-01", to: "2026-01-31", bucket: WEEK',
   topAccountsReport: () => 'currency: "USD"',
+  custodyReport: () => '',
 };
 
 const AUTH_CODES = ['UNAUTHENTICATED', 'FORBIDDEN'];

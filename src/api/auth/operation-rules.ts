@@ -63,6 +63,7 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   orderOutcomesReport: ADMIN,
   customerOrdersReport: ADMIN,
   topAccountsReport: ADMIN,
+  custodyReport: ADMIN,
 };
 
 /** The value at `path` (dot-separated) in a resolver's arguments, when it is text. */
