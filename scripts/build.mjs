@@ -3,7 +3,17 @@
 // configs is newer than its last build (or a file was added or removed), so `npm start`
 // starts in seconds on an unchanged tree.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -79,11 +89,46 @@ async function buildAdmin() {
   );
   if (bytes > ADMIN_JS_BUDGET_BYTES) {
     console.error('The admin UI is over its JavaScript budget: split or drop a dependency.');
-    process.exit(1);
+    // Not stamped, so the next start tries again; the lock is still released.
+    process.exitCode = 1;
+    return;
   }
   stamp(ADMIN, startedMs);
 }
 
+const ADMIN_LOCK = join(ADMIN_DIR, '.build-lock');
+/** A build takes seconds; a lock older than this was left by a build that died. */
+const ADMIN_LOCK_STALE_MS = 120_000;
+
+/**
+ * One admin build at a time (the browser tests and `npm start` may build together): the
+ * lock file is created exclusively, and a waiter checks staleness again once it has it.
+ */
+async function withAdminLock(run) {
+  for (;;) {
+    try {
+      closeSync(openSync(ADMIN_LOCK, 'wx'));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const held = statSync(ADMIN_LOCK, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > ADMIN_LOCK_STALE_MS)
+        rmSync(ADMIN_LOCK, { force: true });
+      else await sleep(250);
+    }
+  }
+  try {
+    await run();
+  } finally {
+    rmSync(ADMIN_LOCK, { force: true });
+  }
+}
+
 const ifStale = process.argv.includes('--if-stale');
-if (!ifStale || isStale(SERVER)) buildServer();
-if (!ifStale || isStale(ADMIN)) await buildAdmin();
+// `--admin`: the UI alone (the browser tests run the server from its sources).
+if (!process.argv.includes('--admin') && (!ifStale || isStale(SERVER))) buildServer();
+if (!ifStale || isStale(ADMIN)) {
+  await withAdminLock(async () => {
+    if (!ifStale || isStale(ADMIN)) await buildAdmin();
+  });
+}

@@ -104,7 +104,7 @@ function Trail(props: { order: OrderFields }) {
       <Events
         title="Saga steps and compensations"
         entries={saga}
-        empty="No admin step: the saga ran on its own (its steps are the lifecycle events above)."
+        empty="No saga step is recorded for this order yet."
       />
       {trail.cut ? (
         <p className="muted">Only the first part of the account's log was read.</p>
