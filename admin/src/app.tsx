@@ -8,16 +8,19 @@ import { type Session, SessionContext } from './session';
 import { DashboardPage } from './pages/dashboard-page';
 import { OrdersPage } from './pages/orders-page';
 import { OrderPage } from './pages/order-page';
+import { OperationsPage } from './pages/operations-page';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/orders', label: 'Orders' },
+  { to: '/operations', label: 'Operations' },
 ] as const;
 
 function Screen(props: { path: string }) {
   const order = /^\/orders\/([^/]+)$/.exec(props.path);
   if (order) return <OrderPage id={decodeURIComponent(order[1]!)} />;
   if (props.path === '/orders') return <OrdersPage />;
+  if (props.path === '/operations') return <OperationsPage />;
   if (props.path === '/') return <DashboardPage />;
   return (
     <>

@@ -9,6 +9,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** How long the seed waits for the saga to finish the market orders it sells from. */
 const SETTLE_TIMEOUT_MS = 60_000;
 const POLL_MS = 250;
+const OPEN_STATUSES = ['PLACED', 'ACCEPTED', 'PARTIALLY_FILLED'];
 /** Every third customer also keeps euros, every fifth pounds: most cash is in dollars. */
 const CURRENCIES = ['USD', 'EUR', 'GBP'] as const;
 
@@ -142,16 +143,19 @@ async function placeOrders(
   return bought;
 }
 
+/** Whether the order completed; false as soon as it ended otherwise or its saga was parked. */
 async function settled(api: Api, orderId: string): Promise<boolean> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const { order } = await api.call<{ order: { status: string } | null }>(
-      'query ($id: ID!) { order(id: $id) { status } }',
-      { id: orderId },
-    );
+    const { order, parkedSagas } = await api.call<{
+      order: { status: string } | null;
+      parkedSagas: { orderId: string }[];
+    }>('query ($id: ID!) { order(id: $id) { status } parkedSagas(first: 100) { orderId } }', {
+      id: orderId,
+    });
     if (order?.status === 'COMPLETED') return true;
-    if (order !== null && ['REJECTED', 'FAILED', 'CANCELLED', 'EXPIRED'].includes(order.status))
-      return false;
+    if (order !== null && !OPEN_STATUSES.includes(order.status)) return false;
+    if (parkedSagas.some((parked) => parked.orderId === orderId)) return false;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return false;

@@ -53,12 +53,46 @@ async function stopApp(app: ChildProcess): Promise<void> {
   if (app.exitCode === null) app.kill('SIGKILL');
 }
 
+/** The app from its sources, on the data directory and port of `env`. */
+async function launch(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
+  let output = '';
+  const app = spawn(process.execPath, [TSX, join(ROOT, 'test', 'admin', 'start-app.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  app.stdout?.on('data', keep);
+  app.stderr?.on('data', keep);
+  try {
+    await waitUntilServing(url, app, () => output);
+  } catch (error) {
+    await stopApp(app);
+    throw error;
+  }
+  return app;
+}
+
+function ledgerCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ stdout: string }> {
+  return run(process.execPath, [TSX, join(ROOT, 'src', 'cli', 'ledger.cli.ts'), ...args], {
+    cwd: ROOT,
+    env,
+    timeout: 180_000,
+  });
+}
+
 /**
  * Builds the UI when stale, starts the app with a fresh data directory on a free port
  * (no DATABASE_URL: the embedded PostgreSQL, as a newcomer's `npm start`), and seeds it
- * with the `ledger seed` command a user runs for a demo.
+ * with the `ledger seed` command a user runs for a demo. Then `afterSeed` runs against
+ * the app started again with `settings` (a market that fails, say), on the same data,
+ * and the tests get the app started once more as it was (what afterSeed wrote stays).
  */
-export async function startAdminApp(customers: number): Promise<AdminApp> {
+export async function startAdminApp(
+  customers: number,
+  settings: Record<string, string>,
+  afterSeed: (url: string, env: NodeJS.ProcessEnv) => Promise<void>,
+): Promise<AdminApp> {
   await run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale', '--admin'], {
     cwd: ROOT,
     timeout: 120_000,
@@ -69,39 +103,20 @@ export async function startAdminApp(customers: number): Promise<AdminApp> {
   for (const name of ['DATABASE_URL', 'EVENTSTORE_URL', 'ELASTICSEARCH_URL', 'LEDGER_JWT_SECRET']) {
     delete env[name];
   }
-  let output = '';
-  const app = spawn(process.execPath, [TSX, join(ROOT, 'test', 'admin', 'start-app.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  app.stdout?.on('data', keep);
-  app.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
+  let app: ChildProcess | undefined;
   const stop = async () => {
-    await stopApp(app);
+    if (app !== undefined) await stopApp(app);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitUntilServing(url, app, () => output);
-    await run(
-      process.execPath,
-      [
-        TSX,
-        join(ROOT, 'src', 'cli', 'ledger.cli.ts'),
-        'seed',
-        '--url',
-        url,
-        '--customers',
-        String(customers),
-      ],
-      {
-        cwd: ROOT,
-        env,
-        timeout: 180_000,
-      },
-    );
+    app = await launch(env, url);
+    await ledgerCli(env, ['seed', '--url', url, '--customers', String(customers)]);
+    await stopApp(app);
+    app = await launch({ ...env, ...settings }, url);
+    await afterSeed(url, env);
+    await stopApp(app);
+    app = await launch(env, url);
   } catch (error) {
     await stop();
     throw error;

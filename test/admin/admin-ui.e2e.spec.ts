@@ -14,12 +14,19 @@ import {
 
 /** A small history: enough for every screen to have something to show, quick to write. */
 const SEEDED_CUSTOMERS = 4;
+/**
+ * After the seed, the app runs for a moment on a market that fails every call, with
+ * sagas parked at their first failed turn: one order placed then is parked for the
+ * operations screen, where the test retries it on the market working again.
+ */
+const FAILING_MARKET = { LEDGER_MARKET_FAILURE_RATE: '1', LEDGER_SAGA_MAX_ATTEMPTS: '1' };
+const PARK_TIMEOUT_MS = 30_000;
 
 let app: AdminApp;
 let browser: Browser;
 
 beforeAll(async () => {
-  app = await startAdminApp(SEEDED_CUSTOMERS);
+  app = await startAdminApp(SEEDED_CUSTOMERS, FAILING_MARKET, parkOneSaga);
   browser = await launchBrowser();
 }, 400_000);
 
@@ -27,6 +34,53 @@ afterAll(async () => {
   await browser?.close();
   await app?.stop();
 });
+
+async function graphql<T>(url: string, query: string, token: string): Promise<T> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+    signal: AbortSignal.timeout(PARK_TIMEOUT_MS),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (body.data === undefined || body.errors !== undefined) throw new Error(JSON.stringify(body));
+  return body.data;
+}
+
+/** An order placed on the failing market, and waited for until its saga is parked. */
+async function parkOneSaga(url: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const { secret } = await loadOrCreateJwtSecret(env['LEDGER_DATA_DIR']!);
+  const claims = { issuer: undefined, audience: undefined };
+  const request = { sub: 'browser-test', roles: ['admin' as const], ttlSeconds: 600 };
+  const { token } = await mintToken(secret, request, claims);
+  const opened = await graphql<{ openAccount: { id: string } }>(
+    url,
+    'mutation { openAccount(input: { customerId: "parked", name: "Parked", currency: "USD" }) { id } }',
+    token,
+  );
+  const account = opened.openAccount.id;
+  await graphql(
+    url,
+    `mutation { depositFunds(input: { accountId: "${account}", amount: "500.00", reference: "Wire" }) { id } }`,
+    token,
+  );
+  const placed = await graphql<{ placeOrder: { id: string } }>(
+    url,
+    `mutation { placeOrder(input: { accountId: "${account}", side: BUY, type: LIMIT, instrument: "MSFT", quantity: "1", limitPrice: "100.00" }) { id } }`,
+    token,
+  );
+  const deadline = Date.now() + PARK_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const { parkedSagas } = await graphql<{ parkedSagas: { orderId: string }[] }>(
+      url,
+      '{ parkedSagas { orderId } }',
+      token,
+    );
+    if (parkedSagas.some((saga) => saga.orderId === placed.placeOrder.id)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the saga of order ${placed.placeOrder.id} was not parked in time`);
+}
 
 async function tokenFor(roles: ('admin' | 'customer')[], ttlSeconds: number): Promise<string> {
   const { secret } = await loadOrCreateJwtSecret(app.dataDir);
@@ -125,6 +179,39 @@ describe('the admin UI in a browser', () => {
     expect(await scrollsSideways(page)).toBe(false);
     await page.goBack();
     await page.getByRole('heading', { name: 'Orders', level: 1 }).waitFor();
+    expect(await scrollsSideways(page)).toBe(false);
+    await page.context().close();
+  });
+
+  it('rebuilds a projection with live progress, retries a parked saga, halts and resumes an instrument', async () => {
+    const page = await signedIn();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Operations' })
+      .click();
+    await page.getByRole('heading', { name: 'Operations', level: 1 }).waitFor();
+
+    await page.getByRole('button', { name: 'Rebuild accounts' }).click();
+    const accounts = page.getByRole('row').filter({ hasText: 'Rebuild accounts' });
+    await accounts.getByText(/Rebuild done: \d+ events, swapped in/).waitFor();
+
+    const parked = page.getByRole('region', { name: 'Parked sagas' }).locator('tbody tr');
+    expect(await parked.count()).toBeGreaterThan(0);
+    const orderId = (await parked.first().locator('th').textContent())!;
+    await parked.first().getByRole('button', { name: 'Retry' }).click();
+    await parked.first().getByRole('button', { name: 'Confirm retry' }).click();
+    // The saga ran again on a working market and left the parked list.
+    await expect.poll(() => page.getByRole('row').filter({ hasText: orderId }).count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Halt AAPL' }).click();
+    await page.getByRole('button', { name: 'Confirm halt aapl' }).click();
+    await page.getByRole('button', { name: 'Resume AAPL' }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'operations');
+    await page.getByRole('button', { name: 'Resume AAPL' }).click();
+    await page.getByRole('button', { name: 'Halt AAPL' }).waitFor();
+
+    await page.setViewportSize(PHONE);
     expect(await scrollsSideways(page)).toBe(false);
     await page.context().close();
   });

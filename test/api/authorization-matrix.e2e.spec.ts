@@ -40,6 +40,8 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   projections: () => '',
   parkedEvents: () => '',
   rebuildProjection: () => 'input: { name: "holdings" }',
+  startProjectionRebuild: () => 'input: { name: "holdings" }',
+  rebuildJobs: () => '',
   rebuildAllProjections: () => '',
   replayParkedEvents: () => 'input: { name: "holdings" }',
   restartProjection: () => 'input: { name: "holdings" }',

@@ -46,6 +46,8 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   projections: ADMIN,
   parkedEvents: ADMIN,
   rebuildProjection: ADMIN,
+  startProjectionRebuild: ADMIN,
+  rebuildJobs: ADMIN,
   rebuildAllProjections: ADMIN,
   replayParkedEvents: ADMIN,
   restartProjection: ADMIN,
