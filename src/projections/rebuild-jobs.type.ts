@@ -11,7 +11,7 @@ export class RebuildJobType {
   @Field({ description: 'RUNNING, DONE or FAILED' })
   state!: string;
 
-  @Field({ description: 'starting, loading, catching-up, aligning, then done' })
+  @Field({ description: 'Where it stands: starting, loading, catching-up, aligning, then done' })
   phase!: string;
 
   @Field(() => Float, { description: 'Log events applied so far (a whole number)' })
