@@ -9,16 +9,22 @@ import { DashboardPage } from './pages/dashboard-page';
 import { OrdersPage } from './pages/orders-page';
 import { OrderPage } from './pages/order-page';
 import { OperationsPage } from './pages/operations-page';
+import { AccountPage } from './pages/account-page';
+import { AccountsPage } from './pages/accounts-page';
 
 const NAV = [
   { to: '/', label: 'Dashboard' },
   { to: '/orders', label: 'Orders' },
+  { to: '/accounts', label: 'Accounts' },
   { to: '/operations', label: 'Operations' },
 ] as const;
 
 function Screen(props: { path: string }) {
   const order = /^\/orders\/([^/]+)$/.exec(props.path);
   if (order) return <OrderPage id={decodeURIComponent(order[1]!)} />;
+  const account = /^\/accounts\/([^/]+)$/.exec(props.path);
+  if (account) return <AccountPage id={decodeURIComponent(account[1]!)} />;
+  if (props.path === '/accounts') return <AccountsPage />;
   if (props.path === '/orders') return <OrdersPage />;
   if (props.path === '/operations') return <OperationsPage />;
   if (props.path === '/') return <DashboardPage />;

@@ -85,7 +85,8 @@ async function openAccounts(
   for (const currency of currencies) {
     const customerId = `demo-${customer}`;
     const id = await api.command('openAccount', { customerId, name: `${currency} cash`, currency });
-    for (let deposit = randomInteger(random, 1, 3); deposit > 0; deposit -= 1) {
+    const deposits = randomInteger(random, 1, 3);
+    for (let deposit = 1; deposit <= deposits; deposit += 1) {
       const units = randomInteger(random, 20, 400) * 100;
       await api.command('depositFunds', {
         accountId: id,

@@ -7,6 +7,8 @@ import { AccountsHandler } from './accounts/accounts.query.js';
 import { AccountsResolver } from './accounts/accounts.resolver.js';
 import { HoldingsHandler } from './accounts/holdings.query.js';
 import { AuditTrailHandler } from './audit/audit-trail.query.js';
+import { AccountAtHandler } from './history/account-at.query.js';
+import { AccountAtResolver } from './history/account-at.resolver.js';
 import { AuditTrailResolver } from './audit/audit-trail.resolver.js';
 import { ConsistencyService } from './consistency/consistency.service.js';
 import { LedgerEntriesHandler } from './ledger/ledger-entries.query.js';
@@ -67,6 +69,7 @@ import { SearchResolver } from './search/search.resolver.js';
     LedgerEntriesHandler,
     ProjectionsHandler,
     AuditTrailHandler,
+    AccountAtHandler,
     SearchOrdersHandler,
     BucketedReportHandler,
     TopAccountsHandler,
@@ -76,6 +79,7 @@ import { SearchResolver } from './search/search.resolver.js';
     LedgerEntriesResolver,
     ProjectionsResolver,
     AuditTrailResolver,
+    AccountAtResolver,
     SearchResolver,
     ReportsResolver,
   ],

@@ -215,4 +215,33 @@ describe('the admin UI in a browser', () => {
     expect(await scrollsSideways(page)).toBe(false);
     await page.context().close();
   });
+
+  it('time-travels an account to a statement line and finds the balance the statement shows', async () => {
+    const page = await signedIn();
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Accounts' })
+      .click();
+    await page.getByRole('heading', { name: 'Accounts', level: 1 }).waitFor();
+    await page.locator('tbody th a').first().click();
+    await page.getByRole('heading', { name: /^Account / }).waitFor();
+
+    const lines = page.getByRole('table', { name: /Statement/ }).locator('tbody tr');
+    await lines.first().waitFor();
+    const line = lines.nth((await lines.count()) > 1 ? 1 : 0);
+    const balanceThen = (await line.locator('td').nth(4).textContent())!;
+    await line.getByRole('button', { name: 'See the account then' }).click();
+    await expect.poll(() => page.getByTestId('balance-then').textContent()).toBe(balanceThen);
+
+    const slider = page.getByRole('slider');
+    await slider.focus();
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.getByTestId('balance-then').textContent()).toMatch(/0\.00/);
+    await expectAccessible(page);
+    await screenshot(page, 'account');
+
+    await page.setViewportSize(PHONE);
+    expect(await scrollsSideways(page)).toBe(false);
+    await page.context().close();
+  });
 });

@@ -53,6 +53,7 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   compensateSaga: (t) => `input: { orderId: "${t.order}" }`,
   failSaga: (t) => `input: { orderId: "${t.order}", reason: "matrix" }`,
   auditTrail: (t) => `accountId: "${t.account}"`,
+  accountAt: (t) => `id: "${t.account}"`,
   searchOrders: (t) => `filter: { accountIds: ["${t.account}"] }`,
   feesReport: () => 'from: "2026-01-01", to: "2026-01-31"',
   volumeReport: () => 'from: "2026-01-01", to: "2026-01-31"',

@@ -5,12 +5,7 @@ import { ORDER_QUERY, type AuditEntry, type OrderFields } from '../graphql/order
 import { useAdminQuery } from '../graphql/use-admin-query';
 import { useOrderTrail } from '../graphql/use-order-trail';
 import { Link } from '../router';
-
-/** "FeeCharged.v2" -> "Fee charged". */
-function eventName(eventType: string): string {
-  const name = eventType.replace(/\.v\d+$/, '').replace(/([a-z])([A-Z])/g, '$1 $2');
-  return name.charAt(0) + name.slice(1).toLowerCase();
-}
+import { eventName } from './event-name';
 
 function Facts(props: { order: OrderFields }) {
   const { order } = props;
@@ -19,7 +14,7 @@ function Facts(props: { order: OrderFields }) {
     ['Reason', order.reason ?? '—'],
     [
       'Account',
-      <Link to={`/orders?account=${encodeURIComponent(order.accountId)}`}>{order.accountId}</Link>,
+      <Link to={`/accounts/${encodeURIComponent(order.accountId)}`}>{order.accountId}</Link>,
     ],
     ['Side and type', `${order.side} ${order.type}`],
     ['Instrument', order.instrument],

@@ -59,6 +59,7 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   compensateSaga: ADMIN,
   failSaga: ADMIN,
   auditTrail: ADMIN,
+  accountAt: ADMIN,
   // Reports: figures across every customer
   feesReport: ADMIN,
   volumeReport: ADMIN,
