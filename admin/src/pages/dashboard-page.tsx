@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { TimeChart } from '../components/chart';
 import { type DateRange, DateRangePicker } from '../components/date-range';
 import { Empty, ErrorMessage, Loading } from '../components/states';
@@ -126,37 +126,41 @@ function TopInstruments(props: { data: DashboardData }) {
   );
 }
 
+const OUTCOMES = ['completed', 'rejected', 'failed', 'cancelled', 'expired'] as const;
+
+/** The charts' series, made once per answer: a new array would redraw a chart. */
+function chartSeries(data: DashboardData) {
+  const { feesReport, volumeReport, orderOutcomesReport } = data;
+  const outcomes = OUTCOMES.map((outcome) =>
+    seriesBy(
+      orderOutcomesReport.rows,
+      () => outcome,
+      (row) => String(row[outcome]),
+    ),
+  );
+  return {
+    fees: seriesBy(
+      feesReport.rows,
+      (row) => row.currency,
+      (row) => row.net,
+    ),
+    traded: seriesBy(
+      volumeReport.rows,
+      (row) => row.currency,
+      (row) => row.value,
+    ),
+    outcomes: { days: outcomes[0]!.days, series: outcomes.flatMap((o) => o.series) },
+  };
+}
+
 function Charts(props: { data: DashboardData }) {
   const { feesReport, volumeReport, orderOutcomesReport } = props.data;
-  const fees = seriesBy(
-    feesReport.rows,
-    (row) => row.currency,
-    (row) => row.net,
-  );
-  const traded = seriesBy(
-    volumeReport.rows,
-    (row) => row.currency,
-    (row) => row.value,
-  );
-  const outcomes = (['completed', 'rejected', 'failed', 'cancelled', 'expired'] as const).map(
-    (outcome) =>
-      seriesBy(
-        orderOutcomesReport.rows,
-        () => outcome,
-        (row) => String(row[outcome]),
-      ),
-  );
+  const { fees, traded, outcomes } = useMemo(() => chartSeries(props.data), [props.data]);
   return (
     <section aria-label="Charts" className="charts">
       <ChartCard title="Net fees per currency" coverage={feesReport} {...fees} />
       <ChartCard title="Traded value per currency" coverage={volumeReport} {...traded} />
-      <ChartCard
-        title="Order outcomes"
-        coverage={orderOutcomesReport}
-        days={outcomes[0]!.days}
-        series={outcomes.flatMap((o) => o.series)}
-        bars
-      />
+      <ChartCard title="Order outcomes" coverage={orderOutcomesReport} {...outcomes} bars />
       <TopInstruments data={props.data} />
     </section>
   );

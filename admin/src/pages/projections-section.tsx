@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { Empty, ErrorMessage, Loading } from '../components/states';
 import { Time } from '../components/values';
 import {
@@ -83,6 +84,12 @@ export function ProjectionsSection() {
   const jobs = useRebuildJobs();
   const { data, fetching, error, refetch } = useAdminQuery(PROJECTIONS_QUERY, {});
   const rows = data?.projections ?? [];
+  // A rebuild that ended swapped its view in: the positions and lags change with it.
+  const ended = [...jobs.values()].filter((job) => job.state !== 'RUNNING').length;
+  useEffect(() => {
+    if (ended > 0) refetch();
+    // Keyed on the count alone: refetch is a new function at every render.
+  }, [ended]);
   return (
     <section aria-labelledby="projections-title">
       <h2 id="projections-title">Projections</h2>
