@@ -12,6 +12,7 @@ ENV NODE_ENV=production
 ENV HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/admin/dist ./admin/dist
 COPY package.json ./
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]

@@ -15,7 +15,11 @@ export default defineConfig({
       extends: true,
       test: {
         name: tier,
-        include: [`src/**/*.${tier}.spec.ts`, `test/**/*.${tier}.spec.ts`],
+        include: [
+          `src/**/*.${tier}.spec.ts`,
+          `test/**/*.${tier}.spec.ts`,
+          `admin/src/**/*.${tier}.spec.ts`,
+        ],
       },
     })),
   },

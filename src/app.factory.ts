@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { registerAdminSite } from './app.admin-site.js';
 import { AppModule } from './app.module.js';
 import { type LedgerConfig } from './config/ledger-config.js';
 import { inputValidationPipe } from './api/validation.pipe.js';
@@ -27,5 +28,6 @@ export async function createApp(
     },
   );
   app.useGlobalPipes(inputValidationPipe());
+  await registerAdminSite(app, config);
   return app;
 }

@@ -5,6 +5,7 @@ import { type LedgerConfig } from './config/ledger-config.js';
 import { loadMarketConfig } from './market/market-env.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module.js';
+import { AdminApiModule } from './api/admin-api.module.js';
 import { AuthModule } from './api/auth/auth.module.js';
 import { LedgerGraphQLModule } from './api/graphql.module.js';
 import { HealthController } from './infrastructure/health/health.controller.js';
@@ -28,6 +29,7 @@ export class AppModule {
         EventStoreModule,
         LedgerGraphQLModule,
         AuthModule,
+        AdminApiModule,
         MetricsModule,
         MarketModule.forRoot(market),
         CommandsModule,

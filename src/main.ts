@@ -10,7 +10,8 @@ try {
   await app.listen(config.port, config.host);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   console.log(
-    `Ledger GraphQL API on http://${shown}:${config.port}/graphql (listening on ${config.host})`,
+    `Ledger GraphQL API on http://${shown}:${config.port}/graphql, admin UI on ` +
+      `http://${shown}:${config.port}/admin (listening on ${config.host})`,
   );
 } catch (error) {
   // Start-up failures (data directory in use, bad configuration) read best as one line.

@@ -18,15 +18,29 @@ export type CliCommand =
 /** `projections rebuild all`: every view projection at once. */
 export const ALL_PROJECTIONS = 'all';
 
+/** `seed`: a demo history written through a running app's API. */
+export interface SeedOptions {
+  /** The running app, e.g. http://127.0.0.1:3000. */
+  readonly url: string;
+  readonly customers: number;
+  readonly seed: number;
+}
+
+/** Most customers one seed run creates: a demo, not a load test. */
+export const MAX_SEED_CUSTOMERS = 200;
+
 export type ParsedArgs =
   | { readonly kind: 'help' }
   | { readonly kind: 'command'; readonly command: CliCommand }
   /** Needs no database: answered before anything boots (see ledger-commands.ts). */
   | { readonly kind: 'token'; readonly request: TokenRequest }
+  /** Talks to a running app over GraphQL (see seed.ts). */
+  | { readonly kind: 'seed'; readonly options: SeedOptions }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 export const USAGE = `Usage: npm run ledger -- projections <command>
        npm run ledger -- token --sub <id> --role <role> [--role <role>] [--ttl <ttl>]
+       npm run ledger -- seed [--url <url>] [--customers <n>] [--seed <n>]
 
 Commands:
   projections status                 each projector's position, lag, status and parked events
@@ -39,6 +53,12 @@ Commands:
                                      print a bearer token (HS256 JWT) for <id>, the customer id,
                                      with --role customer or admin (repeat --role for both), valid
                                      for <ttl>: a whole number of s, m, h or d, 1s to 30d (default 1h)
+  seed [--url <url>] [--customers <n>] [--seed <n>]
+                                     write a demo history through the running app at <url>
+                                     (default http://127.0.0.1:$PORT, PORT 3000): <n> customers
+                                     (1 to 200, default 12) with accounts, deposits, orders of
+                                     every outcome and withdrawals; the same --seed (default 1)
+                                     gives the same history
 
 Environment as for the app. projections: DATABASE_URL; without it the PostgreSQL of the Ledger
 running on LEDGER_DATA_DIR (./.ledger), or an embedded one started for the command when none
@@ -125,6 +145,40 @@ function projectionName(value: string | undefined): string | ParsedArgs {
   return value;
 }
 
+const SEED_OPTIONS = ['--url', '--customers', '--seed'] as const;
+
+function wholeNumber(text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;
+  const value = Number(text);
+  return value >= min && value <= max ? value : undefined;
+}
+
+/** `seed [--url <url>] [--customers <n>] [--seed <n>]`, each `--name value` or `--name=value`. */
+export function parseSeedArgs(args: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
+  const values = new Map<string, string>();
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    const equals = arg.indexOf('=');
+    const name = equals === -1 ? arg : arg.slice(0, equals);
+    if (!(SEED_OPTIONS as readonly string[]).includes(name)) {
+      return usageError(`seed: unknown option ${JSON.stringify(name)}`);
+    }
+    const value = equals === -1 ? args[++index] : arg.slice(equals + 1);
+    if (value === undefined) return usageError(`seed: ${name} needs a value`);
+    values.set(name, value);
+  }
+  const url = values.get('--url') ?? `http://127.0.0.1:${env['PORT']?.trim() || '3000'}`;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+    return usageError(`seed: --url must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
+  const customers = wholeNumber(values.get('--customers') ?? '12', 1, MAX_SEED_CUSTOMERS);
+  if (customers === undefined)
+    return usageError(`seed: --customers must be 1 to ${MAX_SEED_CUSTOMERS}`);
+  const seed = wholeNumber(values.get('--seed') ?? '1', 0, 2 ** 32 - 1);
+  if (seed === undefined) return usageError('seed: --seed must be 0 to 4294967295');
+  return { kind: 'seed', options: { url: new URL(url).origin, customers, seed } };
+}
+
 /**
  * `projections <subcommand> [name]` or `token <options>`; anything else is a usage error (or
  * a call for help).
@@ -132,6 +186,7 @@ function projectionName(value: string | undefined): string | ParsedArgs {
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   // A token's values (a subject named "help") are not calls for help: its options decide.
   if (argv[0] === 'token') return tooLong(argv) ?? parseTokenArgs(argv.slice(1));
+  if (argv[0] === 'seed') return tooLong(argv) ?? parseSeedArgs(argv.slice(1), process.env);
   if (argv.length === 0 || argv.some((arg) => HELP_ARGUMENTS.includes(arg))) {
     return { kind: 'help' };
   }

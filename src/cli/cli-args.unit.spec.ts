@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from './cli-args.js';
+import { parseArgs, parseSeedArgs } from './cli-args.js';
 
 describe('parseArgs', () => {
   it('reads each projections command', () => {
@@ -114,6 +114,37 @@ describe('parseArgs: token', () => {
     [['token', '--sub', 'x'.repeat(300), '--role', 'customer'], 'longer than 256 characters'],
   ])('refuses %j', (argv, message) => {
     const parsed = parseArgs(argv);
+    expect(parsed.kind).toBe('usage-error');
+    expect(parsed.kind === 'usage-error' && parsed.message).toContain(message);
+  });
+});
+
+describe('parseArgs: seed', () => {
+  it('seeds the app on PORT (3000 unset) with 12 customers and seed 1 by default', () => {
+    expect(parseSeedArgs([], {})).toEqual({
+      kind: 'seed',
+      options: { url: 'http://127.0.0.1:3000', customers: 12, seed: 1 },
+    });
+    expect(parseSeedArgs([], { PORT: '4100' })).toMatchObject({
+      options: { url: 'http://127.0.0.1:4100' },
+    });
+  });
+
+  it('takes --url, --customers and --seed, either spelling', () => {
+    expect(
+      parseSeedArgs(['--url=http://localhost:9000/', '--customers', '3', '--seed=7'], {}),
+    ).toEqual({ kind: 'seed', options: { url: 'http://localhost:9000', customers: 3, seed: 7 } });
+  });
+
+  it.each([
+    [['--customers', '0'], '--customers must be 1 to 200'],
+    [['--customers', '201'], '--customers must be 1 to 200'],
+    [['--seed', '-1'], '--seed must be'],
+    [['--url', 'ftp://x'], '--url must be an http(s) URL'],
+    [['--url'], '--url needs a value'],
+    [['--fast'], 'unknown option "--fast"'],
+  ])('refuses %j', (argv, message) => {
+    const parsed = parseArgs(['seed', ...argv]);
     expect(parsed.kind).toBe('usage-error');
     expect(parsed.kind === 'usage-error' && parsed.message).toContain(message);
   });

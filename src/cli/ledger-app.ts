@@ -19,7 +19,7 @@ import { ALL_PROJECTIONS, type CliCommand } from './cli-args.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, err, out } from './cli-io.js';
 import { chooseDatabase } from './database-target.js';
 import { formatParked, formatRebuildReport, formatStatus } from './ledger-output.js';
-import { estimateLogEvents } from './log-size.js';
+import { estimateLogEvents } from '../projections/engine/log-size.repository.js';
 import { ProgressReporter } from './progress-bar.js';
 
 /**

@@ -37,6 +37,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return EXIT_ERROR;
   }
   if (parsed.kind === 'token') return mintToken(parsed.request);
+  if (parsed.kind === 'seed') {
+    const { seedDemoHistory } = await import('./seed.js');
+    return seedDemoHistory(parsed.options);
+  }
   const { command } = parsed;
   const known = VIEW_PROJECTIONS.map((projection) => projection.name);
   if ('projection' in command && command.projection !== undefined) {

@@ -2,10 +2,12 @@ import { Module } from '@nestjs/common';
 import { CheckpointProgressModule } from '../event-store/checkpoint-progress.module.js';
 import { ProjectionsAdminResolver } from './projections-admin.resolver.js';
 import { ProjectionsService } from './projections.service.js';
+import { RebuildJobs } from './rebuild-jobs.service.js';
+import { RebuildJobsResolver } from './rebuild-jobs.resolver.js';
 
 @Module({
   imports: [CheckpointProgressModule],
-  providers: [ProjectionsService, ProjectionsAdminResolver],
-  exports: [ProjectionsService],
+  providers: [ProjectionsService, ProjectionsAdminResolver, RebuildJobs, RebuildJobsResolver],
+  exports: [ProjectionsService, RebuildJobs],
 })
 export class ProjectionsModule {}

@@ -7,6 +7,8 @@ import { AccountsHandler } from './accounts/accounts.query.js';
 import { AccountsResolver } from './accounts/accounts.resolver.js';
 import { HoldingsHandler } from './accounts/holdings.query.js';
 import { AuditTrailHandler } from './audit/audit-trail.query.js';
+import { AccountAtHandler } from './history/account-at.query.js';
+import { AccountAtResolver } from './history/account-at.resolver.js';
 import { AuditTrailResolver } from './audit/audit-trail.resolver.js';
 import { ConsistencyService } from './consistency/consistency.service.js';
 import { LedgerEntriesHandler } from './ledger/ledger-entries.query.js';
@@ -26,7 +28,11 @@ import { LedgerEntriesRepository } from './repositories/ledger-entries.repositor
 import { OrdersRepository } from './repositories/orders.repository.js';
 import { OrderSearchRepository } from './repositories/order-search.repository.js';
 import { ReportsRepository } from './repositories/reports.repository.js';
-import { BucketedReportHandler, TopAccountsHandler } from './reports/reports.query.js';
+import {
+  BucketedReportHandler,
+  CustodyHandler,
+  TopAccountsHandler,
+} from './reports/reports.query.js';
 import { ReportsResolver } from './reports/reports.resolver.js';
 import { ORDER_SEARCH_PROVIDER } from './search/order-search.binding.js';
 import { PostgresOrderSearch } from './search/postgres-order-search.js';
@@ -63,14 +69,17 @@ import { SearchResolver } from './search/search.resolver.js';
     LedgerEntriesHandler,
     ProjectionsHandler,
     AuditTrailHandler,
+    AccountAtHandler,
     SearchOrdersHandler,
     BucketedReportHandler,
     TopAccountsHandler,
+    CustodyHandler,
     AccountsResolver,
     OrdersResolver,
     LedgerEntriesResolver,
     ProjectionsResolver,
     AuditTrailResolver,
+    AccountAtResolver,
     SearchResolver,
     ReportsResolver,
   ],

@@ -40,6 +40,8 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   projections: () => '',
   parkedEvents: () => '',
   rebuildProjection: () => 'input: { name: "holdings" }',
+  startProjectionRebuild: () => 'input: { name: "holdings" }',
+  rebuildJobs: () => '',
   rebuildAllProjections: () => '',
   replayParkedEvents: () => 'input: { name: "holdings" }',
   restartProjection: () => 'input: { name: "holdings" }',
@@ -51,12 +53,14 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   compensateSaga: (t) => `input: { orderId: "${t.order}" }`,
   failSaga: (t) => `input: { orderId: "${t.order}", reason: "matrix" }`,
   auditTrail: (t) => `accountId: "${t.account}"`,
+  accountAt: (t) => `id: "${t.account}"`,
   searchOrders: (t) => `filter: { accountIds: ["${t.account}"] }`,
   feesReport: () => 'from: "2026-01-01", to: "2026-01-31"',
   volumeReport: () => 'from: "2026-01-01", to: "2026-01-31"',
   orderOutcomesReport: () => 'from: "2026-01-01", to: "2026-01-31"',
   customerOrdersReport: () => 'from: "2026-01-01", to: "2026-01-31", bucket: WEEK',
   topAccountsReport: () => 'currency: "USD"',
+  custodyReport: () => '',
 };
 
 const AUTH_CODES = ['UNAUTHENTICATED', 'FORBIDDEN'];

@@ -35,7 +35,11 @@ async function listedByVitest(): Promise<Map<string, string[]>> {
 
 // Regression: `npm run test:unit` failed with "No projects matched the filter".
 it('runs every spec file in exactly one tier, the one its name says', async () => {
-  const files = [...(await specFiles('src')), ...(await specFiles('test'))];
+  const files = [
+    ...(await specFiles('src')),
+    ...(await specFiles('test')),
+    ...(await specFiles('admin/src')),
+  ];
   const untiered = files.filter((file) => !TIER.test(file));
   expect(untiered, 'spec files without a tier in their name').toEqual([]);
 

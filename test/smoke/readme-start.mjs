@@ -95,6 +95,18 @@ async function useTheApi(port, token) {
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   if (ready.status !== 200) throw new Error(`/health/ready answered ${ready.status}`);
+  // The admin UI, built by the same start: the page, and the script it names.
+  const page = await fetch(`http://127.0.0.1:${port}/admin`, {
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const html = await page.text();
+  const script = /src="(\/admin\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  if (page.status !== 200 || script === undefined)
+    throw new Error(`/admin answered ${page.status}`);
+  const asset = await fetch(`http://127.0.0.1:${port}${script}`, {
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  if (asset.status !== 200) throw new Error(`${script} answered ${asset.status}`);
 }
 
 /** Processes whose command line names the folder: a server left running from it. */
@@ -147,7 +159,9 @@ try {
   console.log(`smoke: stopped in ${((Date.now() - stoppingMs) / 1000).toFixed(1)} s`);
   const left = processesUsing(dataDir);
   if (left.length > 0) throw new Error(`processes of ${dataDir} left running: ${left.join(', ')}`);
-  console.log('smoke: ok (opened, deposited, read back, ready; stopped with exit 0)');
+  console.log(
+    'smoke: ok (opened, deposited, read back, ready, admin UI served; stopped with exit 0)',
+  );
   rmSync(dataDir, { recursive: true, force: true });
 } catch (error) {
   console.error(`smoke: FAILED: ${error.message}`);

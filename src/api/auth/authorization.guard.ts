@@ -25,6 +25,9 @@ import { OPERATION_RULES, type OperationRule, argumentAt } from './operation-rul
 import { Ownership } from './ownership.js';
 import { RequestLimits } from './request-limits.js';
 
+/** The admin UI's HTTP routes beside GraphQL (api/rebuild-jobs.controller.ts): admin only. */
+const ADMIN_API_PREFIX = '/admin-api/';
+
 const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
 
 /**
@@ -59,7 +62,8 @@ export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    // HTTP routes: /health stays open for probes; /metrics by LEDGER_METRICS_ACCESS.
+    // HTTP routes: /health stays open for probes; /metrics by LEDGER_METRICS_ACCESS;
+    // /admin-api/ needs an admin.
     if (context.getType<GqlContextType>() !== 'graphql') return this.allowHttp(context);
     const gql = GqlExecutionContext.create(context);
     const info = gql.getInfo<{ parentType: { name: string }; fieldName: string }>();
@@ -74,16 +78,20 @@ export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
 
   private async allowHttp(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (this.config.auth.metricsAccess === 'open' || !request.url.startsWith('/metrics')) {
-      return true;
-    }
+    const metrics = request.url.startsWith('/metrics') && this.config.auth.metricsAccess !== 'open';
+    const adminApi = request.url.startsWith(ADMIN_API_PREFIX);
+    if (!metrics && !adminApi) return true;
     const caller = await this.authenticator
       .authenticate(request.headers.authorization)
       .catch((error: unknown) => {
         throw new UnauthorizedException((error as Error).message);
       });
     if (customerScopeOf(caller) !== undefined) {
-      throw new ForbiddenException('/metrics needs an admin token (or LEDGER_METRICS_ACCESS=open)');
+      throw new ForbiddenException(
+        metrics
+          ? '/metrics needs an admin token (or LEDGER_METRICS_ACCESS=open)'
+          : `${ADMIN_API_PREFIX} needs an admin token`,
+      );
     }
     return true;
   }

@@ -46,6 +46,8 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   projections: ADMIN,
   parkedEvents: ADMIN,
   rebuildProjection: ADMIN,
+  startProjectionRebuild: ADMIN,
+  rebuildJobs: ADMIN,
   rebuildAllProjections: ADMIN,
   replayParkedEvents: ADMIN,
   restartProjection: ADMIN,
@@ -57,12 +59,14 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   compensateSaga: ADMIN,
   failSaga: ADMIN,
   auditTrail: ADMIN,
+  accountAt: ADMIN,
   // Reports: figures across every customer
   feesReport: ADMIN,
   volumeReport: ADMIN,
   orderOutcomesReport: ADMIN,
   customerOrdersReport: ADMIN,
   topAccountsReport: ADMIN,
+  custodyReport: ADMIN,
 };
 
 /** The value at `path` (dot-separated) in a resolver's arguments, when it is text. */

@@ -68,3 +68,12 @@ export interface TopAccountRow {
   readonly currency: string;
   readonly balanceMinor: bigint;
 }
+
+/** Cash the ledger holds for its customers in one currency, from the accounts view as it stands. */
+export interface CustodyRow {
+  readonly currency: string;
+  readonly openAccounts: number;
+  readonly closedAccounts: number;
+  readonly balanceMinor: bigint;
+  readonly reservedMinor: bigint;
+}

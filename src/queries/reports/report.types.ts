@@ -198,3 +198,35 @@ export class TopAccountsReportType {
   })
   rows!: TopAccountsReportRowType[];
 }
+
+@ObjectType('CustodyReportRow', { description: 'Accounts and their cash in one currency' })
+export class CustodyReportRowType {
+  @Field({ description: 'ISO 4217 code' })
+  currency!: string;
+
+  @Field(() => Int, { description: 'Open accounts in this currency' })
+  openAccounts!: number;
+
+  @Field(() => Int, { description: 'Closed accounts in this currency' })
+  closedAccounts!: number;
+
+  @Field({ description: 'Cash held for customers (every balance summed), a decimal string' })
+  balance!: string;
+
+  @Field({ description: 'Of it, cash reserved for open orders, a decimal string' })
+  reserved!: string;
+}
+
+@ObjectType('CustodyReport', { description: 'Cash under custody per currency, as it stands' })
+export class CustodyReportType {
+  @Field({ description: 'The log position the report reflects at least (a consistency token)' })
+  position!: string;
+
+  @Field({ description: 'True when consistency.atLeast was not reached within its timeout' })
+  stale!: boolean;
+
+  @Field(() => [CustodyReportRowType], {
+    description: 'One row per currency the ledger keeps, zeros included, in code order',
+  })
+  rows!: CustodyReportRowType[];
+}

@@ -8,6 +8,7 @@ import { ReportsRepository } from '../repositories/reports.repository.js';
 import { checkTopAccountsLimit, isBucketComplete } from './report-range.js';
 import {
   type Bucketed,
+  type CustodyRow,
   type CustomerOrdersRow,
   type FeesRow,
   type OutcomesRow,
@@ -115,6 +116,22 @@ export class TopAccountsHandler implements IQueryHandler<TopAccountsQuery> {
     }
     return this.consistency.read(projectionsOf(['view_accounts']), query.consistency, () =>
       this.reports.topAccounts(query.currency, query.first),
+    );
+  }
+}
+
+export class CustodyQuery extends ConsistentQuery<readonly CustodyRow[]> {}
+
+@QueryHandler(CustodyQuery)
+export class CustodyHandler implements IQueryHandler<CustodyQuery> {
+  constructor(
+    private readonly consistency: ConsistencyService,
+    private readonly reports: ReportsRepository,
+  ) {}
+
+  execute(query: CustodyQuery) {
+    return this.consistency.read(projectionsOf(['view_accounts']), query.consistency, () =>
+      this.reports.custody(),
     );
   }
 }

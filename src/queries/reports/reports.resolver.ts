@@ -15,9 +15,11 @@ import {
   type BucketedReport,
   type BucketedReportKind,
   BucketedReportQuery,
+  CustodyQuery,
   TopAccountsQuery,
 } from './reports.query.js';
 import {
+  CustodyReportType,
   CustomerOrdersReportType,
   FeesReportType,
   OrderOutcomesReportType,
@@ -226,6 +228,32 @@ export class ReportsResolver {
           balance: formatMoney(row.balanceMinor, row.currency),
         };
       }),
+    };
+  }
+
+  @Query(() => CustodyReportType, {
+    description:
+      'Accounts and the cash held for customers per currency, from the accounts view as it stands',
+  })
+  async custodyReport(
+    @ConsistencyArg() consistency: ConsistencyInput,
+    @Context() ctx: MercuriusContext,
+  ): Promise<CustodyReportType> {
+    const result = await executeConsistent(
+      this.queryBus,
+      ctx,
+      new CustodyQuery(readConsistencyOf(consistency)),
+    );
+    return {
+      position: encodePosition(result.consistency.position),
+      stale: result.consistency.stale,
+      rows: result.value.map((row) => ({
+        currency: row.currency,
+        openAccounts: row.openAccounts,
+        closedAccounts: row.closedAccounts,
+        balance: formatMoney(row.balanceMinor, row.currency),
+        reserved: formatMoney(row.reservedMinor, row.currency),
+      })),
     };
   }
 }

@@ -7,6 +7,7 @@ import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js'
 import { OrderTypeInput } from '../../shared/order-enums.js';
 import { checkTopAccountsLimit, checkedRange } from '../reports/report-range.js';
 import {
+  type CustodyRow,
   type CustomerOrdersRow,
   type FeesRow,
   type OutcomesRow,
@@ -77,6 +78,14 @@ interface TopAccountResult {
   name: string;
   currency: string;
   balance_minor: string;
+}
+
+interface CustodyResult {
+  currency: string;
+  open_accounts: number;
+  closed_accounts: number;
+  balance_minor: string;
+  reserved_minor: string;
 }
 
 /** The report rollups (kept by the `reports` projector) and view_accounts for top accounts. */
@@ -196,6 +205,29 @@ export class ReportsRepository {
       name: row.name,
       currency: row.currency,
       balanceMinor: BigInt(row.balance_minor),
+    }));
+  }
+
+  /** Accounts and cash per currency the ledger keeps (zeros for a currency with no account). */
+  async custody(): Promise<CustodyRow[]> {
+    const { rows } = await this.pool.query<CustodyResult>(
+      `SELECT c.currency,
+              count(a.account_id) FILTER (WHERE a.status = 'OPEN')::int AS open_accounts,
+              count(a.account_id) FILTER (WHERE a.status = 'CLOSED')::int AS closed_accounts,
+              coalesce(sum(a.balance_minor), 0)::text AS balance_minor,
+              coalesce(sum(a.reserved_minor), 0)::text AS reserved_minor
+         FROM unnest($1::text[]) AS c(currency)
+         LEFT JOIN view_accounts a ON a.currency = c.currency
+        GROUP BY c.currency
+        ORDER BY c.currency COLLATE "C"`,
+      [Object.keys(CURRENCIES)],
+    );
+    return rows.map((row) => ({
+      currency: row.currency,
+      openAccounts: row.open_accounts,
+      closedAccounts: row.closed_accounts,
+      balanceMinor: BigInt(row.balance_minor),
+      reservedMinor: BigInt(row.reserved_minor),
     }));
   }
 
