@@ -1,0 +1,175 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type EventStore, MAX_READ_COUNT } from '../event-store/event-store.port.js';
+import { type Position, comparePositions, encodePosition } from '../event-store/position.js';
+import { EVENT_VERSIONS } from '../events/event-catalog.js';
+import { decodeEvent } from '../events/event-codec.js';
+import { CurrencyLookup, type DecodedEvent } from './currency-lookup.js';
+import { DuckDbStaging, type StagedFile } from './duckdb-staging.js';
+import { flattenEvent } from './event-rows.js';
+import {
+  EVENTS_DATASET,
+  EVENT_DATASETS,
+  type ExportFormat,
+  POSTINGS_DATASET,
+} from './export-datasets.js';
+import { ExportDiskFullError, isDiskFull } from './export.errors.js';
+import { publish, stagingDirectory, writeManifest } from './export-files.js';
+import {
+  type ExportCommand,
+  type ExportManifest,
+  MANIFEST_VERSION,
+  type ManifestFile,
+  manifestFileName,
+} from './export-manifest.js';
+
+/**
+ * Events per segment: each segment's rows are staged, then written as one file per day.
+ * Segments are cut by count from the range's start, so the same range always gives the
+ * same files, and memory stays flat however long the range.
+ */
+export const SEGMENT_EVENTS = 100_000;
+
+export interface ExportProgress {
+  readonly exported: number;
+  readonly eventsPerSecond: number;
+}
+
+export interface EventRangeRequest {
+  readonly directory: string;
+  readonly format: ExportFormat;
+  /** Exclusive. */
+  readonly from: Position;
+  /** Inclusive: the head as it was when the run began. */
+  readonly to: Position;
+  readonly exportName: string | null;
+  readonly run: number | null;
+  readonly command: ExportCommand;
+  readonly onProgress?: (progress: ExportProgress) => void;
+}
+
+/** Pages of the log after `from` up to `to`, decoded to the current schema. */
+async function* pagesOf(
+  store: EventStore,
+  from: Position,
+  to: Position,
+): AsyncGenerator<DecodedEvent[]> {
+  let after = from;
+  for (;;) {
+    const records = await store.readAll({ after, maxCount: MAX_READ_COUNT });
+    const inRange = records.filter((r) => comparePositions(r.position, to) <= 0);
+    if (inRange.length > 0)
+      yield inRange.map((recorded) => ({ recorded, event: decodeEvent(recorded) }));
+    if (inRange.length < records.length || records.length < MAX_READ_COUNT) return;
+    after = records[records.length - 1]!.position;
+  }
+}
+
+const segmentName = (first: Position, last: Position): string =>
+  `${first.commit}_${first.prepare}-${last.commit}_${last.prepare}`;
+
+interface StagedRange {
+  readonly files: StagedFile[];
+  readonly events: number;
+  readonly postings: number;
+}
+
+/** Stages every event of the range, segment by segment, as files in the staging folder. */
+async function stageRange(
+  store: EventStore,
+  request: EventRangeRequest,
+  staging: string,
+): Promise<StagedRange> {
+  const duck = await DuckDbStaging.open(EVENT_DATASETS, join(staging, 'spill'));
+  try {
+    const currencies = new CurrencyLookup(store);
+    const files: StagedFile[] = [];
+    const started = performance.now();
+    let events = 0;
+    let postings = 0;
+    let segment: { first: Position; last: Position; count: number } | undefined;
+    for await (const page of pagesOf(store, request.from, request.to)) {
+      await currencies.prepare(page);
+      for (const { recorded, event } of page) {
+        const row = flattenEvent(recorded, event, currencies.currencyOf(recorded, event));
+        duck.append(EVENTS_DATASET, row.date, row.event);
+        for (const posting of row.postings) duck.append(POSTINGS_DATASET, row.date, posting);
+        postings += row.postings.length;
+        events += 1;
+        segment = {
+          first: segment?.first ?? recorded.position,
+          last: recorded.position,
+          count: (segment?.count ?? 0) + 1,
+        };
+        if (segment.count === SEGMENT_EVENTS) {
+          files.push(
+            ...(await duck.writeOut(
+              staging,
+              segmentName(segment.first, segment.last),
+              request.format,
+            )),
+          );
+          segment = undefined;
+        }
+      }
+      const seconds = (performance.now() - started) / 1_000;
+      request.onProgress?.({
+        exported: events,
+        eventsPerSecond: seconds > 0 ? events / seconds : 0,
+      });
+    }
+    if (segment)
+      files.push(
+        ...(await duck.writeOut(staging, segmentName(segment.first, segment.last), request.format)),
+      );
+    return { files, events, postings };
+  } finally {
+    duck.close();
+  }
+}
+
+/**
+ * Exports the events of a range: staged, checksummed, renamed into place, and the
+ * manifest written last. On any failure the files this run placed are removed again, so
+ * a failed run leaves nothing behind (a killed one leaves files no manifest lists, which
+ * the next run of the directory sweeps).
+ */
+export async function exportEventRange(
+  store: EventStore,
+  request: EventRangeRequest,
+): Promise<ExportManifest> {
+  const staging = join(stagingDirectory(request.directory), `run-${process.pid}`);
+  const placed: string[] = [];
+  try {
+    await mkdir(staging, { recursive: true });
+    const staged = await stageRange(store, request, staging);
+    const entries: ManifestFile[] = [];
+    for (const file of staged.files) {
+      const { entry, placed: ours } = await publish(request.directory, file);
+      if (ours) placed.push(join(request.directory, entry.path));
+      entries.push(entry);
+    }
+    const manifest: ExportManifest = {
+      manifestVersion: MANIFEST_VERSION,
+      exportName: request.exportName,
+      run: request.run,
+      format: request.format,
+      fromPosition: encodePosition(request.from),
+      toPosition: encodePosition(request.to),
+      events: staged.events,
+      postings: staged.postings,
+      schemaVersions: EVENT_VERSIONS,
+      command: request.command,
+      createdAt: new Date().toISOString(),
+      files: entries,
+    };
+    await writeManifest(request.directory, manifestFileName(manifest), manifest);
+    return manifest;
+  } catch (error) {
+    await Promise.all(placed.map((path) => rm(path, { force: true })));
+    throw isDiskFull(error) ? new ExportDiskFullError(request.directory) : error;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
