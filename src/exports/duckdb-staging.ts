@@ -22,8 +22,8 @@ const DUCKDB_MEMORY_LIMIT = '192MB';
 
 export interface StagedFile {
   readonly dataset: Dataset['name'];
-  /** `YYYY-MM-DD`: the day partition. */
-  readonly date: string;
+  /** `YYYY-MM-DD`: the day partition; null for a dataset written whole. */
+  readonly date: string | null;
   /** Where it is staged. */
   readonly path: string;
   /** Its name in its day's folder: `<dataset>-<segment>.<extension>`. */
@@ -35,11 +35,13 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
-// Times are staged as their ISO text and cast on the way out (the appender takes text).
-const stagedType = (column: Column): string =>
-  column.type === 'TIMESTAMPTZ' ? 'VARCHAR' : column.type;
+// Times and the views' wide integers are staged as text and cast on the way out: the
+// appender takes text, and PostgreSQL hands them over as text.
+const castOnTheWayOut = (column: Column): boolean =>
+  column.type === 'TIMESTAMPTZ' || column.type === 'HUGEINT';
+const stagedType = (column: Column): string => (castOnTheWayOut(column) ? 'VARCHAR' : column.type);
 const selected = (column: Column): string =>
-  column.type === 'TIMESTAMPTZ' ? `${column.name}::TIMESTAMPTZ AS ${column.name}` : column.name;
+  castOnTheWayOut(column) ? `${column.name}::${column.type} AS ${column.name}` : column.name;
 
 function appendCell(appender: DuckDBAppender, column: Column, value: Cell): void {
   if (value === null) return appender.appendNull();
@@ -53,6 +55,7 @@ function appendCell(appender: DuckDBAppender, column: Column, value: Cell): void
     case 'UTINYINT':
       return appender.appendUTinyInt(value as number);
     case 'VARCHAR':
+    case 'HUGEINT':
     case 'TIMESTAMPTZ':
       return appender.appendVarchar(value as string);
   }
@@ -98,6 +101,7 @@ export class DuckDbStaging {
     }
   }
 
+  /** `date` is the row's day partition (ignored for a dataset written whole). */
   append(dataset: Dataset, date: string, row: readonly Cell[]): void {
     const appender = this.appenders.get(dataset.name)!;
     dataset.columns.forEach((column, index) => appendCell(appender, column, row[index]!));
@@ -129,17 +133,21 @@ export class DuckDbStaging {
   ): Promise<StagedFile[]> {
     const table = `staged_${dataset.name}`;
     const days = await this.connection.runAndReadAll(
-      `SELECT date, count(*)::INTEGER AS rows FROM ${table} GROUP BY date ORDER BY date`,
+      dataset.partitioned
+        ? `SELECT date, count(*)::INTEGER AS rows FROM ${table} GROUP BY date ORDER BY date`
+        : `SELECT NULL AS date, count(*)::INTEGER AS rows FROM ${table}`,
     );
     const files: StagedFile[] = [];
-    for (const [date, rows] of days.getRowsJS() as [string, number][]) {
-      if (!DATE.test(date))
+    const columns = dataset.columns.map(selected).join(', ');
+    for (const [date, rows] of days.getRowsJS() as [string | null, number][]) {
+      if (date !== null && !DATE.test(date)) {
         throw new Error(`an event's day is not a date: ${JSON.stringify(date)}`);
+      }
       const fileName = `${dataset.name}-${baseName}.${extensionOf(format)}`;
-      const path = join(directory, `${date}-${fileName}`);
-      const columns = dataset.columns.map(selected).join(', ');
+      const path = join(directory, `${date ?? 'whole'}-${fileName}`);
+      const where = date === null ? '' : `WHERE date = ${quote(date)}`;
       await this.connection.run(
-        `COPY (SELECT ${columns} FROM ${table} WHERE date = ${quote(date)} ORDER BY ${dataset.orderBy}) ` +
+        `COPY (SELECT ${columns} FROM ${table} ${where} ORDER BY ${dataset.orderBy}) ` +
           `TO ${quote(path)} (${FORMATS[format].copyOptions})`,
       );
       files.push({ dataset: dataset.name, date, path, fileName, rows });

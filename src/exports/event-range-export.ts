@@ -1,4 +1,3 @@
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type EventStore, MAX_READ_COUNT } from '../event-store/event-store.port.js';
@@ -14,14 +13,12 @@ import {
   type ExportFormat,
   POSTINGS_DATASET,
 } from './export-datasets.js';
-import { ExportDiskFullError, isDiskFull } from './export.errors.js';
-import { publish, stagingDirectory, writeManifest } from './export-files.js';
+import { publishRun } from './run-publication.js';
 import {
+  type EventsManifest,
   type ExportCommand,
-  type ExportManifest,
   MANIFEST_VERSION,
-  type ManifestFile,
-  manifestFileName,
+  eventsManifestName,
 } from './export-manifest.js';
 
 /**
@@ -129,47 +126,31 @@ async function stageRange(
   }
 }
 
-/**
- * Exports the events of a range: staged, checksummed, renamed into place, and the
- * manifest written last. On any failure the files this run placed are removed again, so
- * a failed run leaves nothing behind (a killed one leaves files no manifest lists, which
- * the next run of the directory sweeps).
- */
-export async function exportEventRange(
+/** Exports the events of a range as one run (see publishRun). */
+export function exportEventRange(
   store: EventStore,
   request: EventRangeRequest,
-): Promise<ExportManifest> {
-  const staging = join(stagingDirectory(request.directory), `run-${process.pid}`);
-  const placed: string[] = [];
-  try {
-    await mkdir(staging, { recursive: true });
-    const staged = await stageRange(store, request, staging);
-    const entries: ManifestFile[] = [];
-    for (const file of staged.files) {
-      const { entry, placed: ours } = await publish(request.directory, file);
-      if (ours) placed.push(join(request.directory, entry.path));
-      entries.push(entry);
-    }
-    const manifest: ExportManifest = {
-      manifestVersion: MANIFEST_VERSION,
-      exportName: request.exportName,
-      run: request.run,
-      format: request.format,
-      fromPosition: encodePosition(request.from),
-      toPosition: encodePosition(request.to),
-      events: staged.events,
-      postings: staged.postings,
-      schemaVersions: EVENT_VERSIONS,
-      command: request.command,
-      createdAt: new Date().toISOString(),
-      files: entries,
-    };
-    await writeManifest(request.directory, manifestFileName(manifest), manifest);
-    return manifest;
-  } catch (error) {
-    await Promise.all(placed.map((path) => rm(path, { force: true })));
-    throw isDiskFull(error) ? new ExportDiskFullError(request.directory) : error;
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+): Promise<EventsManifest> {
+  return publishRun(
+    request.directory,
+    (staging) => stageRange(store, request, staging),
+    (staged, files) => {
+      const manifest: EventsManifest = {
+        manifestVersion: MANIFEST_VERSION,
+        kind: 'events',
+        exportName: request.exportName,
+        run: request.run,
+        format: request.format,
+        fromPosition: encodePosition(request.from),
+        toPosition: encodePosition(request.to),
+        events: staged.events,
+        postings: staged.postings,
+        schemaVersions: EVENT_VERSIONS,
+        command: request.command,
+        createdAt: new Date().toISOString(),
+        files,
+      };
+      return { name: eventsManifestName(manifest), manifest };
+    },
+  );
 }

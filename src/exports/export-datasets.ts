@@ -1,7 +1,8 @@
 import { MONEY_FIELDS, QUANTITY_FIELDS } from './event-rows.js';
 
 /** DuckDB types of the exported columns: integers and text, never a float. */
-export type ColumnType = 'UBIGINT' | 'BIGINT' | 'INTEGER' | 'UTINYINT' | 'VARCHAR' | 'TIMESTAMPTZ';
+export type ColumnType =
+  'UBIGINT' | 'BIGINT' | 'HUGEINT' | 'INTEGER' | 'UTINYINT' | 'VARCHAR' | 'TIMESTAMPTZ';
 
 export interface Column {
   readonly name: string;
@@ -10,9 +11,11 @@ export interface Column {
 
 /** One kind of file an export writes: its folder, its columns, the order of its rows. */
 export interface Dataset {
-  readonly name: 'events' | 'postings';
+  readonly name: 'events' | 'postings' | 'accounts' | 'holdings' | 'orders' | 'ledger_entries';
   readonly columns: readonly Column[];
   readonly orderBy: string;
+  /** Hive-style by the event's day (`date=YYYY-MM-DD/`); a view's snapshot is one file. */
+  readonly partitioned: boolean;
 }
 
 const column = (name: string, type: ColumnType): Column => ({ name, type });
@@ -42,6 +45,7 @@ export const EVENTS_DATASET: Dataset = {
     ...QUANTITY_FIELDS.map(([name]) => column(name, 'BIGINT')),
   ],
   orderBy: 'position_commit, position_prepare',
+  partitioned: true,
 };
 
 /** One row per posting of a money movement: the double-entry journal. */
@@ -61,6 +65,7 @@ export const POSTINGS_DATASET: Dataset = {
     column('currency_scale', 'UTINYINT'),
   ],
   orderBy: 'position_commit, position_prepare, posting_index',
+  partitioned: true,
 };
 
 export const EVENT_DATASETS = [EVENTS_DATASET, POSTINGS_DATASET] as const;

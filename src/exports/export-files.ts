@@ -9,6 +9,8 @@ import { type StagedFile } from './duckdb-staging.js';
 
 /** Where a run stages its files (and DuckDB spills) before they are renamed into place. */
 export const STAGING_FOLDER = '.staging';
+/** Snapshots of the views, one folder per view. */
+export const VIEWS_FOLDER = 'views';
 
 /** Makes the directory and proves it writable, before anything is read or written. */
 export async function ensureWritable(directory: string): Promise<void> {
@@ -33,9 +35,14 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** `<dataset>/date=<day>/<dataset>-<segment>.<ext>`: Hive-style, one file per day and segment. */
+/**
+ * `<dataset>/date=<day>/<dataset>-<segment>.<ext>`: Hive-style, one file per day and
+ * segment; a view's snapshot `views/<view>/<view>-<snapshot>.<ext>`.
+ */
 export function finalPathOf(directory: string, file: StagedFile): string {
-  return join(directory, file.dataset, `date=${file.date}`, file.fileName);
+  return file.date === null
+    ? join(directory, VIEWS_FOLDER, file.dataset, file.fileName)
+    : join(directory, file.dataset, `date=${file.date}`, file.fileName);
 }
 
 const posix = (path: string): string => path.split(sep).join('/');
@@ -72,8 +79,13 @@ export async function writeManifest(
   const folder = join(directory, MANIFESTS_FOLDER);
   await mkdir(folder, { recursive: true });
   const temporary = join(folder, `.${name}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(temporary, join(folder, name));
+  try {
+    await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(temporary, join(folder, name));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 export async function readManifests(
@@ -97,18 +109,19 @@ export async function readManifests(
  */
 export async function sweepUnlisted(
   directory: string,
-  manifests: readonly ExportManifest[],
+  manifests: readonly { files: readonly ManifestFile[] }[],
 ): Promise<void> {
   await rm(stagingDirectory(directory), { recursive: true, force: true });
   const listed = new Set(manifests.flatMap((m) => m.files.map((f) => f.path)));
-  for (const dataset of EVENT_DATASETS) {
-    const root = join(directory, dataset.name);
-    const days = await readdir(root).catch(() => [] as string[]);
-    for (const day of days) {
-      for (const name of await readdir(join(root, day)).catch(() => [] as string[])) {
-        const path = `${dataset.name}/${day}/${name}`;
-        if (!listed.has(path)) await rm(join(root, day, name), { force: true });
-      }
+  for (const root of [...EVENT_DATASETS.map((d) => d.name), VIEWS_FOLDER]) {
+    const entries = await readdir(join(directory, root), {
+      recursive: true,
+      withFileTypes: true,
+    }).catch(() => []);
+    for (const entry of entries) {
+      const path = join(entry.parentPath, entry.name);
+      if (entry.isFile() && !listed.has(posix(relative(directory, path))))
+        await rm(path, { force: true });
     }
   }
 }

@@ -9,7 +9,8 @@ export interface ManifestFile {
   /** Relative to the export directory, with `/` separators. */
   readonly path: string;
   readonly dataset: Dataset['name'];
-  readonly date: string;
+  /** The day partition; null for a view's snapshot. */
+  readonly date: string | null;
   readonly rows: number;
   readonly bytes: number;
   readonly sha256: string;
@@ -24,19 +25,9 @@ export interface ExportCommand {
   readonly userId: string | null;
 }
 
-export interface ExportManifest {
+interface ManifestBase {
   readonly manifestVersion: typeof MANIFEST_VERSION;
-  /** The named export it belongs to; null for a one-off range. */
-  readonly exportName: string | null;
-  /** The named export's run number, from 1; null for a one-off range. */
-  readonly run: number | null;
   readonly format: ExportFormat;
-  /** Exclusive: the run holds the events after this position… */
-  readonly fromPosition: string;
-  /** …up to this one, inclusive. */
-  readonly toPosition: string;
-  readonly events: number;
-  readonly postings: number;
   /** The schema version of every event type: rows hold the current one (upcast on read). */
   readonly schemaVersions: Readonly<Record<string, number>>;
   readonly command: ExportCommand;
@@ -44,12 +35,41 @@ export interface ExportManifest {
   readonly files: readonly ManifestFile[];
 }
 
-export function manifestFileName(
-  manifest: Pick<ExportManifest, 'exportName' | 'run' | 'fromPosition' | 'toPosition'>,
+/** A run over a range of the log: the events and postings datasets. */
+export interface EventsManifest extends ManifestBase {
+  readonly kind: 'events';
+  /** The named export it belongs to; null for a one-off range. */
+  readonly exportName: string | null;
+  /** The named export's run number, from 1; null for a one-off range. */
+  readonly run: number | null;
+  /** Exclusive: the run holds the events after this position… */
+  readonly fromPosition: string;
+  /** …up to this one, inclusive. */
+  readonly toPosition: string;
+  readonly events: number;
+  readonly postings: number;
+}
+
+/** Snapshots of the views, taken in one read. */
+export interface ViewsManifest extends ManifestBase {
+  readonly kind: 'views';
+  /** The log position each view's projector had applied when the snapshot was read. */
+  readonly positions: Readonly<Record<string, string>>;
+  /** Rows per view. */
+  readonly rows: Readonly<Record<string, number>>;
+}
+
+export type ExportManifest = EventsManifest | ViewsManifest;
+
+const part = (token: string): string => token.replace('.', '_');
+
+export function eventsManifestName(
+  manifest: Pick<EventsManifest, 'exportName' | 'run' | 'fromPosition' | 'toPosition'>,
 ): string {
   if (manifest.exportName !== null && manifest.run !== null) {
     return `${manifest.exportName}.run-${String(manifest.run).padStart(8, '0')}.json`;
   }
-  const part = (token: string): string => token.replace('.', '_');
   return `range.${part(manifest.fromPosition)}-${part(manifest.toPosition)}.json`;
 }
+
+export const viewsManifestName = (snapshot: string): string => `views.${snapshot}.json`;

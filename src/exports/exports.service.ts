@@ -21,7 +21,8 @@ import {
   UnknownExportError,
 } from './export.errors.js';
 import { ensureWritable, readManifests, sweepUnlisted } from './export-files.js';
-import { type ExportCommand, type ExportManifest } from './export-manifest.js';
+import { type EventsManifest, type ExportCommand, type ViewsManifest } from './export-manifest.js';
+import { exportViewsSnapshot } from './views-snapshot-export.js';
 import { type ExportDefinition, ExportsRepository } from './exports.repository.js';
 
 /** Export names: short, and safe in a file name (manifests are named after them). */
@@ -31,7 +32,7 @@ export interface ExportRunResult {
   /** The export after the run (its checkpoint moved to the run's end). */
   readonly definition: ExportDefinition;
   /** Null when the log had nothing after the checkpoint: no files, no manifest. */
-  readonly manifest: ExportManifest | null;
+  readonly manifest: EventsManifest | null;
 }
 
 export interface RangeExportRequest {
@@ -126,28 +127,41 @@ export class ExportsService {
    * since a reader may already have loaded them). Then what no manifest lists goes.
    */
   private async recover(definition: ExportDefinition): Promise<ExportDefinition> {
-    const manifests = await readManifests(definition.directory);
+    const manifests = (await readManifests(definition.directory)).map(({ manifest }) => manifest);
+    const runs = manifests.filter(
+      (manifest): manifest is EventsManifest =>
+        manifest.kind === 'events' && manifest.exportName === definition.name,
+    );
     let current = definition;
     for (;;) {
-      const next = manifests.find(
-        ({ manifest }) =>
-          manifest.exportName === current.name &&
-          manifest.fromPosition === encodePosition(current.checkpoint),
-      );
-      if (!next) break;
-      const to = decodeToken(next.manifest.toPosition);
-      await this.exports.advance(current.name, current.checkpoint, to, next.manifest.events);
+      const from = encodePosition(current.checkpoint);
+      const finished = runs.find((manifest) => manifest.fromPosition === from);
+      if (!finished) break;
+      const to = decodeToken(finished.toPosition);
+      await this.exports.advance(current.name, current.checkpoint, to, finished.events);
       current = await this.find(current.name);
     }
-    await sweepUnlisted(
-      definition.directory,
-      manifests.map(({ manifest }) => manifest),
-    );
+    await sweepUnlisted(definition.directory, manifests);
     return current;
   }
 
+  /** Snapshots of the views, in one consistent read, beside the log's exports. */
+  async snapshotViews(
+    directory: string,
+    format: ExportFormat,
+    command: ExportCommand,
+  ): Promise<ViewsManifest> {
+    const absolute = resolve(directory);
+    await ensureWritable(absolute);
+    await sweepUnlisted(
+      absolute,
+      (await readManifests(absolute)).map(({ manifest }) => manifest),
+    );
+    return exportViewsSnapshot(this.pool, { directory: absolute, format, command });
+  }
+
   /** A one-off export of a range (no checkpoint): the same range always gives the same files. */
-  async exportRange(request: RangeExportRequest): Promise<ExportManifest> {
+  async exportRange(request: RangeExportRequest): Promise<EventsManifest> {
     const head = await this.store.headPosition();
     const from = request.from ?? START;
     const to = request.to ?? head;
