@@ -5,6 +5,7 @@ import { type LedgerConfig } from './config/ledger-config.js';
 import { loadMarketConfig } from './market/market-env.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { AuthModule } from './api/auth/auth.module.js';
 import { LedgerGraphQLModule } from './api/graphql.module.js';
 import { HealthController } from './infrastructure/health/health.controller.js';
@@ -35,6 +36,7 @@ export class AppModule {
         ProjectionsModule,
         SearchIndexerModule,
         SagasModule,
+        ExportsModule,
       ],
       controllers: [HealthController],
     };

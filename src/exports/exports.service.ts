@@ -21,7 +21,13 @@ import {
   UnknownExportError,
 } from './export.errors.js';
 import { ensureWritable, readManifests, sweepUnlisted } from './export-files.js';
-import { type EventsManifest, type ExportCommand, type ViewsManifest } from './export-manifest.js';
+import {
+  type EventsManifest,
+  type ExportCommand,
+  MANIFESTS_FOLDER,
+  type ViewsManifest,
+  eventsManifestName,
+} from './export-manifest.js';
 import { exportViewsSnapshot } from './views-snapshot-export.js';
 import { type ExportDefinition, ExportsRepository } from './exports.repository.js';
 
@@ -33,6 +39,13 @@ export interface ExportRunResult {
   readonly definition: ExportDefinition;
   /** Null when the log had nothing after the checkpoint: no files, no manifest. */
   readonly manifest: EventsManifest | null;
+  /** The manifest's path, relative to the export's directory. */
+  readonly manifestPath: string | null;
+}
+
+function resultOf(definition: ExportDefinition, manifest: EventsManifest | null): ExportRunResult {
+  const manifestPath = manifest && `${MANIFESTS_FOLDER}/${eventsManifestName(manifest)}`;
+  return { definition, manifest, manifestPath };
 }
 
 export interface RangeExportRequest {
@@ -96,29 +109,40 @@ export class ExportsService {
     return withSessionLock(
       this.pool,
       [`ledger-export:${name}`],
-      async () => {
-        const definition = await this.recover(await this.find(name));
-        await ensureWritable(definition.directory);
-        const head = await this.store.headPosition();
-        if (comparePositions(head, definition.checkpoint) <= 0)
-          return { definition, manifest: null };
-        const manifest = await exportEventRange(this.store, {
-          directory: definition.directory,
-          format: definition.format,
-          from: definition.checkpoint,
-          to: head,
-          exportName: name,
-          run: definition.runs + 1,
-          command,
-          onProgress,
-        });
-        if (!(await this.exports.advance(name, definition.checkpoint, head, manifest.events))) {
-          throw new Error(`the checkpoint of export ${name} moved during its run`);
-        }
-        return { definition: await this.find(name), manifest };
-      },
+      () => this.runLocked(name, command, onProgress),
       { onBusy: () => new ExportBusyError(name) },
     );
+  }
+
+  private async runLocked(
+    name: string,
+    command: ExportCommand,
+    onProgress?: (progress: ExportProgress) => void,
+  ): Promise<ExportRunResult> {
+    const found = await this.find(name);
+    await ensureWritable(found.directory);
+    const { definition, runs } = await this.recover(found);
+    const repeated =
+      command.commandId === null
+        ? undefined
+        : runs.find((manifest) => manifest.command.commandId === command.commandId);
+    if (repeated) return resultOf(definition, repeated);
+    const head = await this.store.headPosition();
+    if (comparePositions(head, definition.checkpoint) <= 0) return resultOf(definition, null);
+    const manifest = await exportEventRange(this.store, {
+      directory: definition.directory,
+      format: definition.format,
+      from: definition.checkpoint,
+      to: head,
+      exportName: name,
+      run: definition.runs + 1,
+      command,
+      onProgress,
+    });
+    if (!(await this.exports.advance(name, definition.checkpoint, head, manifest.events))) {
+      throw new Error(`the checkpoint of export ${name} moved during its run`);
+    }
+    return resultOf(await this.find(name), manifest);
   }
 
   /**
@@ -126,7 +150,9 @@ export class ExportsService {
    * checkpoint moved: the checkpoint catches up with the manifests (never the other way,
    * since a reader may already have loaded them). Then what no manifest lists goes.
    */
-  private async recover(definition: ExportDefinition): Promise<ExportDefinition> {
+  private async recover(
+    definition: ExportDefinition,
+  ): Promise<{ definition: ExportDefinition; runs: EventsManifest[] }> {
     const manifests = (await readManifests(definition.directory)).map(({ manifest }) => manifest);
     const runs = manifests.filter(
       (manifest): manifest is EventsManifest =>
@@ -142,7 +168,7 @@ export class ExportsService {
       current = await this.find(current.name);
     }
     await sweepUnlisted(definition.directory, manifests);
-    return current;
+    return { definition: current, runs };
   }
 
   /** Snapshots of the views, in one consistent read, beside the log's exports. */

@@ -57,6 +57,7 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   compensateSaga: ADMIN,
   failSaga: ADMIN,
   auditTrail: ADMIN,
+  startExport: ADMIN,
   // Reports: figures across every customer
   feesReport: ADMIN,
   volumeReport: ADMIN,
