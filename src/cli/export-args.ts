@@ -89,33 +89,37 @@ function target(
   return { directory, format };
 }
 
+/** The options each subcommand takes. */
+const ALLOWED: Readonly<Record<string, readonly ExportOption[]>> = {
+  create: ['--dir', '--format'],
+  run: [],
+  list: [],
+  range: ['--dir', '--format', '--from', '--to'],
+  views: ['--dir', '--format'],
+};
+
 /** `export <create|run|list|range|views> …` (the words after `export`). */
 export function parseExportArgs(args: readonly string[]): Parsed {
   const parts = split(args);
   if (typeof parts === 'string') return fail(parts);
   const { options, words } = parts;
   const [sub, name, ...extra] = words;
+  if (sub === undefined || !Object.hasOwn(ALLOWED, sub)) {
+    return fail(`unknown command ${JSON.stringify(sub ?? '')}`);
+  }
   const request = ['export', ...args].join(' ');
   const needsName = sub === 'create' || sub === 'run';
   if (extra.length > 0 || (!needsName && name !== undefined)) return fail('too many arguments');
   if (needsName && name === undefined) return fail(`${sub} needs an export name`);
-  const allowed: Record<string, readonly ExportOption[]> = {
-    create: ['--dir', '--format'],
-    run: [],
-    list: [],
-    range: ['--dir', '--format', '--from', '--to'],
-    views: ['--dir', '--format'],
-  };
-  if (sub === undefined || !(sub in allowed))
-    return fail(`unknown command ${JSON.stringify(sub ?? '')}`);
-  const refused = [...options.keys()].find((option) => !allowed[sub]!.includes(option));
+  const refused = [...options.keys()].find((option) => !ALLOWED[sub]!.includes(option));
   if (refused !== undefined) return fail(`${sub} takes no ${refused}`);
   if (sub === 'run') return { ok: true, action: { kind: 'run', exportName: name!, request } };
   if (sub === 'list') return { ok: true, action: { kind: 'list' } };
   const where = target(options);
   if (typeof where === 'string') return fail(where);
-  if (sub === 'create')
+  if (sub === 'create') {
     return { ok: true, action: { kind: 'create', exportName: name!, ...where } };
+  }
   if (sub === 'views') return { ok: true, action: { kind: 'views', ...where, request } };
   const from = positionOf(options, '--from');
   const to = positionOf(options, '--to');

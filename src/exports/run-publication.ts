@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type StagedFile } from './duckdb-staging.js';
 import { ExportDiskFullError, isDiskFull } from './export.errors.js';
@@ -39,5 +39,7 @@ export async function publishRun<S extends StagedRun, M extends ExportManifest>(
     throw isDiskFull(error) ? new ExportDiskFullError(directory) : error;
   } finally {
     await rm(staging, { recursive: true, force: true });
+    // Left when another run stages there too (ENOTEMPTY): silence is right, it is theirs.
+    await rmdir(stagingDirectory(directory)).catch(() => undefined);
   }
 }
