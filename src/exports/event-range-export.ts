@@ -1,6 +1,10 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { type EventStore, MAX_READ_COUNT } from '../event-store/event-store.port.js';
+import {
+  type EventStore,
+  MAX_READ_COUNT,
+  type RecordedEvent,
+} from '../event-store/event-store.port.js';
 import { type Position, comparePositions, encodePosition } from '../event-store/position.js';
 import { EVENT_VERSIONS } from '../events/event-catalog.js';
 import { decodeEvent } from '../events/event-codec.js';
@@ -46,20 +50,29 @@ export interface EventRangeRequest {
   readonly onProgress?: (progress: ExportProgress) => void;
 }
 
-/** Pages of the log after `from` up to `to`, decoded to the current schema. */
+/**
+ * Pages of the log after `from` up to `to`, decoded to the current schema. The next page
+ * is read while the caller works on this one: the store's round trip overlaps the work.
+ */
 async function* pagesOf(
   store: EventStore,
   from: Position,
   to: Position,
 ): AsyncGenerator<DecodedEvent[]> {
-  let after = from;
-  for (;;) {
-    const records = await store.readAll({ after, maxCount: MAX_READ_COUNT });
+  let next: Promise<RecordedEvent[]> | undefined = store.readAll({
+    after: from,
+    maxCount: MAX_READ_COUNT,
+  });
+  while (next) {
+    const records: RecordedEvent[] = await next;
     const inRange = records.filter((r) => comparePositions(r.position, to) <= 0);
-    if (inRange.length > 0)
+    const more = inRange.length === records.length && records.length === MAX_READ_COUNT;
+    next = more
+      ? store.readAll({ after: records.at(-1)!.position, maxCount: MAX_READ_COUNT })
+      : undefined;
+    if (inRange.length > 0) {
       yield inRange.map((recorded) => ({ recorded, event: decodeEvent(recorded) }));
-    if (inRange.length < records.length || records.length < MAX_READ_COUNT) return;
-    after = records[records.length - 1]!.position;
+    }
   }
 }
 
