@@ -5,6 +5,7 @@ import { encodePosition } from '../event-store/position.js';
 import { type ExportProgress } from '../exports/event-range-export.js';
 import { type ExportCommand, type ExportManifest } from '../exports/export-manifest.js';
 import { ExportsService } from '../exports/exports.service.js';
+import { type ExportDefinition } from '../exports/exports.repository.js';
 import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
 import { type ExportAction } from './export-args.js';
 import { EXIT_OK, out } from './cli-io.js';
@@ -28,6 +29,27 @@ function summary(manifest: ExportManifest, directory: string): string {
           .map(([view, position]) => `${view} ${position}`)
           .join(', ')}`;
   return `Exported ${what}: ${manifest.files.length} files, ${formatCount(rows)} rows, ${manifest.format}, in ${directory}`;
+}
+
+function exportsTable(definitions: readonly ExportDefinition[]): string {
+  return formatTable(
+    [
+      { header: 'name' },
+      { header: 'format' },
+      { header: 'directory', maxWidth: 120 },
+      { header: 'checkpoint' },
+      { header: 'runs', align: 'right' },
+      { header: 'events', align: 'right' },
+    ],
+    definitions.map((e) => [
+      e.name,
+      e.format,
+      e.directory,
+      encodePosition(e.checkpoint),
+      formatCount(e.runs),
+      formatCount(e.events),
+    ]),
+  );
 }
 
 /** Runs `work` with a progress line on stderr (rows/s and, with a total, the ETA). */
@@ -70,26 +92,7 @@ export async function runExport(
       return EXIT_OK;
     }
     case 'list':
-      out(
-        formatTable(
-          [
-            { header: 'name' },
-            { header: 'format' },
-            { header: 'directory', maxWidth: 120 },
-            { header: 'checkpoint' },
-            { header: 'runs', align: 'right' },
-            { header: 'events', align: 'right' },
-          ],
-          (await exports.list()).map((e) => [
-            e.name,
-            e.format,
-            e.directory,
-            encodePosition(e.checkpoint),
-            formatCount(e.runs),
-            formatCount(e.events),
-          ]),
-        ),
-      );
+      out(exportsTable(await exports.list()));
       return EXIT_OK;
     case 'run': {
       const { events, directory } = await exports.find(action.exportName);
