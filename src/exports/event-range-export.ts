@@ -30,7 +30,7 @@ import {
  * Segments are cut by count from the range's start, so the same range always gives the
  * same files, and memory stays flat however long the range.
  */
-export const SEGMENT_EVENTS = 100_000;
+export const SEGMENT_EVENTS = 25_000;
 
 export interface ExportProgress {
   readonly exported: number;
