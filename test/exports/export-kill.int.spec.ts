@@ -25,7 +25,7 @@ import {
 } from './export-fixture.js';
 
 const SCRIPT = 'test/exports/support/export-process.ts';
-const LOG_EVENTS = 30_000;
+const LOG_EVENTS = 10_000;
 const KILLS = 5;
 
 const database = useMigratedDatabase();
