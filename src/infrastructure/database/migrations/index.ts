@@ -6,7 +6,6 @@ import { orderSagasMigration } from './004-order-sagas.migration.js';
 import { marketBookMigration } from './005-market-book.migration.js';
 import { appendersHorizonMigration } from './006-appenders-horizon.migration.js';
 import { searchReportsMigration } from './007-search-reports.migration.js';
-// 008 is taken by work under way elsewhere (the appenders' horizon).
 import { exportsMigration } from './009-exports.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
