@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountStream } from '../../src/events/stream-names.js';
-import { encodeEvent } from '../../src/events/event-codec.js';
-import { type Position, START, encodePosition } from '../../src/event-store/position.js';
-import { customerCash, transfer } from '../../src/domain/ledger.js';
+import { START, encodePosition } from '../../src/event-store/position.js';
 import { ExportsService } from '../../src/exports/exports.service.js';
 import { type EventsManifest } from '../../src/exports/export-manifest.js';
 import {
@@ -17,6 +13,7 @@ import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { useProjectionDatabase } from '../projections/projection-database.fixture.js';
 import {
   TEST_COMMAND,
+  appendAccount,
   bytesOf,
   filesBelow,
   loadTradingLog,
@@ -24,6 +21,7 @@ import {
   queryExport,
   removeDirectory,
   temporaryDirectory,
+  waitForHead,
 } from './export-fixture.js';
 
 const db = useProjectionDatabase();
@@ -34,39 +32,6 @@ async function newDirectory(): Promise<string> {
   const directory = await temporaryDirectory();
   directories.push(directory);
   return directory;
-}
-
-/** Opens an account and deposits into it through the store: events after the loaded log. */
-async function appendDeposit(amountMinor: bigint): Promise<Position> {
-  const accountId = randomUUID();
-  const metadata = {
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    commandId: randomUUID(),
-    userId: 'test',
-    occurredAt: '2026-02-01T10:00:00.000Z',
-  };
-  const events = [
-    encodeEvent({
-      type: 'AccountOpened',
-      data: { accountId, customerId: 'c-late', name: 'Late', currency: 'JPY' },
-    }),
-    encodeEvent({
-      type: 'FundsDeposited',
-      data: {
-        paymentId: randomUUID(),
-        amountMinor,
-        reference: 'late',
-        postings: transfer('external-bank', customerCash(accountId), amountMinor),
-      },
-    }),
-  ];
-  const { position } = await db.store.appendToStream(
-    accountStream(accountId),
-    events.map((event) => ({ id: randomUUID(), ...event, metadata })),
-    { expectedRevision: 'no_stream' },
-  );
-  return position;
 }
 
 /** Brings the four exported views up to the head of the log. */
@@ -148,7 +113,13 @@ describe('a named export of the log to Parquet', () => {
   });
 
   it('continues from its checkpoint: every position exactly once across runs', async () => {
-    const appended = await appendDeposit(125_000n);
+    const { position: appended } = await appendAccount(
+      db.store,
+      'JPY',
+      125_000n,
+      '2026-02-01T10:00:00.000Z',
+    );
+    await waitForHead(db.store, appended);
     const second = (await service.run('warehouse', TEST_COMMAND)).manifest!;
     expect(second.fromPosition).toBe(first.toPosition);
     expect(second.toPosition).toBe(encodePosition(appended));

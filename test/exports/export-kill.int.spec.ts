@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,19 +8,19 @@ import { ExportsService } from '../../src/exports/exports.service.js';
 import { readManifests } from '../../src/exports/export-files.js';
 import { type EventsManifest } from '../../src/exports/export-manifest.js';
 import { encodePosition, START } from '../../src/event-store/position.js';
-import { accountStream } from '../../src/events/stream-names.js';
-import { encodeEvent } from '../../src/events/event-codec.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { testSeed } from '../support/test-seed.js';
 import { useMigratedDatabase } from '../support/test-database.js';
 import {
   TEST_COMMAND,
+  appendAccount,
   filesBelow,
   loadTradingLog,
   parquetOf,
   queryExport,
   removeDirectory,
   temporaryDirectory,
+  waitForHead,
 } from './export-fixture.js';
 
 const SCRIPT = 'test/exports/support/export-process.ts';
@@ -42,29 +41,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => removeDirectory(directory));
-
-/** A few events more, so that each run after a kill has a longer range than the one killed. */
-async function appendOpenings(): Promise<void> {
-  const accountId = randomUUID();
-  const metadata = {
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    commandId: randomUUID(),
-    userId: 'test',
-    occurredAt: new Date().toISOString(),
-  };
-  const opened = encodeEvent({
-    type: 'AccountOpened',
-    data: { accountId, customerId: 'c-kill', name: 'Kill', currency: 'EUR' },
-  });
-  await store.appendToStream(
-    accountStream(accountId),
-    [{ id: randomUUID(), ...opened, metadata }],
-    {
-      expectedRevision: 'no_stream',
-    },
-  );
-}
 
 /**
  * Starts a run of `name` in a child process and SIGKILLs it `delayMs` after it started (if
@@ -108,13 +84,14 @@ describe('an export killed at random points', () => {
     const random = seededRandom(testSeed('export-kill'), 'kills');
     const outcomes: string[] = [];
     for (let kill = 0; kill < KILLS; kill++) {
-      await appendOpenings();
+      // A few events more, so that each run after a kill has a longer range than the one killed.
+      await appendAccount(store, 'EUR');
       const delayMs = Math.floor(random() * runMs * 1.2);
       const { finished } = await killedRun('killed', delayMs);
       outcomes.push(`${delayMs} ms: ${finished ? 'finished' : 'killed'}`);
     }
     console.log(`export kills (a run takes ${Math.round(runMs)} ms): ${outcomes.join(', ')}`);
-    await appendOpenings();
+    await waitForHead(store, (await appendAccount(store, 'EUR', 500n)).position);
     await service.run('killed', TEST_COMMAND);
 
     const head = await store.headPosition();

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportsService } from '../../src/exports/exports.service.js';
 import { useTestApp } from '../support/test-app.js';
-import { removeDirectory, temporaryDirectory } from './export-fixture.js';
+import { decodePosition } from '../../src/event-store/position.js';
+import { removeDirectory, temporaryDirectory, waitForHead } from './export-fixture.js';
 
 const ledger = useTestApp();
 let directory: string;
@@ -27,9 +28,10 @@ beforeAll(async () => {
   const opened = await ledger.gql<{ openAccount: { id: string } }>(
     'mutation { openAccount(input: { customerId: "c-export", name: "Main", currency: "USD" }) { id } }',
   );
-  await ledger.gql(
-    `mutation { depositFunds(input: { accountId: "${opened.data!.openAccount.id}", amount: "12.34", reference: "x" }) { id } }`,
+  const deposited = await ledger.gql<{ depositFunds: { position: string } }>(
+    `mutation { depositFunds(input: { accountId: "${opened.data!.openAccount.id}", amount: "12.34", reference: "x" }) { position } }`,
   );
+  await waitForHead(ledger.store, decodePosition(deposited.data!.depositFunds.position)!);
 });
 
 afterAll(() => removeDirectory(directory));
