@@ -1,6 +1,6 @@
 // The direction of imports in src/ (see ARCHITECTURE.md): each layer may import only the
 // layers below it. `npm test` runs this; a new import against the arrows fails it.
-const FEATURES = '(commands|queries|projections|sagas|market)';
+const FEATURES = '(commands|queries|projections|sagas|market|exports)';
 const APP = 'src/(cli/|app\\.|main\\.ts|stop-on-signals\\.ts)';
 const SPEC = '\\.spec\\.ts$';
 
@@ -17,7 +17,7 @@ function onlyBelow(name, from, allowed, comment) {
 
 /** Features do not reach into each other, but for the ones a feature coordinates. */
 function featureAlone(feature, mayUse) {
-  const others = ['commands', 'queries', 'projections', 'sagas', 'market'].filter(
+  const others = ['commands', 'queries', 'projections', 'sagas', 'market', 'exports'].filter(
     (other) => other !== feature && !mayUse.includes(other),
   );
   return {
@@ -84,6 +84,7 @@ module.exports = {
     featureAlone('projections', []),
     featureAlone('market', []),
     featureAlone('sagas', ['commands', 'market']),
+    featureAlone('exports', []),
     {
       name: 'src-stands-alone',
       comment: 'The product never imports its tests, benchmarks or test kit.',

@@ -6,6 +6,7 @@ import { loadMarketConfig } from './market/market-env.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
 import { EventStoreModule } from './infrastructure/event-store/event-store.module.js';
 import { AdminApiModule } from './api/admin-api.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { AuthModule } from './api/auth/auth.module.js';
 import { LedgerGraphQLModule } from './api/graphql.module.js';
 import { HealthController } from './infrastructure/health/health.controller.js';
@@ -37,6 +38,7 @@ export class AppModule {
         ProjectionsModule,
         SearchIndexerModule,
         SagasModule,
+        ExportsModule,
       ],
       controllers: [HealthController],
     };

@@ -7,13 +7,15 @@ import {
   isValidSubject,
 } from '../api/auth/token-claims.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, parseTtlSeconds } from '../api/auth/token-ttl.js';
+import { EXPORT_USAGE, type ExportAction, parseExportArgs } from './export-args.js';
 
 export type CliCommand =
   | { readonly name: 'status' }
   | { readonly name: 'parked'; readonly projection: string | undefined }
   | { readonly name: 'replay-parked'; readonly projection: string }
   | { readonly name: 'restart'; readonly projection: string }
-  | { readonly name: 'rebuild'; readonly projection: string };
+  | { readonly name: 'rebuild'; readonly projection: string }
+  | { readonly name: 'export'; readonly action: ExportAction };
 
 /** `projections rebuild all`: every view projection at once. */
 export const ALL_PROJECTIONS = 'all';
@@ -39,6 +41,7 @@ export type ParsedArgs =
   | { readonly kind: 'usage-error'; readonly message: string };
 
 export const USAGE = `Usage: npm run ledger -- projections <command>
+       npm run ledger -- export <command>
        npm run ledger -- token --sub <id> --role <role> [--role <role>] [--ttl <ttl>]
        npm run ledger -- seed [--url <url>] [--customers <n>] [--seed <n>]
 
@@ -49,6 +52,7 @@ Commands:
   projections restart <name>         clear a stopped projector's status
   projections rebuild <name>|all     blue/green rebuild from the start of the log, with a parity check
                                      (all: every view, in one pass over the log)
+${EXPORT_USAGE}
   token --sub <id> --role <role> [--ttl <ttl>]
                                      print a bearer token (HS256 JWT) for <id>, the customer id,
                                      with --role customer or admin (repeat --role for both), valid
@@ -60,13 +64,14 @@ Commands:
                                      every outcome and withdrawals; the same --seed (default 1)
                                      gives the same history
 
-Environment as for the app. projections: DATABASE_URL; without it the PostgreSQL of the Ledger
+Environment as for the app. projections and export: DATABASE_URL; without it the PostgreSQL of the Ledger
 running on LEDGER_DATA_DIR (./.ledger), or an embedded one started for the command when none
 runs there. token: signed with LEDGER_JWT_SECRET, else with the secret in LEDGER_DATA_DIR's
 jwt-secret file (generated when missing), with iss and aud from LEDGER_JWT_ISSUER and
 LEDGER_JWT_AUDIENCE when set; it needs no database.
 
-Exit codes: 0 done; 1 error (or a parked event that failed again on replay); 2 rebuild refused
+Exit codes: 0 done; 1 error (or a parked event that failed again on replay, or an export that
+wrote nothing: its error's code is printed, e.g. EXPORT_DIRECTORY_UNWRITABLE); 2 rebuild refused
 (a parity check failed: that projection was not swapped, its live tables stay).`;
 
 /** Bound on any one argument: names are short, anything longer is a mistake. */
@@ -193,6 +198,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const refused = tooLong(argv);
   if (refused !== undefined) return refused;
   const [group, sub, ...rest] = argv;
+  if (group === 'export') {
+    const parsed = parseExportArgs(argv.slice(1));
+    return parsed.ok
+      ? { kind: 'command', command: { name: 'export', action: parsed.action } }
+      : usageError(parsed.message);
+  }
   if (group !== 'projections') return usageError(`unknown command ${JSON.stringify(group)}`);
   if (sub === undefined) return usageError('projections: a subcommand is needed');
   const arity = sub === 'status' ? 0 : 1;

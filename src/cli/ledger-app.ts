@@ -14,10 +14,12 @@ import {
   UnknownProjectionError,
 } from '../projections/projections.service.js';
 import { ProjectionsQuery } from '../queries/projections/projections.query.js';
+import { LedgerError } from '../shared/ledger-errors.js';
 import { type ProjectionStatusRow } from '../queries/repositories/projection-status.repository.js';
 import { ALL_PROJECTIONS, type CliCommand } from './cli-args.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_REFUSED, err, out } from './cli-io.js';
 import { chooseDatabase } from './database-target.js';
+import { runExport } from './export-command.js';
 import { formatParked, formatRebuildReport, formatStatus } from './ledger-output.js';
 import { estimateLogEvents } from '../projections/engine/log-size.repository.js';
 import { ProgressReporter } from './progress-bar.js';
@@ -133,6 +135,8 @@ async function run(
       return EXIT_OK;
     case 'rebuild':
       return rebuild(app, config, command.projection);
+    case 'export':
+      return runExport(app, config, command.action);
   }
 }
 
@@ -202,6 +206,8 @@ function messageOf(error: unknown): string {
   if (error instanceof UnknownProjectionError || error instanceof ProjectionBusyError) {
     return error.message;
   }
+  // An export's refusals carry the code a script can test for.
+  if (error instanceof LedgerError) return `${error.message} (${error.code})`;
   return describe(error);
 }
 

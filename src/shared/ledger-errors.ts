@@ -19,6 +19,14 @@ export type LedgerErrorCode =
   | 'METHOD_NOT_ALLOWED'
   /** The operation is larger than one request may be: too many mutations, aliases or fields, or nested too deep. */
   | 'LIMIT_EXCEEDED'
+  /** An export's directory cannot be created or written; nothing was written. */
+  | 'EXPORT_DIRECTORY_UNWRITABLE'
+  /** An export's position range names positions the log does not have. */
+  | 'EXPORT_RANGE_NOT_FOUND'
+  /** The disk filled while an export ran; what it had written was removed. */
+  | 'EXPORT_DISK_FULL'
+  /** Another run of the same export is under way. */
+  | 'EXPORT_BUSY'
   | 'INTERNAL_SERVER_ERROR';
 
 export interface FieldError {

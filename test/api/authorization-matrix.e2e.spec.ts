@@ -54,6 +54,7 @@ const ARGUMENTS: Record<string, (t: Targets) => string> = {
   failSaga: (t) => `input: { orderId: "${t.order}", reason: "matrix" }`,
   auditTrail: (t) => `accountId: "${t.account}"`,
   accountAt: (t) => `id: "${t.account}"`,
+  startExport: () => 'input: { name: "matrix" }',
   searchOrders: (t) => `filter: { accountIds: ["${t.account}"] }`,
   feesReport: () => 'from: "2026-01-01", to: "2026-01-31"',
   volumeReport: () => 'from: "2026-01-01", to: "2026-01-31"',

@@ -152,6 +152,17 @@ describe('the ledger CLI on DATABASE_URL', () => {
     expect(run.stderr).toContain('Usage: npm run ledger -- projections <command>');
   });
 
+  it('creates a named export, and refuses one it does not know with its code (exit 1)', async () => {
+    const directory = join(DEFAULT_DATA_DIR, 'exports');
+    const created = await runCli(['export', 'create', 'cli-test', '--dir', directory], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`Created export cli-test: parquet into ${directory}`);
+    const unknown = await runCli(['export', 'run', 'cli-tset'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No export named "cli-tset"');
+    expect(unknown.stderr).toContain('(NOT_FOUND)');
+  });
+
   it(
     'rebuilds accounts on a seeded log, with the live projector in the app and then nowhere (exit 0)',
     { timeout: 180_000 },

@@ -60,6 +60,7 @@ export const OPERATION_RULES: Readonly<Record<string, OperationRule>> = {
   failSaga: ADMIN,
   auditTrail: ADMIN,
   accountAt: ADMIN,
+  startExport: ADMIN,
   // Reports: figures across every customer
   feesReport: ADMIN,
   volumeReport: ADMIN,

@@ -7,6 +7,7 @@ import { marketBookMigration } from './005-market-book.migration.js';
 import { appendersHorizonMigration } from './006-appenders-horizon.migration.js';
 import { searchReportsMigration } from './007-search-reports.migration.js';
 import { horizonProvenWritersMigration } from './008-horizon-proven-writers.migration.js';
+import { exportsMigration } from './009-exports.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   eventStoreMigration,
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   appendersHorizonMigration,
   searchReportsMigration,
   horizonProvenWritersMigration,
+  exportsMigration,
 ];
