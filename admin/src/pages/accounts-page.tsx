@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { Pager } from '../components/pager';
 import { Empty, ErrorMessage, Loading } from '../components/states';
 import { Coverage, Money, Time } from '../components/values';
 import { ACCOUNTS_QUERY } from '../graphql/accounts.operations';
@@ -66,23 +67,12 @@ export function AccountsPage() {
               </tbody>
             </table>
           </div>
-          <div className="pager">
-            <button
-              type="button"
-              disabled={cursors.length <= 1}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous page
-            </button>
-            <span>Page {cursors.length}</span>
-            <button
-              type="button"
-              disabled={!result.pageInfo.hasNextPage}
-              onClick={() => setCursors([...cursors, result.pageInfo.endCursor])}
-            >
-              Next page
-            </button>
-          </div>
+          <Pager
+            cursors={cursors}
+            onChange={setCursors}
+            endCursor={result.pageInfo.endCursor}
+            hasNextPage={result.pageInfo.hasNextPage}
+          />
         </>
       ) : null}
     </>

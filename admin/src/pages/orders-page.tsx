@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { Pager } from '../components/pager';
 import { Empty, ErrorMessage, Loading } from '../components/states';
 import { StatusBadge } from '../components/status-badge';
 import { Coverage, Money, Quantity, Time } from '../components/values';
@@ -154,23 +155,12 @@ export function OrdersPage() {
                 {result.total.toLocaleString()} orders · <Coverage {...result} />
               </p>
               <Results result={result} />
-              <div className="pager">
-                <button
-                  type="button"
-                  disabled={cursors.length <= 1}
-                  onClick={() => setCursors(cursors.slice(0, -1))}
-                >
-                  Previous page
-                </button>
-                <span>Page {cursors.length}</span>
-                <button
-                  type="button"
-                  disabled={!result.pageInfo.hasNextPage}
-                  onClick={() => setCursors([...cursors, result.pageInfo.endCursor])}
-                >
-                  Next page
-                </button>
-              </div>
+              <Pager
+                cursors={cursors}
+                onChange={setCursors}
+                endCursor={result.pageInfo.endCursor}
+                hasNextPage={result.pageInfo.hasNextPage}
+              />
             </>
           ) : null}
         </section>
