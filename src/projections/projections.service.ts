@@ -147,8 +147,13 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     return projection;
   }
 
+  /** A view or an attached projector: what parked events, replays and restarts accept. */
+  private operable(name: string): Projection {
+    return this.attached.get(name)?.projection ?? this.projection(name);
+  }
+
   listParked(name?: string): Promise<ParkedEvent[]> {
-    if (name !== undefined && !this.attached.has(name)) this.projection(name);
+    if (name !== undefined) this.operable(name);
     return this.parked.list(name);
   }
 
@@ -162,7 +167,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
           projection!,
           (message) => this.logger.warn(message),
         ),
-      (found) => this.attached.get(found)?.projection ?? this.projection(found),
+      (found) => this.operable(found),
     );
   }
 
@@ -173,9 +178,9 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
 
   /** Clears a stopped projector's status; its runner picks it up again from its checkpoint. */
   async restart(name: string): Promise<void> {
-    const attached = this.attached.get(name);
-    if (!attached) this.projection(name);
+    this.operable(name);
     await this.checkpoints.setStatus(name, 'running', null);
+    const attached = this.attached.get(name);
     if (!this.config.projectionsEnabled) return;
     if (attached) return attached.restart();
     await this.runner.stop();
