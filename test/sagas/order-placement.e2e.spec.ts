@@ -67,11 +67,27 @@ async function expectNoReservation(accountId: string): Promise<void> {
   expect((await client.account(accountId)).reserved).toBe('0.00');
 }
 
-/** The market loses the order from its book, as a market that lost its book would. */
+/**
+ * The market loses the order from its book, as a market that lost its book would. The
+ * saga accepts an order on its stream before it sends it, so an order the views show
+ * ACCEPTED may not be in the book yet: wait (bounded) until it is. Read from the book's
+ * table, not through the exchange, whose calls fail as a test sets them to.
+ */
 async function forgetAtMarket(orderId: string): Promise<void> {
-  const { rowCount } = await ledger.app
-    .get<pg.Pool>(DATABASE_POOL)
-    .query('DELETE FROM ledger_market_orders WHERE order_id = $1', [orderId]);
+  const pool = ledger.app.get<pg.Pool>(DATABASE_POOL);
+  await vi.waitFor(
+    async () => {
+      const { rowCount } = await pool.query(
+        'SELECT 1 FROM ledger_market_orders WHERE order_id = $1',
+        [orderId],
+      );
+      expect(rowCount).toBe(1);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+  const { rowCount } = await pool.query('DELETE FROM ledger_market_orders WHERE order_id = $1', [
+    orderId,
+  ]);
   expect(rowCount).toBe(1);
 }
 
