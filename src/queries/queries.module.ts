@@ -21,6 +21,7 @@ import { ProjectionsResolver } from './projections/projections.resolver.js';
 import { AccountStatementsRepository } from './repositories/account-statements.repository.js';
 import { AccountsRepository } from './repositories/accounts.repository.js';
 import { ProjectionStatusRepository } from './repositories/projection-status.repository.js';
+import { ViewCheckpointsRepository } from './repositories/view-checkpoints.repository.js';
 import { LogHorizonRepository } from './repositories/log-horizon.repository.js';
 import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
@@ -48,6 +49,7 @@ import { SearchResolver } from './search/search.resolver.js';
   imports: [CqrsModule, CheckpointProgressModule],
   providers: [
     ProjectionStatusRepository,
+    ViewCheckpointsRepository,
     LogHorizonRepository,
     LogHorizonMetrics,
     AccountsRepository,

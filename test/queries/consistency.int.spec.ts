@@ -7,7 +7,8 @@ import {
   MAX_WAIT_TIMEOUT_MS,
   boundedTimeoutMs,
 } from '../../src/queries/consistency/consistency.service.js';
-import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
+import { ViewCheckpointsRepository } from '../../src/queries/repositories/view-checkpoints.repository.js';
+import { ReadPool } from '../../src/infrastructure/database/read-pool.js';
 import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
 import { useMigratedDatabase } from '../support/test-database.js';
 import { at, listenerPid, setCheckpoint, settled, sleep } from './read-side.fixtures.js';
@@ -16,9 +17,9 @@ const database = useMigratedDatabase({ poolSize: 8 });
 const services: ConsistencyService[] = [];
 
 /** Counts reads of the checkpoint table. */
-class CountingCheckpoints extends ProjectionStatusRepository {
+class CountingCheckpoints extends ViewCheckpointsRepository {
   reads = 0;
-  override positions(): ReturnType<ProjectionStatusRepository['positions']> {
+  override positions(): ReturnType<ViewCheckpointsRepository['positions']> {
     this.reads++;
     return super.positions();
   }
@@ -29,8 +30,9 @@ function service(options: ConsistencyOptions = { fallbackRecheckMs: 60_000 }): {
   consistency: ConsistencyService;
   checkpoints: CountingCheckpoints;
 } {
-  const checkpoints = new CountingCheckpoints(database.pool);
-  const consistency = new ConsistencyService(checkpoints, database.pool, options);
+  const reads = new ReadPool(database.pool, false);
+  const checkpoints = new CountingCheckpoints(reads);
+  const consistency = new ConsistencyService(checkpoints, reads, options);
   services.push(consistency);
   return { consistency, checkpoints };
 }
