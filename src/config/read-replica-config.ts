@@ -16,9 +16,7 @@ export interface ReadReplicaConfig {
 export function loadReadReplicaConfig(env: NodeJS.ProcessEnv): ReadReplicaConfig {
   const url = nonEmpty(env['DATABASE_READ_URL']);
   if (url !== undefined && nonEmpty(env['DATABASE_URL']) === undefined) {
-    throw new Error(
-      'DATABASE_READ_URL needs DATABASE_URL: the embedded PostgreSQL has no replica',
-    );
+    throw new Error('DATABASE_READ_URL needs DATABASE_URL: the embedded PostgreSQL has no replica');
   }
   return { url };
 }

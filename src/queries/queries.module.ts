@@ -24,6 +24,8 @@ import { ProjectionStatusRepository } from './repositories/projection-status.rep
 import { ViewCheckpointsRepository } from './repositories/view-checkpoints.repository.js';
 import { LogHorizonRepository } from './repositories/log-horizon.repository.js';
 import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
+import { ReplicaLagMetrics } from './replica/replica-lag.metrics.js';
+import { ReplicaLagRepository } from './repositories/replica-lag.repository.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
@@ -52,6 +54,8 @@ import { SearchResolver } from './search/search.resolver.js';
     ViewCheckpointsRepository,
     LogHorizonRepository,
     LogHorizonMetrics,
+    ReplicaLagRepository,
+    ReplicaLagMetrics,
     AccountsRepository,
     HoldingsRepository,
     OrdersRepository,

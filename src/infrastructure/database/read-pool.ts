@@ -49,10 +49,7 @@ export class ReadPool implements ReadQueries {
     readonly replica: boolean,
   ) {}
 
-  query<R extends pg.QueryResultRow>(
-    text: string,
-    values?: unknown[],
-  ): Promise<pg.QueryResult<R>> {
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const run = (): Promise<pg.QueryResult<R>> => this.pool.query<R>(text, values);
     if (!this.replica) return run();
     return retry(run, {
