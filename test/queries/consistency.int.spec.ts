@@ -344,3 +344,43 @@ describe('ConsistencyService', () => {
     expect(boundedTimeoutMs(3_600_000)).toBe(MAX_WAIT_TIMEOUT_MS);
   });
 });
+
+describe('ConsistencyService on a read replica, which hears no NOTIFY', () => {
+  function replicaService(): { consistency: ConsistencyService; checkpoints: CountingCheckpoints } {
+    const reads = new ReadPool(database.pool, true);
+    const checkpoints = new CountingCheckpoints(reads);
+    const consistency = new ConsistencyService(checkpoints, reads, {
+      replicaPollMinMs: 10,
+      replicaPollMaxMs: 100,
+    });
+    services.push(consistency);
+    return { consistency, checkpoints };
+  }
+
+  it('polls its checkpoint rows with backoff and releases a waiter soon after its position lands', async () => {
+    const { consistency, checkpoints } = replicaService();
+    await setCheckpoint(database.pool, 'orders', at(1), { notify: false });
+    const waiting = consistency.waitFor(['orders'], at(10), 20_000);
+    await sleep(500);
+    expect(await settled(waiting)).toBe(false);
+    // Polls at 10, 30, 70, 150, 250, 350, 450 ms: a handful of reads, not one a millisecond.
+    expect(checkpoints.reads).toBeGreaterThanOrEqual(3);
+    expect(checkpoints.reads).toBeLessThanOrEqual(12);
+
+    const landedAt = Date.now();
+    await setCheckpoint(database.pool, 'orders', at(10, 3), { notify: false });
+    await expect(waiting).resolves.toEqual({ position: at(10, 3), stale: false });
+    expect(Date.now() - landedAt).toBeLessThan(2_000);
+  });
+
+  it('answers stale at the timeout with the checkpoint it has, not the one it was asked for', async () => {
+    const { consistency } = replicaService();
+    await setCheckpoint(database.pool, 'orders', at(4), { notify: false });
+    const started = Date.now();
+    await expect(consistency.waitFor(['orders'], at(9), 300)).resolves.toEqual({
+      position: at(4),
+      stale: true,
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+});
