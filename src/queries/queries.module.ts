@@ -21,8 +21,11 @@ import { ProjectionsResolver } from './projections/projections.resolver.js';
 import { AccountStatementsRepository } from './repositories/account-statements.repository.js';
 import { AccountsRepository } from './repositories/accounts.repository.js';
 import { ProjectionStatusRepository } from './repositories/projection-status.repository.js';
+import { ViewCheckpointsRepository } from './repositories/view-checkpoints.repository.js';
 import { LogHorizonRepository } from './repositories/log-horizon.repository.js';
 import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
+import { ReplicaLagMetrics } from './replica/replica-lag.metrics.js';
+import { ReplicaLagRepository } from './repositories/replica-lag.repository.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
@@ -48,8 +51,11 @@ import { SearchResolver } from './search/search.resolver.js';
   imports: [CqrsModule, CheckpointProgressModule],
   providers: [
     ProjectionStatusRepository,
+    ViewCheckpointsRepository,
     LogHorizonRepository,
     LogHorizonMetrics,
+    ReplicaLagRepository,
+    ReplicaLagMetrics,
     AccountsRepository,
     HoldingsRepository,
     OrdersRepository,

@@ -5,7 +5,11 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_CONFIG, loadConfig } from '../../src/config/ledger-config.js';
 import { createPool } from '../../src/infrastructure/database/create-pool.js';
-import { DATABASE_POOL } from '../../src/infrastructure/database/database.tokens.js';
+import {
+  DATABASE_POOL,
+  READ_DATABASE_POOL,
+} from '../../src/infrastructure/database/database.tokens.js';
+import { ReadPool } from '../../src/infrastructure/database/read-pool.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
 import { MIGRATIONS } from '../../src/infrastructure/database/migrations/index.js';
 import { CheckpointProgress } from '../../src/event-store/checkpoint-progress.js';
@@ -30,6 +34,7 @@ function globals(): DynamicModule {
   class TestGlobals {}
   const providers = [
     { provide: DATABASE_POOL, useValue: pool },
+    { provide: READ_DATABASE_POOL, useValue: new ReadPool(pool, false) },
     { provide: EVENT_STORE, useValue: new PostgresEventStore(pool) },
     { provide: LEDGER_CONFIG, useValue: { ...loadConfig({}), projectionsEnabled: false } },
     { provide: CONSISTENCY_OPTIONS, useValue: { fallbackRecheckMs: 60_000 } },

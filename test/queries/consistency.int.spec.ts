@@ -7,7 +7,8 @@ import {
   MAX_WAIT_TIMEOUT_MS,
   boundedTimeoutMs,
 } from '../../src/queries/consistency/consistency.service.js';
-import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
+import { ViewCheckpointsRepository } from '../../src/queries/repositories/view-checkpoints.repository.js';
+import { ReadPool } from '../../src/infrastructure/database/read-pool.js';
 import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
 import { useMigratedDatabase } from '../support/test-database.js';
 import { at, listenerPid, setCheckpoint, settled, sleep } from './read-side.fixtures.js';
@@ -16,9 +17,9 @@ const database = useMigratedDatabase({ poolSize: 8 });
 const services: ConsistencyService[] = [];
 
 /** Counts reads of the checkpoint table. */
-class CountingCheckpoints extends ProjectionStatusRepository {
+class CountingCheckpoints extends ViewCheckpointsRepository {
   reads = 0;
-  override positions(): ReturnType<ProjectionStatusRepository['positions']> {
+  override positions(): ReturnType<ViewCheckpointsRepository['positions']> {
     this.reads++;
     return super.positions();
   }
@@ -29,8 +30,9 @@ function service(options: ConsistencyOptions = { fallbackRecheckMs: 60_000 }): {
   consistency: ConsistencyService;
   checkpoints: CountingCheckpoints;
 } {
-  const checkpoints = new CountingCheckpoints(database.pool);
-  const consistency = new ConsistencyService(checkpoints, database.pool, options);
+  const reads = new ReadPool(database.pool, false);
+  const checkpoints = new CountingCheckpoints(reads);
+  const consistency = new ConsistencyService(checkpoints, reads, options);
   services.push(consistency);
   return { consistency, checkpoints };
 }
@@ -340,5 +342,45 @@ describe('ConsistencyService', () => {
     expect(boundedTimeoutMs(-5)).toBe(0);
     expect(boundedTimeoutMs(250)).toBe(250);
     expect(boundedTimeoutMs(3_600_000)).toBe(MAX_WAIT_TIMEOUT_MS);
+  });
+});
+
+describe('ConsistencyService on a read replica, which hears no NOTIFY', () => {
+  function replicaService(): { consistency: ConsistencyService; checkpoints: CountingCheckpoints } {
+    const reads = new ReadPool(database.pool, true);
+    const checkpoints = new CountingCheckpoints(reads);
+    const consistency = new ConsistencyService(checkpoints, reads, {
+      replicaPollMinMs: 10,
+      replicaPollMaxMs: 100,
+    });
+    services.push(consistency);
+    return { consistency, checkpoints };
+  }
+
+  it('polls its checkpoint rows with backoff and releases a waiter soon after its position lands', async () => {
+    const { consistency, checkpoints } = replicaService();
+    await setCheckpoint(database.pool, 'orders', at(1), { notify: false });
+    const waiting = consistency.waitFor(['orders'], at(10), 20_000);
+    await sleep(500);
+    expect(await settled(waiting)).toBe(false);
+    // Polls at 10, 30, 70, 150, 250, 350, 450 ms: a handful of reads, not one a millisecond.
+    expect(checkpoints.reads).toBeGreaterThanOrEqual(3);
+    expect(checkpoints.reads).toBeLessThanOrEqual(12);
+
+    const landedAt = Date.now();
+    await setCheckpoint(database.pool, 'orders', at(10, 3), { notify: false });
+    await expect(waiting).resolves.toEqual({ position: at(10, 3), stale: false });
+    expect(Date.now() - landedAt).toBeLessThan(2_000);
+  });
+
+  it('answers stale at the timeout with the checkpoint it has, not the one it was asked for', async () => {
+    const { consistency } = replicaService();
+    await setCheckpoint(database.pool, 'orders', at(4), { notify: false });
+    const started = Date.now();
+    await expect(consistency.waitFor(['orders'], at(9), 300)).resolves.toEqual({
+      position: at(4),
+      stale: true,
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 });

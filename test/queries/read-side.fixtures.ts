@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type Position } from '../../src/event-store/position.js';
 import { ConsistencyService } from '../../src/queries/consistency/consistency.service.js';
-import { ProjectionStatusRepository } from '../../src/queries/repositories/projection-status.repository.js';
+import { ViewCheckpointsRepository } from '../../src/queries/repositories/view-checkpoints.repository.js';
+import { ReadPool } from '../../src/infrastructure/database/read-pool.js';
 import { inTransaction } from '../support/in-transaction.js';
 import { openMigratedDatabase } from '../support/test-database.js';
 import { useFixture } from '../support/vitest-fixture.js';
@@ -25,7 +26,8 @@ export function useReadSide(poolSize: number): ReadSide {
     async () => {
       const database = await openMigratedDatabase(poolSize);
       const { pool } = database;
-      const consistency = new ConsistencyService(new ProjectionStatusRepository(pool), pool);
+      const reads = new ReadPool(pool, false);
+      const consistency = new ConsistencyService(new ViewCheckpointsRepository(reads), reads);
       return { database, consistency };
     },
     async ({ database, consistency }) => {

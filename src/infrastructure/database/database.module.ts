@@ -2,10 +2,11 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import { createPool } from './create-pool.js';
-import { DATABASE_POOL } from './database.tokens.js';
+import { DATABASE_POOL, READ_DATABASE_POOL } from './database.tokens.js';
 import { EmbeddedPostgresServer } from './embedded-postgres.server.js';
 import { migrate } from './migrator.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { ReadPool } from './read-pool.js';
 
 const EMBEDDED_SERVER = Symbol('EMBEDDED_SERVER');
 
@@ -36,16 +37,35 @@ const STATEMENT_TIMEOUT_MS = 30_000;
         return pool;
       },
     },
+    {
+      provide: READ_DATABASE_POOL,
+      inject: [LEDGER_CONFIG, DATABASE_POOL],
+      useFactory: (config: LedgerConfig, primary: pg.Pool) => {
+        const url = config.readReplica.url;
+        if (url === undefined) return new ReadPool(primary, false);
+        // No migrations here: a standby refuses writes and replays the primary's.
+        const replica = createPool({
+          connectionString: url,
+          max: config.databasePoolSize,
+          connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+          statement_timeout: STATEMENT_TIMEOUT_MS,
+          application_name: 'ledger-read',
+        });
+        return new ReadPool(replica, true);
+      },
+    },
   ],
-  exports: [DATABASE_POOL],
+  exports: [DATABASE_POOL, READ_DATABASE_POOL],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
+    @Inject(READ_DATABASE_POOL) private readonly reads: ReadPool,
     @Inject(EMBEDDED_SERVER) private readonly embedded: EmbeddedPostgresServer | undefined,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.reads.pool !== this.pool) await this.reads.pool.end();
     await this.pool.end();
     await this.embedded?.stop();
   }

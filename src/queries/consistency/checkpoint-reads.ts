@@ -1,4 +1,4 @@
-import { type CheckpointState } from '../repositories/projection-status.repository.js';
+import { type CheckpointState } from '../repositories/view-checkpoints.repository.js';
 
 /** The checkpoints as one read found them, and the wake generation when that read started. */
 export interface CheckpointSnapshot {

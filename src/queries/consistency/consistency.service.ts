@@ -1,15 +1,16 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
-import type pg from 'pg';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadPool } from '../../infrastructure/database/read-pool.js';
 import { CheckpointProgress } from '../../event-store/checkpoint-progress.js';
 import { type Position, START, comparePositions } from '../../event-store/position.js';
 import { WakeSignal } from '../../event-store/wake-signal.js';
 import { type ConsistencyReport } from './consistency-report.js';
 import {
   type CheckpointState,
-  ProjectionStatusRepository,
-} from '../repositories/projection-status.repository.js';
+  ViewCheckpointsRepository,
+} from '../repositories/view-checkpoints.repository.js';
 import { CheckpointListener } from './checkpoint-listener.js';
+import { CheckpointPoller } from './checkpoint-poller.js';
 import { type CheckpointSnapshot, CheckpointReads } from './checkpoint-reads.js';
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5_000;
@@ -28,6 +29,12 @@ export interface ConsistencyOptions {
    * how far a report can lag when notifications stop without the connection noticing.
    */
   readonly maxSnapshotAgeMs?: number;
+  /**
+   * On a read replica, which hears no NOTIFY: the first re-read of its checkpoints after a
+   * wait starts (or a local batch commits), doubling up to replicaPollMaxMs.
+   */
+  readonly replicaPollMinMs?: number;
+  readonly replicaPollMaxMs?: number;
 }
 
 export const CONSISTENCY_OPTIONS = Symbol('CONSISTENCY_OPTIONS');
@@ -92,49 +99,73 @@ function standing(
  * swaps its tables in at the same position), so a snapshot can lag behind the views, by
  * a notification in transit, but never report a position they have not reached. Without
  * the LISTEN connection (not open yet, or lost), every read reads the table.
+ *
+ * On a read replica (READ_DATABASE_POOL on a server of its own) the checkpoints are the
+ * rows the replica has replayed, and so is every answer: a position is judged against
+ * what the replica's views hold, never the primary's. NOTIFY does not reach a standby, so
+ * there is no listener: every read reads the replica's table, and waiters are woken by a
+ * poll that starts short and backs off (CheckpointPoller), hurried when a new waiter
+ * arrives or an in-process projector commits on the primary.
  */
 @Injectable()
 export class ConsistencyService implements OnModuleDestroy {
   private readonly logger = new Logger(ConsistencyService.name);
   private readonly signal = new WakeSignal();
   private closed = false;
-  private readonly fallbackRecheckMs: number;
   private readonly maxSnapshotAgeMs: number;
   private readonly reads: CheckpointReads;
-  private readonly listener: CheckpointListener;
+  /** Undefined on a replica, where LISTEN hears nothing. */
+  private readonly listener: CheckpointListener | undefined;
+  /** The fallback tick next to the listener; on a replica, the only wake-up. */
+  private readonly poller: CheckpointPoller;
   private readonly unsubscribe: () => void;
 
   private waiters = 0;
-  private fallbackTimer: NodeJS.Timeout | undefined;
 
   /** Without `progress` (built by hand, in tests) only `checkpointAdvanced` wakes waiters in-process. */
   constructor(
-    checkpoints: ProjectionStatusRepository,
-    @Inject(DATABASE_POOL) pool: pg.Pool,
+    checkpoints: ViewCheckpointsRepository,
+    @Inject(READ_DATABASE_POOL) reads: ReadPool,
     @Optional() @Inject(CONSISTENCY_OPTIONS) options: ConsistencyOptions = {},
     progress: CheckpointProgress = new CheckpointProgress(),
   ) {
-    this.fallbackRecheckMs = options.fallbackRecheckMs ?? 500;
+    const fallbackRecheckMs = options.fallbackRecheckMs ?? 500;
     this.maxSnapshotAgeMs = options.maxSnapshotAgeMs ?? 1_000;
     this.reads = new CheckpointReads(
       () => checkpoints.positions(),
       () => this.signal.current,
     );
-    this.listener = new CheckpointListener(pool.options, {
-      minReconnectDelayMs: options.minReconnectDelayMs ?? 100,
-      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5_000,
-      // Waiters need the notifications back now; otherwise the next read reopens it.
-      reconnectNow: () => this.waiters > 0,
-      onChange: () => this.signal.wake(),
-    });
+    const wake = (): void => this.signal.wake();
+    this.listener = reads.replica
+      ? undefined
+      : new CheckpointListener(reads.pool.options, {
+          minReconnectDelayMs: options.minReconnectDelayMs ?? 100,
+          maxReconnectDelayMs: options.maxReconnectDelayMs ?? 5_000,
+          // Waiters need the notifications back now; otherwise the next read reopens it.
+          reconnectNow: () => this.waiters > 0,
+          onChange: wake,
+        });
+    this.poller = new CheckpointPoller(
+      wake,
+      reads.replica
+        ? {
+            minDelayMs: options.replicaPollMinMs ?? 10,
+            maxDelayMs: options.replicaPollMaxMs ?? 250,
+          }
+        : { minDelayMs: fallbackRecheckMs, maxDelayMs: fallbackRecheckMs },
+    );
     this.unsubscribe = progress.subscribe((name) => this.checkpointAdvanced(name));
   }
 
-  /** An in-process projector committed a batch: waiters look again now. */
+  /**
+   * An in-process projector committed a batch: waiters look again now, or on a replica
+   * soon (the batch is on the primary; the replica replays it a moment later).
+   */
   checkpointAdvanced(_projection: string): void {
     // Any projection's advance wakes everyone: the re-read is shared, and filtering by
     // name would need waiters registered before their first read to be safe.
-    this.signal.wake();
+    if (this.listener === undefined) this.poller.hurry();
+    else this.signal.wake();
   }
 
   /**
@@ -201,8 +232,8 @@ export class ConsistencyService implements OnModuleDestroy {
     // Waiters see `closed` and answer with what they have.
     this.signal.wake();
     this.unsubscribe();
-    clearInterval(this.fallbackTimer);
-    await this.listener.close();
+    this.poller.stop();
+    await this.listener?.close();
   }
 
   /**
@@ -210,8 +241,8 @@ export class ConsistencyService implements OnModuleDestroy {
    * started, else a read of the table (shared with one in flight, as reads always were).
    */
   private latestCheckpoints(): CheckpointSnapshot | Promise<CheckpointSnapshot> {
-    this.listener.open();
-    if (this.listener.listening) {
+    this.listener?.open();
+    if (this.listener?.listening === true) {
       const kept = this.reads.reusable(this.signal.current, Date.now() - this.maxSnapshotAgeMs);
       if (kept !== undefined) return kept;
     }
@@ -220,17 +251,13 @@ export class ConsistencyService implements OnModuleDestroy {
 
   private startWaiting(): void {
     this.waiters++;
-    if (this.fallbackTimer === undefined) {
-      this.fallbackTimer = setInterval(() => this.signal.wake(), this.fallbackRecheckMs);
-      this.fallbackTimer.unref();
-    }
+    // A newcomer is behind now: on a replica that backed off, look again soon.
+    if (this.waiters === 1) this.poller.start();
+    else this.poller.hurry();
   }
 
   private stopWaiting(): void {
     this.waiters--;
-    if (this.waiters === 0) {
-      clearInterval(this.fallbackTimer);
-      this.fallbackTimer = undefined;
-    }
+    if (this.waiters === 0) this.poller.stop();
   }
 }

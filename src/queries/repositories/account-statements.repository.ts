@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { type Position } from '../../event-store/position.js';
 import { type Slice, sliceOf } from '../paging/page.js';
 
@@ -33,7 +33,7 @@ interface StatementLineRow {
  */
 @Injectable()
 export class AccountStatementsRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   /** The account's cash movements in log order, oldest first, each with the balance after it. */
   async list(

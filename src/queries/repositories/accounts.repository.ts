@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { type Slice, sliceOf } from '../paging/page.js';
 
 export interface AccountView {
@@ -47,7 +47,7 @@ function toView(row: AccountRow): AccountView {
 /** view_accounts (kept by the `accounts` projector). */
 @Injectable()
 export class AccountsRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   async findById(accountId: string): Promise<AccountView | undefined> {
     const { rows } = await this.pool.query<AccountRow>(

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 
 /** More instruments than an account can hold: the list is not paged. */
 export const MAX_HOLDINGS_PER_ACCOUNT = 1_000;
@@ -26,7 +26,7 @@ interface HoldingRow {
 /** view_holdings (kept by the `holdings` projector). */
 @Injectable()
 export class HoldingsRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   /** The account's positions by instrument; a position sold down to nothing is left out. */
   async listByAccount(accountId: string): Promise<HoldingView[]> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { type Position } from '../../event-store/position.js';
 import { type Slice, sliceOf } from '../paging/page.js';
 
@@ -40,7 +40,7 @@ interface LedgerEntryRow {
 /** view_ledger_entries, the double-entry journal (kept by the `ledger-entries` projector). */
 @Injectable()
 export class LedgerEntriesRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   /**
    * Every posting of the account's money movements in log order: both legs of each, the

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { sliceOf } from '../paging/page.js';
 import {
   type FacetCount,
@@ -109,7 +109,7 @@ const TOTAL_GROUP = 0b1111;
 /** view_order_search (kept by the `order-search` projector). */
 @Injectable()
 export class OrderSearchRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   /** The page and the counts over every match: two statements, sent together. */
   async search(request: OrderSearchRequest): Promise<OrderSearchResult> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { type Slice, sliceOf } from '../paging/page.js';
 import { ORDER_COLUMNS, type OrderRowText, orderFieldsOfRow } from './order-rows.js';
 import { isoMicros } from './sql-formats.js';
@@ -69,7 +69,7 @@ function toView(row: OrderRow): OrderView {
 /** view_orders (kept by the `orders` projector). */
 @Injectable()
 export class OrdersRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   async findById(orderId: string): Promise<OrderView | undefined> {
     const { rows } = await this.pool.query<OrderRow>(

@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
 import { type Position } from '../../event-store/position.js';
+import { MAX_CHECKPOINTS } from './view-checkpoints.repository.js';
 
-/** More rows than any deployment has projectors: the table is read whole. */
-const MAX_CHECKPOINTS = 200;
 /** Lag is counted only this far: an exact count of a long backlog would scan all of it. */
 export const MAX_COUNTED_LAG_EVENTS = 1_000_000;
 /** Parked events are counted only this far, for the same reason. */
@@ -26,18 +25,6 @@ export interface ProjectionStatusRow {
   readonly lagMs: number | null;
 }
 
-interface PositionRow {
-  projection: string;
-  commit_position: string;
-  prepare_position: string;
-  stopped: boolean;
-}
-
-export interface CheckpointState {
-  readonly position: Position;
-  readonly stopped: boolean;
-}
-
 interface StatusRow {
   projection: string;
   commit_position: string | null;
@@ -51,30 +38,14 @@ interface StatusRow {
   lag_ms: number | null;
 }
 
-/** The projections' checkpoints and status, as readers see them (the projectors write them). */
+/**
+ * The projections' status for operators (the projectors write it). Read on the primary,
+ * where the log and the checkpoints are newest: lag is counted against the primary's log
+ * (ViewCheckpointsRepository has the checkpoints the views are read at).
+ */
 @Injectable()
 export class ProjectionStatusRepository {
   constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
-
-  /** Every projection's checkpoint in one query: the table has a row per projector. */
-  /** Where every projection stands, and whether it is stopped (it will not move by itself). */
-  async positions(): Promise<Map<string, CheckpointState>> {
-    const { rows } = await this.pool.query<PositionRow>(
-      `SELECT projection, commit_position::text AS commit_position,
-              prepare_position::text AS prepare_position, status = 'stopped' AS stopped
-       FROM ledger_projection_checkpoints ORDER BY projection LIMIT $1`,
-      [MAX_CHECKPOINTS],
-    );
-    return new Map(
-      rows.map((row) => [
-        row.projection,
-        {
-          position: { commit: BigInt(row.commit_position), prepare: BigInt(row.prepare_position) },
-          stopped: row.stopped,
-        },
-      ]),
-    );
-  }
 
   /**
    * Each projection's state: the `known` ones even before their first checkpoint, and any

@@ -1,9 +1,9 @@
 import { cashPaymentMethod, currencyOfPaymentMethod } from '../../shared/payment-method.js';
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
 import { INSTRUMENTS } from '../../config/instruments.js';
 import { CURRENCIES } from '../../domain/money.js';
-import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { OrderTypeInput } from '../../shared/order-enums.js';
 import { checkTopAccountsLimit, checkedRange } from '../reports/report-range.js';
 import {
@@ -91,7 +91,7 @@ interface CustodyResult {
 /** The report rollups (kept by the `reports` projector) and view_accounts for top accounts. */
 @Injectable()
 export class ReportsRepository {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
+  constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   /** Per bucket, one row for every currency the ledger accepts. */
   async fees(range: ReportRange, bucket: ReportBucket): Promise<FeesRow[]> {
