@@ -7,6 +7,7 @@ import { DockerfileParser, type ImageTemplate } from 'dockerfile-ast';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppProcess, freePort } from '../../test-kit/app-process.js';
+import { readComposeFile } from '../support/compose-file.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
@@ -194,7 +195,7 @@ describe('the image, run from what it copies', () => {
   });
 
   it(
-    'serves, and its HEALTHCHECK passes while it runs and fails once it stopped',
+    "serves, and its HEALTHCHECK (and Compose's) passes while it runs and fails once it stopped",
     { timeout: START_TIMEOUT_MS + 60_000 },
     async () => {
       const cmd = jsonArgs(finalStage.getCMDs()[0]!);
@@ -204,19 +205,28 @@ describe('the image, run from what it copies', () => {
         port,
         argv: [process.execPath, ...cmd.slice(1)],
       });
-      const healthy = (): Promise<boolean> =>
-        run(process.execPath, healthcheckArgs.slice(1), { cwd: app, env, timeout: 10_000 }).then(
+      // The image's HEALTHCHECK, and docker-compose.yml's for each service of the image.
+      const { services } = await readComposeFile(join(ROOT, 'docker-compose.yml'));
+      const checks = [
+        healthcheckArgs,
+        ...Object.values(services)
+          .filter((service) => service.build === '.')
+          .map((service) => (service.healthcheck!.test as string[]).slice(1)),
+      ];
+      expect(checks).toHaveLength(3);
+      const healthy = (check: string[]): Promise<boolean> =>
+        run(process.execPath, check.slice(1), { cwd: app, env, timeout: 10_000 }).then(
           () => true,
           () => false,
         );
       try {
         await started.waitReady(START_TIMEOUT_MS);
-        expect(await healthy()).toBe(true);
+        for (const check of checks) expect(await healthy(check), check.join(' ')).toBe(true);
       } finally {
         await started.stop('SIGTERM', 45_000);
       }
       expect(started.child.exitCode).toBe(0);
-      expect(await healthy()).toBe(false);
+      for (const check of checks) expect(await healthy(check), check.join(' ')).toBe(false);
     },
   );
 
