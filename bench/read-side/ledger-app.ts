@@ -6,6 +6,7 @@ import { mintToken } from '../../src/api/auth/token-minter.js';
 import { AuthorizationGuard } from '../../src/api/auth/authorization.guard.js';
 import { type Position, comparePositions, decodePosition } from '../../src/event-store/position.js';
 import { runLoad } from '../load-runner.js';
+import { type CommandResultData, OPEN_ACCOUNT } from '../../test-kit/graphql-operations.js';
 
 /**
  * The whole app in this process, as `main.ts` starts it (projections on, the default
@@ -13,17 +14,10 @@ import { runLoad } from '../load-runner.js';
  * Fastify's `inject` (no socket) unless the app is asked to listen.
  */
 
-export const OPEN_ACCOUNT = `mutation ($input: OpenAccountInput!) { openAccount(input: $input) { id revision position } }`;
-export const DEPOSIT = `mutation ($input: MoveFundsInput!) { depositFunds(input: $input) { id revision position } }`;
+export { DEPOSIT } from '../../test-kit/graphql-operations.js';
 export const ACCOUNT = `query ($id: ID!, $consistency: ConsistencyInput) {
   account(id: $id, consistency: $consistency) { id customerId name currency status balance reserved available openedAt updatedAt }
 }`;
-
-export interface CommandResultData {
-  readonly id: string;
-  readonly revision: string;
-  readonly position: string;
-}
 
 export interface AccountData {
   readonly id: string;
