@@ -91,6 +91,9 @@ export class LeaderElection {
         const { rows } = await session.query<{ locked: boolean }>(TRY_LOCK_SQL, [this.lockName]);
         if (rows[0]?.locked === true) {
           await this.lead(session, lost, signal);
+          // A standby tries within 1.5 retries: it goes first, rather than a leader whose
+          // session just failed taking the lock straight back.
+          await pause(2 * this.timings.retryMs, signal);
           return true;
         }
         await pause(this.jittered(this.timings.retryMs), signal);
