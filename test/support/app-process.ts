@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '../../src/infrastructure/database/free-port.js';
@@ -96,7 +95,8 @@ export async function startAppProcess(env: NodeJS.ProcessEnv): Promise<AppProces
     }),
   );
   const url = `http://127.0.0.1:${port}`;
-  const admin = await bearerFor(`test-admin-${randomUUID()}`, ['admin']);
+  // One caller across restarts: a retry by another would be another's command.
+  const admin = await bearerFor('test-admin', ['admin']);
   const app: AppProcess = {
     url,
     child,
