@@ -10,10 +10,7 @@ import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { CheckpointsRepository } from '../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../src/projections/engine/parked-events.repository.js';
-import {
-  DEFAULT_RETRY,
-  ProjectionRunner,
-} from '../../src/projections/engine/projection-runner.js';
+import { DEFAULT_RETRY, ProjectionRunner } from '../../src/projections/engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import {
   checkpointRows,

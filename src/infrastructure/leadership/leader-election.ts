@@ -125,7 +125,8 @@ export class LeaderElection {
     this.work.start();
     try {
       const reason = await this.heartbeat(session, lost, signal);
-      if (reason !== undefined) this.log(`${this.lockName}: lost the lead (${reason}); standing by`);
+      if (reason !== undefined)
+        this.log(`${this.lockName}: lost the lead (${reason}); standing by`);
     } finally {
       await this.work.stop();
       this.leadingNow = false;
