@@ -1,4 +1,4 @@
-import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type FastifyInstance } from 'fastify';
 
 /**
  * Paths still answered while requests drain: the process is alive, and a scrape may
@@ -25,25 +25,22 @@ export class RequestDrain {
   private inFlight = 0;
   private idle: (() => void) | undefined;
 
-  /** Adds the hooks: before the app listens. */
-  constructor(app: NestFastifyApplication) {
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onRequest', (request, reply, done) => {
-        if (this.refuses(pathOf(request.url))) {
-          void reply
-            .code(503)
-            .header('connection', 'close')
-            .header('retry-after', '1')
-            .send({ error: 'Service Unavailable', message: 'The server is stopping' });
-          return;
-        }
-        this.inFlight++;
-        // 'close' comes once per response, finished or cut off.
-        reply.raw.once('close', () => this.finished());
-        done();
-      });
+  /** Adds the hooks to the app's Fastify instance: before it listens. */
+  constructor(fastify: FastifyInstance) {
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (this.refuses(pathOf(request.url))) {
+        void reply
+          .code(503)
+          .header('connection', 'close')
+          .header('retry-after', '1')
+          .send({ error: 'Service Unavailable', message: 'The server is stopping' });
+        return;
+      }
+      this.inFlight++;
+      // 'close' comes once per response, finished or cut off.
+      reply.raw.once('close', () => this.finished());
+      done();
+    });
   }
 
   get requestsInFlight(): number {

@@ -19,7 +19,7 @@ try {
   }
   const starting = createApp(config, { market }).then((app) => ({
     app,
-    requests: new RequestDrain(app),
+    requests: new RequestDrain(app.getHttpAdapter().getInstance()),
   }));
   stopOnSignals(starting, (line) => console.log(line), {
     delayMs: config.deployment.shutdownDelayMs,
