@@ -68,6 +68,11 @@ export class LeaderElection {
     return this.leadingNow;
   }
 
+  /** Whether it was started and not stopped: leading or standing by. */
+  get contending(): boolean {
+    return this.loop.running;
+  }
+
   start(): void {
     this.loop.start();
   }

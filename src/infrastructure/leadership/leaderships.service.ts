@@ -26,10 +26,9 @@ export class Leaderships implements OnModuleInit {
       'ledger_leader',
       'Whether this process leads the group (1) or stands by (0); groups it does not run are absent',
       () =>
-        [...this.elections].map(([group, election]) => ({
-          labels: { group },
-          value: election.leading ? 1 : 0,
-        })),
+        [...this.elections]
+          .filter(([, election]) => election.contending)
+          .map(([group, election]) => ({ labels: { group }, value: election.leading ? 1 : 0 })),
     );
   }
 
