@@ -2,8 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '../../src/infrastructure/database/free-port.js';
-import { bearerFor } from './test-app.js';
-import { type GraphQLResponse } from './test-app.js';
+import { type GraphQLResponse, bearerFor } from './test-app.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** src/main.ts with the decorator metadata Nest needs (see that file). */
