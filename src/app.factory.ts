@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { registerAdminSite } from './app.admin-site.js';
 import { AppModule } from './app.module.js';
+import { servesApi } from './config/deployment-config.js';
 import { type LedgerConfig } from './config/ledger-config.js';
 import { inputValidationPipe } from './api/validation.pipe.js';
 import { type MarketConfig } from './market/market.config.js';
@@ -28,6 +29,6 @@ export async function createApp(
     },
   );
   app.useGlobalPipes(inputValidationPipe());
-  await registerAdminSite(app, config);
+  if (servesApi(config.deployment.role)) await registerAdminSite(app, config);
   return app;
 }

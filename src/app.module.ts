@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CommandsModule } from './commands/commands.module.js';
 import { ConfigModule } from './config/config.module.js';
+import { servesApi } from './config/deployment-config.js';
 import { type LedgerConfig } from './config/ledger-config.js';
 import { loadMarketConfig } from './market/market-env.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
@@ -20,17 +21,21 @@ import { SagasModule } from './sagas/sagas.module.js';
 
 @Module({})
 export class AppModule {
-  /** `market`: the simulated market and fees; unset, from the LEDGER_MARKET_* / LEDGER_FEE_* variables. */
+  /**
+   * `market`: the simulated market and fees; unset, from the LEDGER_MARKET_* / LEDGER_FEE_*
+   * variables. A worker (LEDGER_ROLE=worker) serves no GraphQL and no admin routes: its
+   * resolvers stay plain providers that nothing calls.
+   */
   static forRoot(config: LedgerConfig, market: MarketConfig = loadMarketConfig()): DynamicModule {
+    const api = servesApi(config.deployment.role) ? [LedgerGraphQLModule, AdminApiModule] : [];
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
         EventStoreModule,
-        LedgerGraphQLModule,
+        ...api,
         AuthModule,
-        AdminApiModule,
         MetricsModule,
         MarketModule.forRoot(market),
         CommandsModule,

@@ -1,4 +1,5 @@
 import { type TokenRequest } from '../api/auth/token-minter.js';
+import { readEnvFile } from '../config/env-file.js';
 import { loadConfig } from '../config/ledger-config.js';
 import { VIEW_PROJECTIONS } from '../projections/views/index.js';
 import { ALL_PROJECTIONS, USAGE, parseArgs } from './cli-args.js';
@@ -27,6 +28,13 @@ async function mintToken(request: TokenRequest): Promise<number> {
  * unknown projections answer at once, before anything boots or connects.
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    // As the app does: `.env` (or LEDGER_ENV_FILE) under the real environment.
+    readEnvFile();
+  } catch (error) {
+    err(`ledger: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_ERROR;
+  }
   const parsed = parseArgs(argv);
   if (parsed.kind === 'help') {
     out(USAGE);

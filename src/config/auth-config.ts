@@ -1,3 +1,4 @@
+import { reject } from './config-problems.js';
 import { integer, nonEmpty, oneOf } from './env-values.js';
 
 /** Bearer tokens (see README, "Authentication"). */
@@ -36,10 +37,11 @@ function jwtSecret(value: string | undefined): Uint8Array | undefined {
   const bytes = new TextEncoder().encode(given);
   // The length is told, never the value: a start-up message ends up in logs.
   if (bytes.length < MIN_JWT_SECRET_BYTES || bytes.length > MAX_JWT_SECRET_BYTES) {
-    throw new Error(
+    return reject(
       `LEDGER_JWT_SECRET must be ${MIN_JWT_SECRET_BYTES} to ${MAX_JWT_SECRET_BYTES} bytes ` +
         `(it has ${bytes.length}); e.g. openssl rand -base64 48, or leave it unset for a ` +
         'secret generated into the data directory',
+      undefined,
     );
   }
   return bytes;
@@ -48,18 +50,19 @@ function jwtSecret(value: string | undefined): Uint8Array | undefined {
 function jwksUrl(value: string | undefined): URL | undefined {
   const given = nonEmpty(value);
   if (given === undefined) return undefined;
-  if (!URL.canParse(given)) throw new Error('LEDGER_JWKS_URL is not a URL');
+  if (!URL.canParse(given)) return reject('LEDGER_JWKS_URL is not a URL', undefined);
   const url = new URL(given);
   // Keys fetched in the clear could be swapped on the way: only loopback may skip TLS.
   const loopback = url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname);
   if (url.protocol !== 'https:' && !loopback) {
-    throw new Error(
+    return reject(
       'LEDGER_JWKS_URL must be an https URL (http only on 127.0.0.1, localhost or [::1]), ' +
         `got ${url.protocol}//${url.host}`,
+      undefined,
     );
   }
   if (url.username !== '' || url.password !== '') {
-    throw new Error('LEDGER_JWKS_URL must not hold a user name or password');
+    return reject('LEDGER_JWKS_URL must not hold a user name or password', undefined);
   }
   return url;
 }
@@ -67,7 +70,7 @@ function jwksUrl(value: string | undefined): URL | undefined {
 function claimSetting(name: string, value: string | undefined): string | undefined {
   const given = nonEmpty(value);
   if (given !== undefined && given.length > MAX_CLAIM_SETTING_LENGTH) {
-    throw new Error(`${name} must be at most ${MAX_CLAIM_SETTING_LENGTH} characters`);
+    return reject(`${name} must be at most ${MAX_CLAIM_SETTING_LENGTH} characters`, undefined);
   }
   return given;
 }

@@ -1,5 +1,7 @@
 import { type AuthConfig, loadAuthConfig } from './auth-config.js';
-import { decimal, integer, nonEmpty, oneOf } from './env-values.js';
+import { validateEnvironment } from './config-problems.js';
+import { type DeploymentConfig, loadDeploymentConfig, runsWorkers } from './deployment-config.js';
+import { decimal, integer, nonEmpty, oneOf, url } from './env-values.js';
 import { type GraphQLConfig, loadGraphQLConfig } from './graphql-config.js';
 import { type ReadReplicaConfig, loadReadReplicaConfig } from './read-replica-config.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
@@ -18,7 +20,7 @@ export interface LedgerConfig {
   /** Where the embedded PostgreSQL keeps its data. */
   readonly dataDir: string;
   readonly databasePoolSize: number;
-  /** Whether this process runs the projectors (LEDGER_PROJECTIONS=off for a write-only instance). */
+  /** Whether this process runs the projectors (LEDGER_PROJECTIONS=off, or LEDGER_ROLE=api, for a write-only instance). */
   readonly projectionsEnabled: boolean;
   readonly projectionBatchSize: number;
   /** What a projector does with an event it cannot apply: park it and stop, or park it and skip it. */
@@ -29,21 +31,38 @@ export interface LedgerConfig {
   readonly auth: AuthConfig;
   readonly graphql: GraphQLConfig;
   readonly readReplica: ReadReplicaConfig;
+  readonly deployment: DeploymentConfig;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
 
+/**
+ * Every variable is read, and all problems are reported together (ConfigurationError).
+ * A loader of another section joins as one field below, reading with env-values.ts.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  return validateEnvironment(() => readConfig(env));
+}
+
+function readConfig(env: NodeJS.ProcessEnv): LedgerConfig {
+  const deployment = loadDeploymentConfig(env);
+  const sagas = loadSagaConfig(env);
   return {
-    databaseUrl: nonEmpty(env['DATABASE_URL']),
-    eventStoreUrl: nonEmpty(env['EVENTSTORE_URL']),
-    elasticsearchUrl: nonEmpty(env['ELASTICSEARCH_URL']),
+    databaseUrl: url('DATABASE_URL', env['DATABASE_URL'], ['postgres:', 'postgresql:']),
+    eventStoreUrl: url('EVENTSTORE_URL', env['EVENTSTORE_URL'], [
+      'esdb:',
+      'esdb+discover:',
+      'kurrentdb:',
+      'kurrentdb+discover:',
+    ]),
+    elasticsearchUrl: url('ELASTICSEARCH_URL', env['ELASTICSEARCH_URL'], ['http:', 'https:']),
     port: integer('PORT', env['PORT'], 3000, 0, 65_535),
     // Loopback by default: a ledger is reachable from elsewhere only when an operator says so.
     host: nonEmpty(env['HOST']) ?? '127.0.0.1',
     dataDir: nonEmpty(env['LEDGER_DATA_DIR']) ?? './.ledger',
     databasePoolSize: integer('LEDGER_DB_POOL_SIZE', env['LEDGER_DB_POOL_SIZE'], 20, 2, 500),
     projectionsEnabled:
+      runsWorkers(deployment.role) &&
       oneOf('LEDGER_PROJECTIONS', env['LEDGER_PROJECTIONS'], ['on', 'off'], 'on') === 'on',
     projectionBatchSize: integer(
       'LEDGER_PROJECTION_BATCH_SIZE',
@@ -59,9 +78,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
       'stop',
     ),
     rebuildPace: decimal('LEDGER_REBUILD_PACE', env['LEDGER_REBUILD_PACE'], 1, 0, 10),
-    sagas: loadSagaConfig(env),
+    sagas: { ...sagas, enabled: runsWorkers(deployment.role) && sagas.enabled },
     auth: loadAuthConfig(env),
     graphql: loadGraphQLConfig(env),
     readReplica: loadReadReplicaConfig(env),
+    deployment,
   };
 }

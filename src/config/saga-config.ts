@@ -1,4 +1,4 @@
-import { integer } from './env-values.js';
+import { integer, oneOf } from './env-values.js';
 
 /** How the order placement saga runs (environment: LEDGER_SAGA_*). */
 export interface SagaConfig {
@@ -34,10 +34,7 @@ export const DEFAULT_SAGA_CONFIG: SagaConfig = {
 
 export function loadSagaConfig(env: NodeJS.ProcessEnv): SagaConfig {
   const d = DEFAULT_SAGA_CONFIG;
-  const enabled = env['LEDGER_SAGAS']?.trim();
-  if (enabled !== undefined && enabled !== '' && enabled !== 'on' && enabled !== 'off') {
-    throw new Error(`LEDGER_SAGAS must be one of on, off, got "${enabled}"`);
-  }
+  const enabled = oneOf('LEDGER_SAGAS', env['LEDGER_SAGAS'], ['on', 'off'], 'on');
   const retryBaseDelayMs = integer(
     'LEDGER_SAGA_RETRY_BASE_MS',
     env['LEDGER_SAGA_RETRY_BASE_MS'],

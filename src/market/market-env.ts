@@ -8,6 +8,7 @@ import {
 import { type FeeRule, type FeeScheduleConfig } from './fee-schedule.js';
 import { DEFAULT_MARKET_CONFIG, type MarketConfig } from './market.config.js';
 import { type SimulatedExchangeConfig } from './simulated-exchange.config.js';
+import { reject, validateEnvironment } from '../config/config-problems.js';
 import { integer, nonEmpty } from '../config/env-values.js';
 
 // The ranges the exchange and the fee schedule accept (market-env.unit.spec.ts checks that
@@ -28,7 +29,7 @@ function fraction(name: string, value: string | undefined, fallback: number): nu
   const given = nonEmpty(value);
   if (given === undefined) return fallback;
   if (!FRACTION.test(given)) {
-    throw new Error(`${name} must be a number from 0 to 1, such as 0.05, got "${value}"`);
+    return reject(`${name} must be a number from 0 to 1, such as 0.05, got "${value}"`, fallback);
   }
   return Number(given);
 }
@@ -38,33 +39,34 @@ function maxFillQuantity(name: string, value: string | undefined): bigint | null
   return BigInt(integer(name, value, 0, 1, Number(MAX_QUANTITY)));
 }
 
+/** What is wrong with a list of minimums (to follow the variable's name), if anything. */
+function feeMinimumsProblem(
+  given: string,
+  minimums: Partial<Record<Currency, bigint>>,
+): string | undefined {
+  for (const entry of given.split(',')) {
+    const match = MINIMUM_ENTRY.exec(entry.trim());
+    if (match === null) {
+      return ' must list currency:minor-units pairs, such as "USD:100,JPY:100"';
+    }
+    const [, currency = '', amount = ''] = match;
+    if (!isCurrency(currency)) {
+      return `: ${currency} is not one of ${Object.keys(CURRENCIES).join(', ')}`;
+    }
+    if (minimums[currency] !== undefined) return ` names ${currency} twice`;
+    const minor = BigInt(amount);
+    if (minor > MAX_AMOUNT_MINOR) return `: ${currency} must be at most ${MAX_AMOUNT_MINOR}`;
+    minimums[currency] = minor;
+  }
+  return undefined;
+}
+
 function feeMinimums(name: string, value: string | undefined): Partial<Record<Currency, bigint>> {
   const given = nonEmpty(value);
   if (given === undefined) return {};
   const minimums: Partial<Record<Currency, bigint>> = {};
-  for (const entry of given.split(',')) {
-    const match = MINIMUM_ENTRY.exec(entry.trim());
-    if (match === null) {
-      throw new Error(
-        `${name} must list currency:minor-units pairs, such as "USD:100,JPY:100", got "${value}"`,
-      );
-    }
-    const [, currency = '', amount = ''] = match;
-    if (!isCurrency(currency)) {
-      throw new Error(
-        `${name}: ${currency} is not one of ${Object.keys(CURRENCIES).join(', ')}, got "${value}"`,
-      );
-    }
-    if (minimums[currency] !== undefined) {
-      throw new Error(`${name} names ${currency} twice, got "${value}"`);
-    }
-    const minor = BigInt(amount);
-    if (minor > MAX_AMOUNT_MINOR) {
-      throw new Error(`${name}: ${currency} must be at most ${MAX_AMOUNT_MINOR}, got "${value}"`);
-    }
-    minimums[currency] = minor;
-  }
-  return minimums;
+  const problem = feeMinimumsProblem(given, minimums);
+  return problem === undefined ? minimums : reject(`${name}${problem}, got "${value}"`, {});
 }
 
 /** One rate for every currency; minimums per currency, the others keep their defaults. */
@@ -124,5 +126,9 @@ function exchange(env: NodeJS.ProcessEnv): SimulatedExchangeConfig {
  * not read from the environment: tests pass their own MarketConfig instead.
  */
 export function loadMarketConfig(env: NodeJS.ProcessEnv = process.env): MarketConfig {
-  return { ...DEFAULT_MARKET_CONFIG, exchange: exchange(env), fees: feeSchedule(env) };
+  return validateEnvironment(() => ({
+    ...DEFAULT_MARKET_CONFIG,
+    exchange: exchange(env),
+    fees: feeSchedule(env),
+  }));
 }

@@ -10,6 +10,8 @@ import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
 import { DATABASE_POOL } from '../infrastructure/database/database.tokens.js';
 import { type AdvisoryLockKey, withSessionLock } from '../infrastructure/database/session-lock.js';
+import { type LeaderElection } from '../infrastructure/leadership/leader-election.js';
+import { Leaderships } from '../infrastructure/leadership/leaderships.service.js';
 import { CheckpointProgress } from '../event-store/checkpoint-progress.js';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
 import { CheckpointsRepository } from './engine/checkpoints.repository.js';
@@ -79,12 +81,15 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   /** One runner for every view: the log is read once and each batch is one transaction. */
   private readonly runner: ProjectionRunner;
   private readonly attached = new Map<string, AttachedProjector>();
+  /** Runs the runner while this process leads the `projections` group. */
+  private readonly election: LeaderElection;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE_POOL) private readonly pool: pg.Pool,
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     progress: CheckpointProgress,
+    leaderships: Leaderships,
   ) {
     this.checkpoints = new CheckpointsRepository(pool);
     this.parked = new ParkedEventsRepository(pool);
@@ -103,11 +108,12 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
         log: (message) => this.logger.warn(message),
       },
     );
+    this.election = leaderships.elect('projections', this.runner);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.discardAbandonedRebuilds();
-    if (this.config.projectionsEnabled) this.runner.start();
+    if (this.config.projectionsEnabled) this.election.start();
   }
 
   /**
@@ -138,7 +144,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await this.election.stop();
   }
 
   projection(name: string): Projection {
@@ -176,15 +182,20 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     return [...this.projections.keys()];
   }
 
-  /** Clears a stopped projector's status; its runner picks it up again from its checkpoint. */
+  /**
+   * Clears a stopped projector's status; its runner picks it up again from its checkpoint
+   * (here when this process leads its group, else at the leader's next look, see
+   * ProjectionRunner's reload of stopped projections).
+   */
   async restart(name: string): Promise<void> {
     this.operable(name);
     await this.checkpoints.setStatus(name, 'running', null);
     const attached = this.attached.get(name);
-    if (!this.config.projectionsEnabled) return;
     if (attached) return attached.restart();
+    if (!this.election.leading) return;
     await this.runner.stop();
-    this.runner.start();
+    // The lead may have been lost meanwhile: then the runner stays stopped.
+    if (this.election.leading) this.runner.start();
   }
 
   /**

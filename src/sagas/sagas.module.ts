@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CommandsModule } from '../commands/commands.module.js';
+import { LeadershipModule } from '../infrastructure/leadership/leadership.module.js';
 import { OrderPlacementSagaService } from './order-placement/order-placement-saga.service.js';
 import { SagaMetrics } from './saga.metrics.js';
 import { SagasAdminResolver } from './sagas-admin.resolver.js';
@@ -9,7 +10,7 @@ import { SagasAdminResolver } from './sagas-admin.resolver.js';
  * MarketModule, the metrics registry from the global MetricsModule.
  */
 @Module({
-  imports: [CommandsModule],
+  imports: [CommandsModule, LeadershipModule],
   providers: [OrderPlacementSagaService, SagasAdminResolver, SagaMetrics],
 })
 export class SagasModule {}

@@ -7,6 +7,8 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { type IContainer } from 'kubernetes-models/v1/Container';
 import { parseAllDocuments } from 'yaml';
+import { DEFAULT_SHUTDOWN_DRAIN_MS } from '../../src/config/deployment-config.js';
+import { SHUTDOWN_TIMEOUT_MS } from '../../src/stop-on-signals.js';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -124,8 +126,10 @@ describe.each([
       type: 'RollingUpdate',
       rollingUpdate: { maxUnavailable: 0 },
     });
-    // Longer than the app's own 30 s bound on draining after SIGTERM.
-    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30);
+    // Longer than the preStop sleep plus the app's own bound on a stop (drain, then close).
+    const preStopSeconds = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
+    const stopSeconds = (DEFAULT_SHUTDOWN_DRAIN_MS + SHUTDOWN_TIMEOUT_MS) / 1_000;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStopSeconds + stopSeconds);
   });
 
   it('runs as a non-root user on a read-only root filesystem', () => {

@@ -14,6 +14,7 @@ import {
 } from '../../src/projections/elasticsearch/search-index-rebuilder.js';
 import { START, comparePositions } from '../../src/event-store/position.js';
 import { CheckpointProgress } from '../../src/event-store/checkpoint-progress.js';
+import { Leaderships } from '../../src/infrastructure/leadership/leaderships.service.js';
 import { loadConfig } from '../../src/config/ledger-config.js';
 import {
   ProjectionsService,
@@ -229,6 +230,7 @@ describe('order search indexer on Elasticsearch (in-process fake, PostgreSQL che
       db.pool,
       loadConfig({}),
       new CheckpointProgress(),
+      new Leaderships(db.pool),
     );
     let restarts = 0;
     service.attach({ projection, restart: async () => void restarts++ });

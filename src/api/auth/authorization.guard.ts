@@ -11,6 +11,7 @@ import { ModuleRef } from '@nestjs/core';
 import { GqlExecutionContext, GraphQLSchemaHost, type GqlContextType } from '@nestjs/graphql';
 import { type FastifyRequest } from 'fastify';
 import { type MercuriusContext } from 'mercurius';
+import { servesApi } from '../../config/deployment-config.js';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import {
   type Caller,
@@ -46,6 +47,8 @@ export class AuthorizationGuard implements CanActivate, OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
+    // A worker (LEDGER_ROLE=worker) serves no GraphQL: no schema, nothing to match.
+    if (!servesApi(this.config.deployment.role)) return;
     // The schema is the GraphQL module's: looked up across modules once it is built.
     const { schema } = this.modules.get(GraphQLSchemaHost, { strict: false });
     const operations = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>

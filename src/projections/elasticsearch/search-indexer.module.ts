@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CheckpointProgressModule } from '../../event-store/checkpoint-progress.module.js';
+import { LeadershipModule } from '../../infrastructure/leadership/leadership.module.js';
 import { ProjectionsModule } from '../projections.module.js';
 import { SearchIndexAdminResolver } from './search-index-admin.resolver.js';
 import { SearchIndexerService } from './search-indexer.service.js';
@@ -11,7 +12,7 @@ import { SearchIndexerService } from './search-indexer.service.js';
  * replayParkedEvents and parkedEvents take its name like a view's.
  */
 @Module({
-  imports: [CheckpointProgressModule, ProjectionsModule],
+  imports: [CheckpointProgressModule, LeadershipModule, ProjectionsModule],
   providers: [SearchIndexerService, SearchIndexAdminResolver],
   exports: [SearchIndexerService],
 })

@@ -12,6 +12,8 @@ import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js'
 import { CheckpointProgress } from '../../event-store/checkpoint-progress.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type LeaderElection } from '../../infrastructure/leadership/leader-election.js';
+import { Leaderships } from '../../infrastructure/leadership/leaderships.service.js';
 import { createElasticsearchClient } from '../../infrastructure/elasticsearch/elasticsearch-client.js';
 import { ensureSearchIndexes } from '../../infrastructure/elasticsearch/search-indexes.js';
 import { MetricsRegistry } from '../../infrastructure/metrics/metrics.registry.js';
@@ -50,6 +52,8 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
   private readonly projection: OrderSearchIndexProjection | undefined;
   private readonly runner: ProjectionRunner | undefined;
   private readonly starter: BackgroundLoop | undefined;
+  /** Runs the starter (then the runner) while this process leads the `search-index` group. */
+  private readonly election: LeaderElection | undefined;
   /** Set once the indexes exist and the runner first started: a restart may start it again. */
   private runnerStarted = false;
 
@@ -59,6 +63,7 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     progress: CheckpointProgress,
     private readonly projections: ProjectionsService,
+    leaderships: Leaderships,
     @Optional() private readonly metrics?: MetricsRegistry,
   ) {
     if (!config.elasticsearchUrl) return;
@@ -94,13 +99,22 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
       },
       (error) => this.logger.warn(`search indexes not ready: ${describeError(error)}; retrying`),
     );
+    const starter = this.starter;
+    this.election = leaderships.elect('search-index', {
+      start: () => starter.start(),
+      stop: async () => {
+        await starter.stop();
+        await runner.stop();
+        this.runnerStarted = false;
+      },
+    });
   }
 
   onApplicationBootstrap(): void {
     if (!this.projection || !this.config.projectionsEnabled) return;
     this.registerMetrics(this.projection);
     this.projections.attach({ projection: this.projection, restart: () => this.restartRunner() });
-    this.starter?.start();
+    this.election?.start();
   }
 
   /**
@@ -111,7 +125,8 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
   private async restartRunner(): Promise<void> {
     if (!this.runner || !this.runnerStarted) return;
     await this.runner.stop();
-    this.runner.start();
+    // The lead may have been lost meanwhile: then the runner stays stopped.
+    if (this.runnerStarted) this.runner.start();
   }
 
   private registerMetrics(projection: OrderSearchIndexProjection): void {
@@ -128,8 +143,7 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.starter?.stop();
-    await this.runner?.stop();
+    await this.election?.stop();
     await this.client?.close();
   }
 

@@ -14,6 +14,8 @@ import { type CommandResult } from '../../commands/idempotency/command-result.js
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import { orderSagaStream } from '../../events/stream-names.js';
 import { DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type LeaderElection } from '../../infrastructure/leadership/leader-election.js';
+import { Leaderships } from '../../infrastructure/leadership/leaderships.service.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
 import { systemClock } from '../../infrastructure/resilience/clock.js';
 import { FeeSchedule } from '../../market/fee-schedule.js';
@@ -49,6 +51,8 @@ export class OrderPlacementSagaService
   private readonly sagas: OrderSagasRepository;
   private readonly runner: OrderPlacementRunner;
   private readonly follower: SagaLogFollower;
+  /** Runs the follower and the runner while this process leads the `sagas` group. */
+  private readonly election: LeaderElection;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -57,6 +61,7 @@ export class OrderPlacementSagaService
     private readonly aggregates: AggregateStore,
     @Inject(MARKET_GATEWAY) private readonly market: MarketGateway,
     fees: FeeSchedule,
+    leaderships: Leaderships,
   ) {
     const log = (message: string): void => this.logger.warn(message);
     this.sagas = new OrderSagasRepository(pool);
@@ -76,17 +81,24 @@ export class OrderPlacementSagaService
       () => this.runner.notify(),
       log,
     );
+    this.election = leaderships.elect('sagas', {
+      start: () => {
+        this.follower.start();
+        this.runner.start();
+      },
+      stop: async () => {
+        await this.follower.stop();
+        await this.runner.stop();
+      },
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (!this.config.sagas.enabled) return;
-    this.follower.start();
-    this.runner.start();
+    if (this.config.sagas.enabled) this.election.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.follower.stop();
-    await this.runner.stop();
+    await this.election.stop();
   }
 
   listParked(limit: number): Promise<ParkedSaga[]> {

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/ledger-config.js';
 import { CheckpointProgress } from '../../../src/event-store/checkpoint-progress.js';
+import { Leaderships } from '../../../src/infrastructure/leadership/leaderships.service.js';
 import {
   type Position,
   comparePositions,
@@ -284,6 +285,7 @@ describe('blue/green rebuild in bounded steps', () => {
       db.pool,
       loadConfig({ LEDGER_PROJECTIONS: 'off' }),
       new CheckpointProgress(),
+      new Leaderships(db.pool),
     );
     await service.onApplicationBootstrap();
     expect(await leftovers()).toEqual([]);
