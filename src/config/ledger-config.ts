@@ -2,6 +2,7 @@ import { type AuthConfig, loadAuthConfig } from './auth-config.js';
 import { decimal, integer, nonEmpty, oneOf } from './env-values.js';
 import { type GraphQLConfig, loadGraphQLConfig } from './graphql-config.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
+import { type TelemetryConfig, loadTelemetryConfig } from './telemetry-config.js';
 
 /** Runtime selection, read once from the environment (see README, "Configuration"). */
 export interface LedgerConfig {
@@ -27,6 +28,7 @@ export interface LedgerConfig {
   readonly sagas: SagaConfig;
   readonly auth: AuthConfig;
   readonly graphql: GraphQLConfig;
+  readonly telemetry: TelemetryConfig;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -60,5 +62,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
     sagas: loadSagaConfig(env),
     auth: loadAuthConfig(env),
     graphql: loadGraphQLConfig(env),
+    telemetry: loadTelemetryConfig(env),
   };
 }
