@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { LogController } from 'fastify';
 import { type DestinationStream } from 'pino';
 import { registerAdminSite } from './app.admin-site.js';
 import { AppModule } from './app.module.js';
@@ -62,10 +63,12 @@ export async function createApp(
         // Fastify logs through the app's logger; its two lines per request give way to one
         // of our own (api/request-telemetry.ts), which knows the GraphQL operation.
         loggerInstance: root,
-        disableRequestLogging: true,
+        logController: new LogController({
+          disableRequestLogging: true,
+          requestIdLogLabel: 'correlationId',
+        }),
         // The request id is the correlation id: the client's, or a new one.
         requestIdHeader: false,
-        requestIdLogLabel: 'correlationId',
         genReqId: (request: { headers: Record<string, unknown> }) =>
           acceptedCorrelationId(request.headers['x-correlation-id']) ?? randomUUID(),
       }),

@@ -15,6 +15,8 @@ export interface Caller {
 export interface RequestIdentity {
   readonly userId: string;
   readonly correlationId?: string;
+  /** What the request's own state (its trace span) is kept by: the HTTP request. */
+  readonly scope?: object;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,6 +61,11 @@ export function acceptedCorrelationId(header: unknown): string | undefined {
  */
 export function identityOf(context: MercuriusContext): RequestIdentity {
   const userId = authorizedCaller(context).sub;
-  const correlationId = acceptedCorrelationId(context.reply?.request.id);
-  return correlationId === undefined ? { userId } : { userId, correlationId };
+  const request = context.reply?.request;
+  const correlationId = acceptedCorrelationId(request?.id);
+  return {
+    userId,
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(request === undefined ? {} : { scope: request }),
+  };
 }

@@ -6,6 +6,7 @@ import {
   context,
   trace,
 } from '@opentelemetry/api';
+import { WrongExpectedRevisionError } from '../../event-store/event-store.errors.js';
 import { LedgerError } from '../../shared/ledger-errors.js';
 
 /** The span attribute that ties a chain of work together across its asynchronous hops. */
@@ -42,7 +43,8 @@ export function startSpan(
 /**
  * Ends a span with what its work came to: a LedgerError is an answer (its code is the
  * outcome, the span is not marked failed: a refused command is no fault of the service),
- * anything else a failure with the exception recorded.
+ * so is an append that lost a race (CONFLICT: the command tries again), anything else a
+ * failure with the exception recorded.
  */
 export function endSpan(span: Span | undefined, error?: unknown): void {
   if (span === undefined) return;
@@ -50,6 +52,8 @@ export function endSpan(span: Span | undefined, error?: unknown): void {
     span.setAttribute(OUTCOME_ATTRIBUTE, 'OK');
   } else if (error instanceof LedgerError) {
     span.setAttribute(OUTCOME_ATTRIBUTE, error.code);
+  } else if (error instanceof WrongExpectedRevisionError) {
+    span.setAttribute(OUTCOME_ATTRIBUTE, 'CONFLICT');
   } else {
     span.setAttribute(OUTCOME_ATTRIBUTE, 'INTERNAL_SERVER_ERROR');
     span.recordException(error instanceof Error ? error : String(error));
@@ -60,15 +64,21 @@ export function endSpan(span: Span | undefined, error?: unknown): void {
 
 /**
  * Runs `work` in a span of its own, the active one inside it (so the spans that `work`
- * starts are its children), under `parent` or else the span active here.
+ * starts are its children), under `parent` or else the span active here. Attributes that
+ * cost something to work out are given as a function, called only while tracing is on.
  */
 export async function inSpan<T>(
   name: string,
-  attributes: Attributes,
+  attributes: Attributes | (() => Attributes),
   work: () => Promise<T>,
   parent?: Context,
 ): Promise<T> {
-  const span = startSpan(name, attributes, parent);
+  if (!enabled) return work();
+  const span = startSpan(
+    name,
+    typeof attributes === 'function' ? attributes() : attributes,
+    parent,
+  );
   if (span === undefined) return work();
   try {
     const result = await context.with(trace.setSpan(parent ?? context.active(), span), work);
@@ -78,6 +88,26 @@ export async function inSpan<T>(
     endSpan(span, error);
     throw error;
   }
+}
+
+/** At most this many correlation ids on one span (a projection batch spans many). */
+export const MAX_CORRELATION_IDS = 100;
+
+/**
+ * The distinct correlation ids of a batch of events' metadata, at most
+ * MAX_CORRELATION_IDS of them: one span attribute lists them all (a span link would need
+ * each request's span context, which events do not keep).
+ */
+export function correlationIdsOf(
+  events: readonly { readonly metadata: Readonly<Record<string, unknown>> }[],
+): string[] {
+  const ids = new Set<string>();
+  for (const { metadata } of events) {
+    const id = metadata['correlationId'];
+    if (typeof id === 'string') ids.add(id);
+    if (ids.size >= MAX_CORRELATION_IDS) break;
+  }
+  return [...ids];
 }
 
 // The span of each request under way, keyed by an object that lives as long as the
