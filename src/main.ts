@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { loadConfig } from './config/ledger-config.js';
 import { stopOnSignals } from './stop-on-signals.js';
@@ -9,7 +10,8 @@ try {
   const app = await starting;
   await app.listen(config.port, config.host);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  console.log(
+  // Through the app's logger: a JSON line like every other, pretty in development.
+  new Logger('Ledger').log(
     `Ledger GraphQL API on http://${shown}:${config.port}/graphql, admin UI on ` +
       `http://${shown}:${config.port}/admin (listening on ${config.host})`,
   );

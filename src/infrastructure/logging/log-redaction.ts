@@ -25,10 +25,10 @@ export const REDACTED_PATHS = [
 
 export const REDACTED = '[redacted]';
 
-/** A JWT (three base64url parts, the first a JSON header), and any bearer credential. */
+/** Any bearer or basic credential, and a JWT (three base64url parts, the first a JSON header) anywhere. */
 const CREDENTIAL_PATTERNS = [
-  /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g,
   /\b(Bearer|Basic)\s+[\w.~+/=-]+/gi,
+  /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g,
 ];
 /** Secrets shorter than this are not scrubbed by value: they would blank common words. */
 const MIN_SCRUBBED_SECRET_LENGTH = 8;

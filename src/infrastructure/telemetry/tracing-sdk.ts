@@ -1,4 +1,5 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { Logger } from '@nestjs/common';
+import { DiagLogLevel, context, diag, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -8,6 +9,7 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { logSwallowed } from '../../shared/error-logging.js';
 import { setTracingEnabled } from './tracing.js';
 
 /** One export of a batch to the collector gives up after this. */
@@ -16,6 +18,17 @@ const EXPORT_TIMEOUT_MS = 5_000;
 export const TRACING_SHUTDOWN_TIMEOUT_MS = 5_000;
 /** Spans kept for export at most; past it new ones are dropped rather than memory grown. */
 const MAX_QUEUED_SPANS = 4_096;
+
+const logger = new Logger('Tracing');
+
+/** The SDK's own complaints (an export that failed, a full queue) as the app's warnings. */
+const SDK_LOGGER = {
+  error: (message: string) => logger.warn(message),
+  warn: (message: string) => logger.warn(message),
+  info: () => undefined,
+  debug: () => undefined,
+  verbose: () => undefined,
+};
 
 export interface TracingOptions {
   readonly serviceName: string;
@@ -48,6 +61,7 @@ export function startTracing(options: TracingOptions): RunningTracing {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors: [processor],
   });
+  diag.setLogger(SDK_LOGGER, DiagLogLevel.WARN);
   provider.register();
   setTracingEnabled(true);
   return {
@@ -58,13 +72,17 @@ export function startTracing(options: TracingOptions): RunningTracing {
         timer = setTimeout(resolve, TRACING_SHUTDOWN_TIMEOUT_MS);
       });
       try {
-        await Promise.race([provider.shutdown(), timeout]);
+        await Promise.race([
+          provider.shutdown().catch(logSwallowed(logger, 'exporting the last spans')),
+          timeout,
+        ]);
       } finally {
         clearTimeout(timer);
         // Unregistered, so that a later start in the same process (tests) registers anew.
         trace.disable();
         context.disable();
         propagation.disable();
+        diag.disable();
       }
     },
   };
