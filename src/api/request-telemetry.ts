@@ -7,6 +7,7 @@ import {
 } from 'fastify';
 import { type DocumentNode, type GraphQLSchema, Kind, type OperationDefinitionNode } from 'graphql';
 import { type MercuriusContext } from 'mercurius';
+import { type Logger } from 'pino';
 import {
   CORRELATION_ATTRIBUTE,
   OUTCOME_ATTRIBUTE,
@@ -20,6 +21,9 @@ const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 /** An anonymous operation is named by its root fields: this many at most, and this long. */
 const MAX_NAMED_FIELDS = 4;
 const MAX_OPERATION_LENGTH = 120;
+
+/** Fastify's logger type leaves out what the pino logger behind it has (app.factory.ts). */
+type PinoLevels = Pick<Logger, 'isLevelEnabled'>;
 
 interface RequestNotes {
   operation?: string;
@@ -123,8 +127,13 @@ function onResponse(
 ): void {
   const notes = NOTES.get(request);
   const outcome = notes?.outcome ?? (reply.statusCode >= 500 ? 'INTERNAL_SERVER_ERROR' : 'OK');
+  endRequestSpan(notes?.span, outcome);
+  const path = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
+  const quiet = QUIET_PATHS.has(path);
+  // Nothing is put together for a line that would not be written (LOG_LEVEL, tests).
+  if (!(request.log as unknown as PinoLevels).isLevelEnabled(quiet ? 'debug' : 'info'))
+    return done();
   const durationMs = Math.round(reply.elapsedTime * 1000) / 1000;
-  const path = request.routeOptions.url ?? request.url.split('?')[0];
   const line = {
     method: request.method,
     path,
@@ -135,14 +144,16 @@ function onResponse(
     outcome,
     durationMs,
   };
-  if (QUIET_PATHS.has(path ?? '')) request.log.debug(line, 'request');
+  if (quiet) request.log.debug(line, 'request');
   else request.log.info(line, 'request');
-  if (notes?.span !== undefined) {
-    notes.span.setAttribute(OUTCOME_ATTRIBUTE, outcome);
-    if (outcome === 'INTERNAL_SERVER_ERROR') notes.span.setStatus({ code: SpanStatusCode.ERROR });
-    notes.span.end();
-  }
   done();
+}
+
+function endRequestSpan(span: Span | undefined, outcome: string): void {
+  if (span === undefined) return;
+  span.setAttribute(OUTCOME_ATTRIBUTE, outcome);
+  if (outcome === 'INTERNAL_SERVER_ERROR') span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }
 
 /**

@@ -46,7 +46,9 @@ export function createRootLogger(
     destination ??
     (config.logFormat === 'pretty'
       ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' })
-      : pino.destination({ dest: 1, sync: true }));
+      : // Written behind the event loop, not in the request's path; pino flushes what is
+        // pending when the process exits (a SIGKILL loses the last lines, as it would anyway).
+        pino.destination({ dest: 1, sync: false }));
   return pino(
     {
       level: config.logLevel,
