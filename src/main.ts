@@ -1,4 +1,5 @@
 import { RequestDrain } from './app.request-drain.js';
+import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { validateEnvironment } from './config/config-problems.js';
 import { servesApi } from './config/deployment-config.js';
@@ -28,7 +29,8 @@ try {
   const { app } = await starting;
   await app.listen(config.port, config.host);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  console.log(
+  // Through the app's logger: a JSON line like every other, pretty in development.
+  new Logger('Ledger').log(
     servesApi(config.deployment.role)
       ? `Ledger GraphQL API on http://${shown}:${config.port}/graphql, admin UI on ` +
           `http://${shown}:${config.port}/admin (listening on ${config.host})`

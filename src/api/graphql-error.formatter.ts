@@ -4,6 +4,7 @@ import { type MercuriusContext } from 'mercurius';
 import { escapeUnsafeText } from '../shared/input-rules.js';
 import { type ApiError, toApiError } from './api-error.js';
 import { httpStatusOf, isRequestRefusal } from './request.errors.js';
+import { noteOutcome } from './request-telemetry.js';
 
 interface FormattedExecution {
   statusCode: number;
@@ -26,9 +27,12 @@ function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
 
 /**
  * Each error once, at the level it deserves: the server's faults as errors (with what the
- * client was not told), a dependency that does not answer as a warning, a refused request
- * (malformed, too large, a form post) as information an operator may want to count, and
- * the client's everyday mistakes (validation, not found, insufficient funds) for debugging.
+ * client was not told, and the stack), a dependency that does not answer as a warning, a
+ * refused request (malformed, too large, a form post) as information an operator may want
+ * to count, and the client's everyday mistakes (validation, not found, insufficient funds,
+ * a refused command) for debugging, without a stack. A client's mistake is logged by its
+ * code and the fields it names, never its message: messages may quote what the client
+ * sent (a name, a reference). Every line carries the request's correlation id.
  */
 function logError(
   apiError: ApiError,
@@ -36,22 +40,23 @@ function logError(
   context: Partial<Pick<MercuriusContext, 'reply'>>,
 ): void {
   const request = context.reply?.request;
-  const where =
-    request === undefined ? 'GraphQL' : `${request.method} ${request.routeOptions.url ?? ''}`;
-  // Messages may quote the request: no newline or bidi control of a client's enters the log.
-  const line = escapeUnsafeText(`${where}: ${apiError.code}: ${apiError.message}`);
+  noteOutcome(request, apiError.code);
+  const line = {
+    ...(request === undefined
+      ? {}
+      : { correlationId: request.id, path: request.routeOptions.url ?? '' }),
+    code: apiError.code,
+  };
   if (apiError.code === 'INTERNAL_SERVER_ERROR') {
     const cause = error.originalError ?? error;
-    logger.error(
-      escapeUnsafeText(`${where}: internal error in GraphQL request: ${cause.message}`),
-      cause.stack,
-    );
+    logger.error({ ...line, err: cause, msg: 'internal error in GraphQL request' });
   } else if (apiError.code === 'SERVICE_UNAVAILABLE') {
-    logger.warn(line);
-  } else if (isRequestRefusal(apiError.code)) {
-    logger.log(line);
+    logger.warn({ ...line, msg: escapeUnsafeText(apiError.message) });
   } else {
-    logger.debug(line);
+    const fields = apiError.fields?.map((field) => field.field);
+    const refused = { ...line, ...(fields ? { fields } : {}), msg: 'request refused' };
+    if (isRequestRefusal(apiError.code)) logger.log(refused);
+    else logger.debug(refused);
   }
 }
 

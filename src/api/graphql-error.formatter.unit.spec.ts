@@ -72,7 +72,10 @@ describe('formatGraphQLErrors', () => {
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
     expect(logs.error).toHaveBeenCalledOnce();
-    expect(String(logs.error.mock.calls[0]?.[0])).toContain('ledger_events');
+    const line = logs.error.mock.calls[0]?.[0] as { code: string; err: Error };
+    expect(line.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(line.err.message).toContain('ledger_events');
+    expect(line.err.stack).toBeDefined();
   });
 
   it('answers 200 when some data came back, whatever the errors', () => {

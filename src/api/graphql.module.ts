@@ -7,6 +7,7 @@ import { formatGraphQLErrors } from './graphql-error.formatter.js';
 import { graphqlRouteHooks } from './http-request.hooks.js';
 import { checkDocumentHook } from './operation-limits.js';
 import { answerRequestError } from './request-error.handler.js';
+import { noteOperation } from './request-telemetry.js';
 import { noIntrospectionRule } from './no-introspection.rule.js';
 import { queryDepthRule } from './query-depth.rule.js';
 import { describeRootTypes } from './root-type-descriptions.js';
@@ -41,7 +42,12 @@ function graphQLOptions(config: LedgerConfig): MercuriusDriverConfig {
     // One operation per request: a batch would multiply the per-operation limits.
     allowBatchedQueries: false,
     additionalRouteOptions: graphqlRouteHooks,
-    hooks: { preValidation: checkDocumentHook, onResolution: addConsistencyExtension },
+    hooks: {
+      preValidation: checkDocumentHook,
+      // Names the request's log line and span: preValidation runs for uncached documents only.
+      preExecution: noteOperation,
+      onResolution: addConsistencyExtension,
+    },
   };
 }
 

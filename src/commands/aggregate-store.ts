@@ -10,6 +10,7 @@ import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js
 import { streamPages } from '../event-store/stream-pages.js';
 import { type Position, START } from '../event-store/position.js';
 import { type BackoffPolicy, backoffDelayMs } from '../infrastructure/resilience/backoff.js';
+import { CORRELATION_ATTRIBUTE, inSpan } from '../infrastructure/telemetry/tracing.js';
 import { CommandRejectedError, ConcurrencyConflictError } from '../shared/ledger-errors.js';
 import { type CommandContext, metadataFor } from './command-context.js';
 import { deterministicUuid } from './deterministic-id.js';
@@ -220,14 +221,23 @@ export class AggregateStore {
   ): Promise<StreamResult<S> | undefined> {
     const metadata = toJson(metadataFor(context));
     try {
-      const result = await this.store.appendToStream(
-        streamId,
-        events.map((event, index) => ({
-          id: deterministicUuid('event', context.commandId, streamId, String(index)),
-          ...encodeEvent(event),
-          metadata,
-        })),
-        { expectedRevision: loaded.revision ?? 'no_stream' },
+      const result = await inSpan(
+        'append',
+        () => ({
+          'ledger.stream': streamId,
+          'ledger.events': events.length,
+          [CORRELATION_ATTRIBUTE]: context.correlationId,
+        }),
+        () =>
+          this.store.appendToStream(
+            streamId,
+            events.map((event, index) => ({
+              id: deterministicUuid('event', context.commandId, streamId, String(index)),
+              ...encodeEvent(event),
+              metadata,
+            })),
+            { expectedRevision: loaded.revision ?? 'no_stream' },
+          ),
       );
       const written = {
         state: events.reduce(decider.evolve, loaded.state),

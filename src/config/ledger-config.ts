@@ -5,6 +5,7 @@ import { decimal, integer, nonEmpty, oneOf, url } from './env-values.js';
 import { type GraphQLConfig, loadGraphQLConfig } from './graphql-config.js';
 import { type ReadReplicaConfig, loadReadReplicaConfig } from './read-replica-config.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
+import { type TelemetryConfig, loadTelemetryConfig } from './telemetry-config.js';
 
 /** Runtime selection, read once from the environment (see README, "Configuration"). */
 export interface LedgerConfig {
@@ -32,6 +33,7 @@ export interface LedgerConfig {
   readonly graphql: GraphQLConfig;
   readonly readReplica: ReadReplicaConfig;
   readonly deployment: DeploymentConfig;
+  readonly telemetry: TelemetryConfig;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -83,5 +85,6 @@ function readConfig(env: NodeJS.ProcessEnv): LedgerConfig {
     graphql: loadGraphQLConfig(env),
     readReplica: loadReadReplicaConfig(env),
     deployment,
+    telemetry: loadTelemetryConfig(env),
   };
 }

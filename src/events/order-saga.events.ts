@@ -43,6 +43,12 @@ export type OrderSagaEvent =
          * act. Absent on sagas started before it was recorded.
          */
         initiatorId?: string;
+        /**
+         * The correlation id of the request that placed the order: the saga's commands
+         * carry it on, so one id ties a customer's request to every step it set off.
+         * Absent on sagas started before it was recorded (they use the order id).
+         */
+        correlationId?: string;
       };
     }
   | { readonly type: 'OrderSagaReserved'; readonly data: { orderId: string } }

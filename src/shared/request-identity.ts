@@ -15,6 +15,8 @@ export interface Caller {
 export interface RequestIdentity {
   readonly userId: string;
   readonly correlationId?: string;
+  /** What the request's own state (its trace span) is kept by: the HTTP request. */
+  readonly scope?: object;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -48,14 +50,22 @@ export function authorizedCaller(context: object): Caller {
   return caller;
 }
 
+/** A client's `x-correlation-id` when it is one we keep (bounded, plain characters); else undefined. */
+export function acceptedCorrelationId(header: unknown): string | undefined {
+  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : undefined;
+}
+
 /**
- * Who is asking: the token's subject acts; a client may pass `x-correlation-id` to tie
- * its requests together.
+ * Who is asking: the token's subject acts; the request's id is the correlation id (the
+ * client's `x-correlation-id`, or one the server made up: see app.factory.ts).
  */
 export function identityOf(context: MercuriusContext): RequestIdentity {
   const userId = authorizedCaller(context).sub;
-  const header = context.reply?.request.headers['x-correlation-id'];
-  const correlationId =
-    typeof header === 'string' && CORRELATION_ID.test(header) ? header : undefined;
-  return correlationId === undefined ? { userId } : { userId, correlationId };
+  const request = context.reply?.request;
+  const correlationId = acceptedCorrelationId(request?.id);
+  return {
+    userId,
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(request === undefined ? {} : { scope: request }),
+  };
 }

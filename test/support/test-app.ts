@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory.js';
+import { type CreateAppOptions, createApp } from '../../src/app.factory.js';
 import { type LedgerConfig, loadConfig } from '../../src/config/ledger-config.js';
 import { EVENT_STORE, type EventStore } from '../../src/event-store/event-store.port.js';
 import { type MarketConfig } from '../../src/market/market.config.js';
@@ -50,10 +50,13 @@ export async function bearerFor(sub: string, roles: readonly Role[]): Promise<st
   return `Bearer ${token}`;
 }
 
-/** `options.market`: the simulated market to trade on; unset, the LEDGER_MARKET_* defaults. */
+/**
+ * `options.market`: the simulated market to trade on; unset, the LEDGER_MARKET_* defaults.
+ * The app logs nothing unless given a `logDestination` to log to.
+ */
 export async function startTestApp(
   overrides: Partial<LedgerConfig>,
-  options: { market?: MarketConfig } = {},
+  options: Pick<CreateAppOptions, 'market' | 'logDestination' | 'spanExporter'> = {},
 ): Promise<TestApp> {
   const defaults = loadConfig({});
   const app = await createApp(
@@ -68,7 +71,7 @@ export async function startTestApp(
       },
       ...overrides,
     },
-    { logger: false, market: options.market },
+    { ...options, logger: options.logDestination !== undefined },
   );
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -5,6 +5,12 @@ import { type CommandContext } from '../command-context.js';
 import { type CommandResult } from './command-result.js';
 import { CommandResultsRepository } from './command-results.repository.js';
 import { type RequestIdentity } from '../../shared/request-identity.js';
+import { withLogContext } from '../../infrastructure/logging/log-context.js';
+import {
+  CORRELATION_ATTRIBUTE,
+  inSpan,
+  requestTraceContext,
+} from '../../infrastructure/telemetry/tracing.js';
 
 /** The caller's identity and clock for one request. */
 function canonicalJson(value: unknown): string {
@@ -29,14 +35,36 @@ function canonicalJson(value: unknown): string {
 export class IdempotentCommands {
   constructor(private readonly results: CommandResultsRepository) {}
 
-  async run(
+  /**
+   * Runs the command in its own span (under the request's) and with its correlation id on
+   * every line logged meanwhile.
+   */
+  run(
     commandName: string,
     input: { readonly commandId?: string | null },
     identity: RequestIdentity,
     execute: (context: CommandContext) => Promise<CommandResult>,
   ): Promise<CommandResult> {
+    const commandId = input.commandId ?? randomUUID();
+    const correlationId = identity.correlationId ?? commandId;
+    return withLogContext(correlationId, () =>
+      inSpan(
+        `command ${commandName}`,
+        { 'ledger.command': commandName, [CORRELATION_ATTRIBUTE]: correlationId },
+        () => this.runOnce(commandName, input, { ...identity, correlationId }, commandId, execute),
+        requestTraceContext(identity.scope),
+      ),
+    );
+  }
+
+  private async runOnce(
+    commandName: string,
+    input: { readonly commandId?: string | null },
+    identity: RequestIdentity,
+    commandId: string,
+    execute: (context: CommandContext) => Promise<CommandResult>,
+  ): Promise<CommandResult> {
     const { commandId: givenId, ...rest } = input;
-    const commandId = givenId ?? randomUUID();
     const fingerprint = createHash('sha256')
       .update(`${commandName}\u0000${identity.userId}\u0000${canonicalJson(rest)}`)
       .digest('hex');

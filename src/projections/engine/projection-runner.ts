@@ -8,6 +8,8 @@ import {
   pause,
 } from '../../infrastructure/resilience/backoff.js';
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
+import { withLogContext } from '../../infrastructure/logging/log-context.js';
+import { correlationIdsOf, inSpan } from '../../infrastructure/telemetry/tracing.js';
 import { describeError } from '../../shared/error-logging.js';
 import { type CheckpointMove, type CheckpointsRepository } from './checkpoints.repository.js';
 import {
@@ -17,6 +19,7 @@ import {
 import { assertCommitted, rollback } from '../../infrastructure/database/transaction.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { PageReader } from './page-reader.js';
+import { batchRange, batchSpanAttributes } from './batch-telemetry.js';
 import {
   type ProjectedEvent,
   type ProjectionBinding,
@@ -295,7 +298,7 @@ export class ProjectionRunner {
         lastError = describeError(error);
         const names = slices.map((slice) => slice.binding.checkpointName).join(', ');
         this.options.log?.(
-          `${names}: attempt ${attempt} failed at ${encodePosition(slices[0]!.events[0]!.position)}: ${lastError}`,
+          `${names}: attempt ${attempt} failed on the batch ${batchRange(slices)}: ${lastError}`,
         );
         if (attempt < retry.maxAttempts) await pause(backoffDelayMs(retry, attempt), this.signal);
       }
@@ -303,7 +306,19 @@ export class ProjectionRunner {
     return lastError;
   }
 
-  private async applyAndAdvance(slices: readonly Slice[]): Promise<void> {
+  /**
+   * One batch in a span of its own: a batch holds the work of many requests, so its span
+   * lists their correlation ids (tracing.ts) rather than hang under any one of them.
+   */
+  private applyAndAdvance(slices: readonly Slice[]): Promise<void> {
+    return inSpan(
+      'projection batch',
+      () => batchSpanAttributes(slices),
+      () => this.applyBatch(slices),
+    );
+  }
+
+  private async applyBatch(slices: readonly Slice[]): Promise<void> {
     // Slices of one batch are suffixes of it: the longest is decoded once for all.
     const longest = slices.reduce((a, b) => (b.events.length > a.events.length ? b : a)).events;
     const decoded: ProjectedEvent[] = longest.map((recorded) => ({
@@ -360,8 +375,11 @@ export class ProjectionRunner {
       `event ${event.id} at ${encodePosition(event.position)}: ${error}`,
     );
     this.active = this.active.filter((other) => other !== binding);
-    this.options.log?.(
-      `${name}: stopped at ${encodePosition(event.position)} after ${attempts} attempts`,
+    // The one event it came down to: its line carries that event's correlation id.
+    withLogContext(correlationIdsOf([event])[0], () =>
+      this.options.log?.(
+        `${name}: stopped at ${encodePosition(event.position)} after ${attempts} attempts`,
+      ),
     );
   }
 

@@ -5,6 +5,7 @@ import { orderSagaStream, orderStream } from '../../events/stream-names.js';
 import { type AggregateStore } from '../../commands/aggregate-store.js';
 import { type BackoffPolicy, backoffDelayMs } from '../../infrastructure/resilience/backoff.js';
 import { BackgroundLoop } from '../../infrastructure/resilience/background-loop.js';
+import { withLogContext } from '../../infrastructure/logging/log-context.js';
 import { type Clock } from '../../infrastructure/resilience/clock.js';
 import { WakeSignal } from '../../event-store/wake-signal.js';
 import { describeError } from '../../shared/error-logging.js';
@@ -130,12 +131,15 @@ export class OrderPlacementRunner {
     signal: AbortSignal,
   ): Promise<void> {
     let action = 'load';
+    // The saga's lines carry the correlation id of the request that placed the order.
+    let correlationId: string | undefined;
     const lease = { endsAtMs: leasedAtMs + this.config.leaseMs };
     try {
       let [{ state: saga }, { state: order }] = await Promise.all([
         this.aggregates.load(orderSagaStream(orderId), sagaDecider),
         this.aggregates.load(orderStream(orderId), orderDecider),
       ]);
+      correlationId = saga.correlationId ?? undefined;
       for (let taken = 0; taken < MAX_ACTIONS_PER_TURN && !signal.aborted; taken++) {
         let next = nextAction(saga, order, this.clock.nowMs());
         if (taken > 0) {
@@ -165,6 +169,7 @@ export class OrderPlacementRunner {
           );
         }
         saga = after;
+        correlationId = saga.correlationId ?? undefined;
         quietPolls = 0;
       }
       // More to do (or stopping): the saga stays due, for this runner or another.
@@ -176,8 +181,10 @@ export class OrderPlacementRunner {
         retryInMs: backoffDelayMs(this.retry, failures + 1),
         maxFailures: this.config.maxAttempts,
       });
-      this.log(
-        `order saga ${orderId}: ${action} failed (${describeError(error)})${parked ? '; parked' : ''}`,
+      withLogContext(correlationId, () =>
+        this.log(
+          `order saga ${orderId}: ${action} failed (${describeError(error)})${parked ? '; parked' : ''}`,
+        ),
       );
     }
   }

@@ -2,8 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AggregateStore } from '../../commands/aggregate-store.js';
 import { DEFAULT_SAGA_CONFIG } from '../../config/saga-config.js';
+import { initialOrderState } from '../../domain/order.decider.js';
+import { logContextFields } from '../../infrastructure/logging/log-context.js';
 import { systemClock } from '../../infrastructure/resilience/clock.js';
 import { OrderPlacementRunner } from './order-placement.runner.js';
+import { initialSagaState } from './order-placement.saga.js';
 import { type OrderPlacementSteps } from './order-placement.steps.js';
 import { type Claim, type OrderSagasRepository } from './order-sagas.repository.js';
 
@@ -71,5 +74,53 @@ describe('order placement runner: an idle scheduler waits', () => {
     // At least 5 ms apart: at most about 50 in 250 ms.
     expect(table.claims()).toBeGreaterThan(1);
     expect(table.claims()).toBeLessThanOrEqual(55);
+  });
+});
+
+describe('order placement runner: its log lines', () => {
+  it('carry the correlation id of the request that placed the order when a turn fails', async () => {
+    let claimed = false;
+    const sagas = {
+      claimDue: async (): Promise<Claim> => {
+        if (claimed) return { claimed: [], nextDueInMs: undefined };
+        claimed = true;
+        return {
+          claimed: [{ orderId: 'o-1', failures: 0, quietPolls: 0 }],
+          nextDueInMs: undefined,
+        };
+      },
+      failed: async () => false,
+    } as unknown as OrderSagasRepository;
+    const saga = {
+      ...initialSagaState,
+      orderId: 'o-1',
+      phase: 'STARTED',
+      correlationId: 'corr-o-1',
+    };
+    const aggregates = {
+      load: async (streamId: string) => ({
+        state: streamId.startsWith('order-saga-') ? saga : initialOrderState,
+      }),
+    } as unknown as AggregateStore;
+    const steps = {
+      perform: async () => {
+        throw new Error('the store is away');
+      },
+    } as unknown as OrderPlacementSteps;
+    const lines: { message: string; correlationId?: string }[] = [];
+    runner = new OrderPlacementRunner(
+      aggregates,
+      sagas,
+      steps,
+      DEFAULT_SAGA_CONFIG,
+      systemClock,
+      (message) => lines.push({ message, ...logContextFields() }),
+    );
+    runner.start();
+    await expect.poll(() => lines.length).toBe(1);
+    expect(lines[0]).toEqual({
+      message: 'order saga o-1: reserve failed (Error: the store is away)',
+      correlationId: 'corr-o-1',
+    });
   });
 });

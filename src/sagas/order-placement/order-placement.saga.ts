@@ -59,6 +59,8 @@ export interface SagaState {
   readonly finished: SagaEnding | null;
   /** The customer who placed the order, for whom the saga acts; null before its start is recorded. */
   readonly initiatorId: string | null;
+  /** The correlation id of the request that placed the order; null before its start is recorded. */
+  readonly correlationId: string | null;
 }
 
 export const initialSagaState: SagaState = {
@@ -87,6 +89,7 @@ export const initialSagaState: SagaState = {
   ending: null,
   finished: null,
   initiatorId: null,
+  correlationId: null,
 };
 
 export function evolveSaga(state: SagaState, event: OrderSagaEvent): SagaState {
@@ -96,6 +99,7 @@ export function evolveSaga(state: SagaState, event: OrderSagaEvent): SagaState {
         ...initialSagaState,
         ...event.data,
         initiatorId: event.data.initiatorId ?? null,
+        correlationId: event.data.correlationId ?? null,
         phase: 'STARTED',
       };
     case 'OrderSagaReserved':

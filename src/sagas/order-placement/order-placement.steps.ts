@@ -26,6 +26,7 @@ import { CommandRejectedError } from '../../shared/ledger-errors.js';
 import { type CommandContext } from '../../commands/command-context.js';
 import { deterministicUuid } from '../../commands/deterministic-id.js';
 import { type Clock } from '../../infrastructure/resilience/clock.js';
+import { CORRELATION_ATTRIBUTE, inSpan } from '../../infrastructure/telemetry/tracing.js';
 import { type FeeSchedule } from '../../market/fee-schedule.js';
 import {
   type MarketGateway,
@@ -42,8 +43,8 @@ import {
 const SAGA_USER = 'system:order-saga';
 const BPS_PER_UNIT = 10_000n;
 
-/** What a step's commands and records need of the saga: its order, and whom it acts for. */
-type Acting = Pick<SagaState, 'orderId' | 'initiatorId'>;
+/** What a step's commands and records need of the saga: its order, whom it acts for, and in which chain of work. */
+type Acting = Pick<SagaState, 'orderId' | 'initiatorId' | 'correlationId'>;
 
 /** An order the saga cannot go on with until someone looks at it (then it is parked). */
 export class SagaStepError extends Error {}
@@ -77,13 +78,31 @@ export class OrderPlacementSteps {
     private readonly options: StepOptions,
   ) {}
 
-  /** Carries out one action of nextAction's: the saga's state after it, or null to wait for the next look. */
+  /**
+   * Carries out one action of nextAction's: the saga's state after it, or null to wait for
+   * the next look. Each in a span of its own, under which its commands' appends hang.
+   */
   async perform(
     action: Exclude<SagaAction, { kind: 'done' }>,
     state: SagaState,
     order: OrderState,
   ): Promise<SagaState | null> {
     const saga = await this.withInitiator(state, order);
+    return inSpan(
+      `saga step ${action.kind}`,
+      () => ({
+        'ledger.order_id': order.orderId,
+        [CORRELATION_ATTRIBUTE]: saga.correlationId ?? order.orderId,
+      }),
+      () => this.performAs(action, saga, order),
+    );
+  }
+
+  private performAs(
+    action: Exclude<SagaAction, { kind: 'done' }>,
+    saga: SagaState,
+    order: OrderState,
+  ): Promise<SagaState | null> {
     switch (action.kind) {
       case 'start':
         return this.start(saga, order);
@@ -109,10 +128,13 @@ export class OrderPlacementSteps {
   }
 
   /** The saga acts, on behalf of the customer who placed the order (when known). */
-  private context({ orderId, initiatorId }: Acting, ...step: string[]): CommandContext {
+  private context(
+    { orderId, initiatorId, correlationId }: Acting,
+    ...step: string[]
+  ): CommandContext {
     return {
       commandId: deterministicUuid('order-saga', orderId, ...step),
-      correlationId: orderId,
+      correlationId: correlationId ?? orderId,
       causationId: `${orderSagaStream(orderId)}:${step.join(':')}`,
       userId: SAGA_USER,
       ...(initiatorId === null ? {} : { initiatorId }),
@@ -121,17 +143,20 @@ export class OrderPlacementSteps {
   }
 
   /**
-   * The saga as it acts: on behalf of the customer who placed the order. Once started, its
-   * state knows them (OrderSagaStarted records it); before that (the start itself, or an
-   * order cancelled before the saga started), and for sagas started before it was
-   * recorded, the order stream's first event (OrderPlaced) names them as its actor.
+   * The saga as it acts: on behalf of the customer who placed the order, in the chain of
+   * work of the request that placed it. Once started, its state knows both
+   * (OrderSagaStarted records them); before that (the start itself, or an order cancelled
+   * before the saga started), and for sagas started before they were recorded, the order
+   * stream's first event (OrderPlaced) names them in its metadata.
    */
   private async withInitiator(saga: SagaState, order: OrderState): Promise<SagaState> {
-    if (saga.initiatorId !== null) return saga;
+    if (saga.initiatorId !== null && saga.correlationId !== null) return saga;
     const placed = await this.aggregates.creationOf(orderStream(order.orderId));
     const initiatorId = placed === undefined || placed.userId === '' ? null : placed.userId;
+    const correlationId =
+      placed === undefined || placed.correlationId === '' ? null : placed.correlationId;
     // Before the start the saga's state knows no order id yet: the order's own is the same.
-    return { ...saga, orderId: order.orderId, initiatorId };
+    return { ...saga, orderId: order.orderId, initiatorId, correlationId };
   }
 
   private async run<C, S, E extends DomainEvent>(
@@ -188,6 +213,7 @@ export class OrderPlacementSteps {
         reserveMinor,
         expiresAt: order.expiresAt,
         ...(saga.initiatorId === null ? {} : { initiatorId: saga.initiatorId }),
+        ...(saga.correlationId === null ? {} : { correlationId: saga.correlationId }),
       },
     });
   }

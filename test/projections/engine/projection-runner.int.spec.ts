@@ -7,6 +7,7 @@ import {
   comparePositions,
   encodePosition,
 } from '../../../src/event-store/position.js';
+import { logContextFields } from '../../../src/infrastructure/logging/log-context.js';
 import { CheckpointsRepository } from '../../../src/projections/engine/checkpoints.repository.js';
 import { ParkedEventsRepository } from '../../../src/projections/engine/parked-events.repository.js';
 import { type Projection, liveBinding } from '../../../src/projections/engine/projection.js';
@@ -64,18 +65,20 @@ describe('ProjectionRunner', () => {
     onFailure: FailurePolicy = 'skip',
     batchSize = 50,
     projections: readonly Projection[] = [seenProjection],
+    log?: (message: string) => void,
   ): ProjectionRunner {
     return db.runner(projections.map(liveBinding), {
       batchSize,
       retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
       onFailure,
+      ...(log === undefined ? {} : { log }),
     });
   }
 
   /** The position of the last event appended: what "caught up" means here. */
   let lastAppended: Position = START;
 
-  async function append(count: number, instrument = 'AAPL'): Promise<void> {
+  async function append(count: number, instrument = 'AAPL', correlationId?: string): Promise<void> {
     for (let i = 0; i < count; i++) {
       const { position } = await db.store.appendToStream(
         `account-${randomUUID()}`,
@@ -86,7 +89,7 @@ describe('ProjectionRunner', () => {
               type: 'AccountOrderOpened',
               data: { orderId: randomUUID(), instrument },
             }),
-            metadata: {},
+            metadata: correlationId === undefined ? {} : { correlationId },
           },
         ],
         { expectedRevision: 'any' },
@@ -173,6 +176,27 @@ describe('ProjectionRunner', () => {
     expect(checkpoint.status).toBe('stopped');
     expect(checkpoint.lastError).toMatch(/cannot project/);
     expect(await new ParkedEventsRepository(db.pool).list('seen')).toHaveLength(1);
+  });
+
+  it('names a failing batch by its positions, and the event it parks by its correlation id', async () => {
+    await append(3, 'AAPL', 'corr-before');
+    await append(1, 'POISON', 'corr-poison');
+    await append(3, 'AAPL', 'corr-after');
+    const logged: { message: string; correlationId?: string }[] = [];
+    const stopping = runner('stop', 50, [seenProjection], (message) =>
+      logged.push({ message, ...logContextFields() }),
+    );
+    stopping.start();
+    await expect.poll(() => stopping.running, { timeout: 20_000 }).toBe(false);
+    // The whole batch failed first: its lines name its range, not a request.
+    expect(logged[0]).toEqual({
+      message: expect.stringMatching(/^seen: attempt 1 failed on the batch \d+\.\d+\.\.\d+\.\d+: /),
+    });
+    // Narrowed down to the one event it parks: that line carries the event's request.
+    expect(logged.at(-1)).toEqual({
+      message: expect.stringMatching(/^seen: stopped at \d+\.\d+ after 2 attempts$/),
+      correlationId: 'corr-poison',
+    });
   });
 
   describe('a group of projections', () => {

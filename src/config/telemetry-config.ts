@@ -1,0 +1,36 @@
+import { nonEmpty, oneOf } from './env-values.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Logs and traces (see README, "Logs and traces"). */
+export interface TelemetryConfig {
+  readonly logLevel: LogLevel;
+  /** `pretty`: coloured lines for a terminal (development); `json`: one JSON object a line. */
+  readonly logFormat: 'json' | 'pretty';
+  /** Where spans go over OTLP (HTTP/protobuf); undefined: no tracing SDK at all. */
+  readonly otlpEndpoint: string | undefined;
+  readonly serviceName: string;
+  /**
+   * The values a log line must never show even when an error quotes them: the configured
+   * token secret. Kept here so the logger learns them from the same place the app does.
+   */
+  readonly secrets: readonly string[];
+}
+
+export function loadTelemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
+  const development = env['NODE_ENV'] === 'development';
+  const secret = nonEmpty(env['LEDGER_JWT_SECRET']);
+  return {
+    logLevel: oneOf('LOG_LEVEL', env['LOG_LEVEL'], LOG_LEVELS, 'info'),
+    logFormat: oneOf(
+      'LOG_FORMAT',
+      env['LOG_FORMAT'],
+      ['json', 'pretty'],
+      development ? 'pretty' : 'json',
+    ),
+    otlpEndpoint: nonEmpty(env['OTEL_EXPORTER_OTLP_ENDPOINT']),
+    serviceName: nonEmpty(env['OTEL_SERVICE_NAME']) ?? 'ledger',
+    secrets: secret === undefined ? [] : [secret],
+  };
+}

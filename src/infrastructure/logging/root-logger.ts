@@ -1,0 +1,69 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import { type TelemetryConfig } from '../../config/telemetry-config.js';
+import { logContextFields } from './log-context.js';
+import { REDACTED, REDACTED_PATHS, type TextScrubber, textScrubber } from './log-redaction.js';
+
+export type RootLogger = Logger;
+
+/**
+ * An error as a log line shows it: its type, code, message and stack, scrubbed. Nothing
+ * else of it: a driver's error carries fields (PostgreSQL's `detail`, `parameters`) that
+ * quote the values a statement was given, customers' data among them.
+ */
+function errorSerializer(scrub: TextScrubber): (error: unknown) => Record<string, unknown> {
+  return (error) => {
+    if (!(error instanceof Error)) {
+      // Nest's Logger.error passes a stack alone, as text.
+      const stack = (error as { stack?: unknown } | null)?.stack;
+      return typeof stack === 'string'
+        ? { stack: scrub(stack) }
+        : { message: scrub(String(error)) };
+    }
+    const code = (error as { code?: unknown }).code;
+    return {
+      type: error.name,
+      message: scrub(error.message),
+      ...(typeof code === 'string' ? { code } : {}),
+      ...(error.stack === undefined ? {} : { stack: scrub(error.stack) }),
+    };
+  };
+}
+
+/**
+ * The process's one logger (pino): JSON lines on standard output, or coloured lines for a
+ * terminal when the format is `pretty` (pino-pretty in this thread: a worker-thread
+ * transport would lose the last lines of a process that exits at once). Every line carries
+ * the correlation id of the work under way (log-context.ts); credentials, the token secret
+ * and commands' arguments never reach it (log-redaction.ts).
+ */
+export function createRootLogger(
+  config: Pick<TelemetryConfig, 'logLevel' | 'logFormat' | 'secrets' | 'serviceName'>,
+  destination?: DestinationStream,
+): RootLogger {
+  const scrub = textScrubber(config.secrets);
+  const output =
+    destination ??
+    (config.logFormat === 'pretty'
+      ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' })
+      : // Written behind the event loop, not in the request's path; pino flushes what is
+        // pending when the process exits (a SIGKILL loses the last lines, as it would anyway).
+        pino.destination({ dest: 1, sync: false }));
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: config.serviceName },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: REDACTED },
+      mixin: logContextFields,
+      serializers: { err: errorSerializer(scrub) },
+      hooks: {
+        logMethod(args, method) {
+          const clean = args.map((arg: unknown) => (typeof arg === 'string' ? scrub(arg) : arg));
+          method.apply(this, clean as Parameters<typeof method>);
+        },
+      },
+    },
+    output,
+  );
+}
