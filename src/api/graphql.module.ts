@@ -4,6 +4,7 @@ import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
 import { addConsistencyExtension } from './consistency-extension.js';
 import { formatGraphQLErrors } from './graphql-error.formatter.js';
+import { GraphQLMetrics } from './graphql.metrics.js';
 import { graphqlRouteHooks } from './http-request.hooks.js';
 import { checkDocumentHook } from './operation-limits.js';
 import { answerRequestError } from './request-error.handler.js';
@@ -17,7 +18,7 @@ export const MAX_QUERY_DEPTH = 12;
 /** Mercurius compiles a query once it has run this many times. */
 const COMPILE_QUERY_AFTER_USES = 1;
 
-function graphQLOptions(config: LedgerConfig): MercuriusDriverConfig {
+function graphQLOptions(config: LedgerConfig, metrics: GraphQLMetrics): MercuriusDriverConfig {
   const { introspection } = config.graphql;
   return {
     autoSchemaFile: true,
@@ -41,15 +42,20 @@ function graphQLOptions(config: LedgerConfig): MercuriusDriverConfig {
     errorHandler: answerRequestError,
     // One operation per request: a batch would multiply the per-operation limits.
     allowBatchedQueries: false,
-    additionalRouteOptions: graphqlRouteHooks,
+    additionalRouteOptions: { ...graphqlRouteHooks, onResponse: metrics.onResponse },
     hooks: {
       preValidation: checkDocumentHook,
-      // Names the request's log line and span: preValidation runs for uncached documents only.
-      preExecution: noteOperation,
-      onResolution: addConsistencyExtension,
+      // Names the request's log line and span, and its latency's label: preValidation runs
+      // for uncached documents only.
+      preExecution: [noteOperation, metrics.preExecution],
+      onResolution: [addConsistencyExtension, metrics.onResolution],
     },
   };
 }
+
+/** The request metrics the GraphQL options hook in. */
+@Module({ providers: [GraphQLMetrics], exports: [GraphQLMetrics] })
+class GraphQLMetricsModule {}
 
 /**
  * Mercurius on Fastify: about twice Apollo's throughput on the same machine. Code-first
@@ -59,7 +65,8 @@ function graphQLOptions(config: LedgerConfig): MercuriusDriverConfig {
   imports: [
     GraphQLModule.forRootAsync<MercuriusDriverConfig>({
       driver: MercuriusDriver,
-      inject: [LEDGER_CONFIG],
+      imports: [GraphQLMetricsModule],
+      inject: [LEDGER_CONFIG, GraphQLMetrics],
       useFactory: graphQLOptions,
     }),
   ],

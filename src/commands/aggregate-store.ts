@@ -13,6 +13,7 @@ import { type BackoffPolicy, backoffDelayMs } from '../infrastructure/resilience
 import { CORRELATION_ATTRIBUTE, inSpan } from '../infrastructure/telemetry/tracing.js';
 import { CommandRejectedError, ConcurrencyConflictError } from '../shared/ledger-errors.js';
 import { type CommandContext, metadataFor } from './command-context.js';
+import { CommandMetrics } from './command.metrics.js';
 import { deterministicUuid } from './deterministic-id.js';
 import {
   type CommandEffect,
@@ -84,6 +85,7 @@ export class AggregateStore {
     @Optional()
     @Inject(AGGREGATE_STORE_OPTIONS)
     options: AggregateStoreOptions = { streamCacheSize: STREAM_CACHE_SIZE },
+    @Optional() private readonly metrics?: CommandMetrics,
   ) {
     this.cache = new StreamCache(options.streamCacheSize);
   }
@@ -166,6 +168,7 @@ export class AggregateStore {
         // This command already took effect here (a retry after a lost answer or a crash).
         // Checked in the stream itself, so it holds on any store, whatever its own dedup.
         const result = { streamId, ...effect, appended: 0, state: loaded.state };
+        this.metrics?.replayed('stream');
         return { outcome: 'already-done', result };
       }
       const decision = decider.decide(await buildCommand(loaded), loaded.state);
@@ -189,6 +192,7 @@ export class AggregateStore {
       if (attempt >= CONFLICT_BACKOFF.maxAttempts) {
         throw new ConcurrencyConflictError(streamId, attempt);
       }
+      this.metrics?.conflictRetried(streamId);
       await sleep(backoffDelayMs(CONFLICT_BACKOFF, attempt));
     }
   }
@@ -248,6 +252,7 @@ export class AggregateStore {
         ...written,
         effects: withEffect(loaded.effects, context.commandId, written),
       });
+      this.metrics?.eventsAppended(events);
       return { streamId, ...written, appended: events.length };
     } catch (error) {
       this.cache.delete(streamId);

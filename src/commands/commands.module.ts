@@ -5,6 +5,7 @@ import { MoveFundsHandler } from './accounts/move-funds.handler.js';
 import { OpenAccountHandler } from './accounts/open-account.handler.js';
 import { AggregateStore } from './aggregate-store.js';
 import { CommandsResolver } from './commands.resolver.js';
+import { CommandMetrics } from './command.metrics.js';
 import { CommandResultsRepository } from './idempotency/command-results.repository.js';
 import { IdempotentCommands } from './idempotency/idempotent-commands.service.js';
 import { CancelOrderHandler } from './orders/cancel-order.handler.js';
@@ -14,6 +15,7 @@ import { PlaceOrderHandler } from './orders/place-order.handler.js';
   imports: [CqrsModule],
   providers: [
     AggregateStore,
+    CommandMetrics,
     CommandResultsRepository,
     IdempotentCommands,
     CommandsResolver,

@@ -6,6 +6,7 @@ import { CloseAccountCommand } from './accounts/close-account.handler.js';
 import { MoveFundsCommand } from './accounts/move-funds.handler.js';
 import { OpenAccountCommand } from './accounts/open-account.handler.js';
 import { CommandResultType } from './command-result.type.js';
+import { CommandMetrics } from './command.metrics.js';
 import { type CommandContext } from './command-context.js';
 import { type CommandResult } from './idempotency/command-result.js';
 import { IdempotentCommands } from './idempotency/idempotent-commands.service.js';
@@ -20,6 +21,7 @@ export class CommandsResolver {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly idempotent: IdempotentCommands,
+    private readonly metrics: CommandMetrics,
   ) {}
 
   private send(
@@ -28,8 +30,10 @@ export class CommandsResolver {
     gqlContext: MercuriusContext,
     command: (context: CommandContext) => object,
   ): Promise<CommandResult> {
-    return this.idempotent.run(name, input, identityOf(gqlContext), (context) =>
-      this.commandBus.execute<object, CommandResult>(command(context)),
+    return this.metrics.time(name, () =>
+      this.idempotent.run(name, input, identityOf(gqlContext), (context) =>
+        this.commandBus.execute<object, CommandResult>(command(context)),
+      ),
     );
   }
 

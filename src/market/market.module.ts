@@ -14,7 +14,7 @@ import { DEFAULT_MARKET_CONFIG, MARKET_CONFIG, type MarketConfig } from './marke
 import { MARKET_GATEWAY } from './market-gateway.port.js';
 import { type MarketBook } from './market-book.port.js';
 import { MarketBookRepository } from './market-book.repository.js';
-import { MarketMetrics } from './market.metrics.js';
+import { MarketCallMetrics, MarketMetrics } from './market.metrics.js';
 import { MarketResolver } from './market.resolver.js';
 import { ResilientMarketGateway } from './resilient-market-gateway.js';
 import { SimulatedExchange } from './simulated-exchange.js';
@@ -70,9 +70,9 @@ export class MarketModule {
         },
         {
           provide: ResilientMarketGateway,
-          inject: [SimulatedExchange],
-          useFactory: (exchange: SimulatedExchange) =>
-            new ResilientMarketGateway(exchange, config.resilience, clock),
+          inject: [SimulatedExchange, MarketCallMetrics],
+          useFactory: (exchange: SimulatedExchange, timer: MarketCallMetrics) =>
+            new ResilientMarketGateway(exchange, config.resilience, clock, Math.random, timer),
         },
         { provide: MARKET_GATEWAY, useExisting: ResilientMarketGateway },
         { provide: FeeSchedule, useFactory: () => new FeeSchedule(config.fees) },
@@ -83,6 +83,7 @@ export class MarketModule {
         MarketResolver,
         MarketAdminResolver,
         MarketMetrics,
+        MarketCallMetrics,
       ],
       exports: [MARKET_GATEWAY, SimulatedExchange, ResilientMarketGateway, FeeSchedule],
     };

@@ -63,6 +63,13 @@ function isTransient(error: unknown): boolean {
   return error instanceof MarketUnavailableError || error instanceof DeadlineExceededError;
 }
 
+/** Measures each call to the market as a whole (see MarketCallMetrics). */
+export interface MarketCallTimer {
+  time<T>(operation: string, call: () => Promise<T>): Promise<T>;
+}
+
+const UNTIMED: MarketCallTimer = { time: (_operation, call) => call() };
+
 /**
  * The market gateway behind a circuit breaker, with retries and deadlines. Each attempt
  * passes the breaker and has attemptTimeoutMs; transient failures and timeouts are tried
@@ -80,6 +87,7 @@ export class ResilientMarketGateway implements MarketGateway, CircuitStatusSourc
     private readonly clock: Clock,
     /** Jitter source: Math.random spreads the retries of separate processes apart. */
     private readonly random: () => number = Math.random,
+    private readonly timer: MarketCallTimer = UNTIMED,
   ) {
     assertMarketResilienceConfig(config);
     this.breaker = new CircuitBreaker('market', config.breaker, clock, isTransient);
@@ -113,7 +121,11 @@ export class ResilientMarketGateway implements MarketGateway, CircuitStatusSourc
     return this.guarded('getInstrument', () => this.inner.getInstrument(symbol));
   }
 
-  private async guarded<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  private guarded<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    return this.timer.time(operation, () => this.withRetries(operation, call));
+  }
+
+  private async withRetries<T>(operation: string, call: () => Promise<T>): Promise<T> {
     const deadlineAtMs = this.clock.nowMs() + this.config.callDeadlineMs;
     let attempts = 0;
     try {

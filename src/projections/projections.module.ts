@@ -5,10 +5,17 @@ import { ProjectionsAdminResolver } from './projections-admin.resolver.js';
 import { ProjectionsService } from './projections.service.js';
 import { RebuildJobs } from './rebuild-jobs.service.js';
 import { RebuildJobsResolver } from './rebuild-jobs.resolver.js';
+import { ProjectionBatchMetrics } from './projection-batch.metrics.js';
 
 @Module({
   imports: [CheckpointProgressModule, LeadershipModule],
-  providers: [ProjectionsService, ProjectionsAdminResolver, RebuildJobs, RebuildJobsResolver],
-  exports: [ProjectionsService, RebuildJobs],
+  providers: [
+    ProjectionsService,
+    ProjectionsAdminResolver,
+    RebuildJobs,
+    RebuildJobsResolver,
+    ProjectionBatchMetrics,
+  ],
+  exports: [ProjectionsService, RebuildJobs, ProjectionBatchMetrics],
 })
 export class ProjectionsModule {}

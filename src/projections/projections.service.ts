@@ -5,6 +5,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config.js';
@@ -25,6 +26,7 @@ import {
 } from './engine/projection-rebuilder.js';
 import { DEFAULT_RETRY, ProjectionRunner } from './engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from './views/index.js';
+import { ProjectionBatchMetrics } from './projection-batch.metrics.js';
 
 /** A projector with a runner of its own, run by another service (see attach). */
 export interface AttachedProjector {
@@ -90,6 +92,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
     progress: CheckpointProgress,
     leaderships: Leaderships,
+    @Optional() batches?: ProjectionBatchMetrics,
   ) {
     this.checkpoints = new CheckpointsRepository(pool);
     this.parked = new ParkedEventsRepository(pool);
@@ -105,6 +108,7 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
         retry: DEFAULT_RETRY,
         onFailure: config.projectionOnFailure,
         onAdvanced: (checkpointName, position) => progress.advanced(checkpointName, position),
+        ...(batches && { observer: batches }),
         log: (message) => this.logger.warn(message),
       },
     );

@@ -26,6 +26,7 @@ import { LogHorizonRepository } from './repositories/log-horizon.repository.js';
 import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
 import { ReplicaLagMetrics } from './replica/replica-lag.metrics.js';
 import { ReplicaLagRepository } from './repositories/replica-lag.repository.js';
+import { ProjectionStatusMetrics } from './projections/projection-status.metrics.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
@@ -56,6 +57,7 @@ import { SearchResolver } from './search/search.resolver.js';
     LogHorizonMetrics,
     ReplicaLagRepository,
     ReplicaLagMetrics,
+    ProjectionStatusMetrics,
     AccountsRepository,
     HoldingsRepository,
     OrdersRepository,

@@ -1,5 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { MetricsRegistry } from '../infrastructure/metrics/metrics.registry.js';
+import {
+  SCRAPE_READING_REUSE_MS,
+  sharedReading,
+} from '../infrastructure/metrics/shared-reading.js';
 import { OrderPlacementSagaService } from './order-placement/order-placement-saga.service.js';
 
 /** The sagas' gauges on /metrics: a parked saga waits for an admin, so it must be alertable. */
@@ -11,10 +15,22 @@ export class SagaMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.registry.register(
-      'ledger_parked_sagas',
-      'Order placement sagas parked after failing too often, waiting for an admin',
-      async () => [{ value: (await this.sagas.counts()).parked }],
+    const counts = sharedReading(() => this.sagas.counts(), SCRAPE_READING_REUSE_MS);
+    this.registry.gauge(
+      {
+        name: 'ledger_parked_sagas',
+        help: 'Order placement sagas parked after failing too often, waiting for an admin',
+      },
+      async () => [{ value: (await counts()).parked }],
+    );
+    this.registry.gauge(
+      {
+        name: 'ledger_sagas',
+        help: 'Order placement sagas by state: active (under way), parked, finished',
+        labelNames: ['state'],
+      },
+      async () =>
+        Object.entries(await counts()).map(([state, value]) => ({ labels: { state }, value })),
     );
   }
 }

@@ -3,6 +3,7 @@ import { CommandsModule } from '../commands/commands.module.js';
 import { LeadershipModule } from '../infrastructure/leadership/leadership.module.js';
 import { OrderPlacementSagaService } from './order-placement/order-placement-saga.service.js';
 import { SagaMetrics } from './saga.metrics.js';
+import { SagaStepMetrics } from './order-placement/saga-step.metrics.js';
 import { SagasAdminResolver } from './sagas-admin.resolver.js';
 
 /**
@@ -11,6 +12,6 @@ import { SagasAdminResolver } from './sagas-admin.resolver.js';
  */
 @Module({
   imports: [CommandsModule, LeadershipModule],
-  providers: [OrderPlacementSagaService, SagasAdminResolver, SagaMetrics],
+  providers: [OrderPlacementSagaService, SagasAdminResolver, SagaMetrics, SagaStepMetrics],
 })
 export class SagasModule {}

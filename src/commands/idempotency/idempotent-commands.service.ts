@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { IdempotencyKeyReusedError } from '../../shared/ledger-errors.js';
 import { type CommandContext } from '../command-context.js';
+import { CommandMetrics } from '../command.metrics.js';
 import { type CommandResult } from './command-result.js';
 import { CommandResultsRepository } from './command-results.repository.js';
 import { type RequestIdentity } from '../../shared/request-identity.js';
@@ -33,7 +34,10 @@ function canonicalJson(value: unknown): string {
  */
 @Injectable()
 export class IdempotentCommands {
-  constructor(private readonly results: CommandResultsRepository) {}
+  constructor(
+    private readonly results: CommandResultsRepository,
+    @Optional() private readonly metrics?: CommandMetrics,
+  ) {}
 
   /**
    * Runs the command in its own span (under the request's) and with its correlation id on
@@ -70,7 +74,10 @@ export class IdempotentCommands {
       .digest('hex');
     if (givenId) {
       const stored = await this.results.find(commandId);
-      if (stored) return this.replay(commandId, stored, commandName, fingerprint);
+      if (stored) {
+        this.metrics?.replayed('stored_result');
+        return this.replay(commandId, stored, commandName, fingerprint);
+      }
     }
     const result = await execute({
       commandId,

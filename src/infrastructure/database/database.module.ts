@@ -7,6 +7,7 @@ import { EmbeddedPostgresServer } from './embedded-postgres.server.js';
 import { migrate } from './migrator.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { ReadPool } from './read-pool.js';
+import { PoolMetrics } from './pool.metrics.js';
 
 const EMBEDDED_SERVER = Symbol('EMBEDDED_SERVER');
 
@@ -54,8 +55,9 @@ const STATEMENT_TIMEOUT_MS = 30_000;
         return new ReadPool(replica, true);
       },
     },
+    PoolMetrics,
   ],
-  exports: [DATABASE_POOL, READ_DATABASE_POOL],
+  exports: [DATABASE_POOL, READ_DATABASE_POOL, PoolMetrics],
 })
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(

@@ -22,9 +22,12 @@ export class Leaderships implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics?.register(
-      'ledger_leader',
-      'Whether this process leads the group (1) or stands by (0); groups it does not run are absent',
+    this.metrics?.gauge(
+      {
+        name: 'ledger_leader',
+        help: 'Whether this process leads the group (1) or stands by (0); groups it does not run are absent',
+        labelNames: ['group'],
+      },
       () =>
         [...this.elections]
           .filter(([, election]) => election.contending)

@@ -1,16 +1,15 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
+import { type FastifyReply } from 'fastify';
 import { MetricsRegistry } from './metrics.registry.js';
-
-const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 @Controller()
 export class MetricsController {
   constructor(private readonly registry: MetricsRegistry) {}
 
-  /** Scraped by Prometheus: every registered gauge, read now. */
+  /** Scraped by Prometheus: every registered metric, gauges read now. */
   @Get('metrics')
-  @Header('content-type', PROMETHEUS_TEXT)
-  metrics(): Promise<string> {
+  async metrics(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    void reply.header('content-type', this.registry.contentType);
     return this.registry.render();
   }
 }

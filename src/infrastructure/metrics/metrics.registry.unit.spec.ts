@@ -1,78 +1,104 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsRegistry } from './metrics.registry.js';
-import { formatGauge } from './prometheus-text.js';
 
-describe('formatGauge', () => {
-  it('writes HELP, TYPE and one line per sample in the text exposition format', () => {
-    expect(
-      formatGauge('ledger_x', 'What x is', [
-        { labels: { circuit: 'market' }, value: 1 },
-        { labels: { circuit: 'other', kind: 'b' }, value: 0.5 },
-        { value: 7 },
-      ]),
-    ).toBe(
-      '# HELP ledger_x What x is\n' +
-        '# TYPE ledger_x gauge\n' +
-        'ledger_x{circuit="market"} 1\n' +
-        'ledger_x{circuit="other",kind="b"} 0.5\n' +
-        'ledger_x 7\n',
-    );
-  });
-
-  it('escapes help text and label values, and spells the special values', () => {
-    expect(
-      formatGauge('g', 'a \\ b\nc', [
-        { labels: { l: 'say "hi"\\\n' }, value: Number.NaN },
-        { value: Infinity },
-        { value: -Infinity },
-      ]),
-    ).toBe(
-      '# HELP g a \\\\ b\\nc\n# TYPE g gauge\n' +
-        'g{l="say \\"hi\\"\\\\\\n"} NaN\ng +Inf\ng -Inf\n',
-    );
-  });
-
-  it('refuses a label name Prometheus would reject', () => {
-    expect(() => formatGauge('g', 'h', [{ labels: { 'bad-name': 'x' }, value: 1 }])).toThrow(
-      'bad-name',
-    );
-    expect(() => formatGauge('g', 'h', [{ labels: { __reserved: 'x' }, value: 1 }])).toThrow(
-      '__reserved',
-    );
-  });
-});
+/** The lines of one metric family in a scrape, HELP and TYPE included. */
+function family(scrape: string, name: string): string[] {
+  return scrape
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}`) || line.includes(` ${name} `));
+}
 
 describe('MetricsRegistry', () => {
-  it('reads every collector on each render, sorted by name, async ones included', async () => {
+  it('reads every gauge on each scrape, async collectors and labels included', async () => {
     const registry = new MetricsRegistry();
     let parked = 3;
-    registry.register('ledger_parked_sagas', 'Parked sagas', () =>
+    registry.gauge({ name: 'ledger_parked_sagas', help: 'Parked sagas' }, () =>
       Promise.resolve([{ value: parked }]),
     );
-    registry.register('ledger_a', 'A', () => [{ value: 1 }]);
-    expect(await registry.render()).toBe(
-      '# HELP ledger_a A\n# TYPE ledger_a gauge\nledger_a 1\n' +
-        '# HELP ledger_parked_sagas Parked sagas\n# TYPE ledger_parked_sagas gauge\nledger_parked_sagas 3\n',
-    );
+    registry.gauge({ name: 'ledger_a', help: 'A', labelNames: ['circuit'] }, () => [
+      { labels: { circuit: 'market' }, value: 1 },
+    ]);
+    const first = await registry.render();
+    expect(family(first, 'ledger_parked_sagas')).toEqual([
+      '# HELP ledger_parked_sagas Parked sagas',
+      '# TYPE ledger_parked_sagas gauge',
+      'ledger_parked_sagas 3',
+    ]);
+    expect(first).toContain('ledger_a{circuit="market"} 1\n');
     parked = 0;
     expect(await registry.render()).toContain('ledger_parked_sagas 0\n');
   });
 
-  it('leaves out a collector that fails, and still answers with the others', async () => {
+  it("drops a gauge's samples that its collector no longer reports", async () => {
     const registry = new MetricsRegistry();
-    registry.register('ledger_broken', 'Broken', () => {
-      throw new Error('database down');
-    });
-    registry.register('ledger_ok', 'OK', () => [{ value: 1 }]);
-    expect(await registry.render()).toBe(
-      '# HELP ledger_ok OK\n# TYPE ledger_ok gauge\nledger_ok 1\n',
+    let circuits = ['a', 'b'];
+    registry.gauge({ name: 'ledger_c', help: 'C', labelNames: ['circuit'] }, () =>
+      circuits.map((circuit) => ({ labels: { circuit }, value: 1 })),
     );
+    expect(await registry.render()).toContain('ledger_c{circuit="b"} 1');
+    circuits = ['a'];
+    expect(await registry.render()).not.toContain('ledger_c{circuit="b"}');
   });
 
-  it('refuses a bad metric name and a second registration of a name', () => {
+  it('shows counters, histograms and the process metrics', async () => {
     const registry = new MetricsRegistry();
-    expect(() => registry.register('ledger-x', 'h', () => [])).toThrow('ledger-x');
-    registry.register('ledger_x', 'h', () => []);
-    expect(() => registry.register('ledger_x', 'h', () => [])).toThrow('registered already');
+    registry
+      .counter({ name: 'ledger_n_total', help: 'N', labelNames: ['type'] })
+      .inc({ type: 'x' });
+    registry
+      .durationHistogram({ name: 'ledger_d_seconds', help: 'D', labelNames: ['op'] })
+      .observe({ op: 'y' }, 0.003);
+    const scrape = await registry.render();
+    expect(scrape).toContain('ledger_n_total{type="x"} 1\n');
+    expect(scrape).toContain('ledger_d_seconds_bucket{le="0.005",op="y"} 1\n');
+    expect(scrape).toContain('ledger_d_seconds_count{op="y"} 1\n');
+    expect(scrape).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(scrape).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+  });
+
+  it('leaves out a collector that fails, and still answers with the others', async () => {
+    const registry = new MetricsRegistry();
+    registry.gauge({ name: 'ledger_broken', help: 'Broken' }, () => {
+      throw new Error('database down');
+    });
+    registry.gauge({ name: 'ledger_ok', help: 'OK' }, () => [{ value: 1 }]);
+    const scrape = await registry.render();
+    expect(scrape).toContain('ledger_ok 1\n');
+    expect(scrape).not.toContain('ledger_broken');
+  });
+
+  it('answers within the bound when a collector hangs, and does not start it again meanwhile', async () => {
+    const registry = new MetricsRegistry();
+    let calls = 0;
+    let release: (samples: { value: number }[]) => void = () => undefined;
+    registry.gauge({ name: 'ledger_hung', help: 'Hung' }, () => {
+      calls++;
+      if (calls > 1) return [{ value: 7 }];
+      return new Promise<{ value: number }[]>((resolve) => {
+        release = resolve;
+      });
+    });
+    registry.gauge({ name: 'ledger_ok', help: 'OK' }, () => [{ value: 1 }]);
+    for (let scrape = 0; scrape < 2; scrape++) {
+      const startedMs = performance.now();
+      const text = await registry.render(200);
+      // The bound plus scheduling slack on a loaded machine.
+      expect(performance.now() - startedMs).toBeLessThan(2_000);
+      expect(text).toContain('ledger_ok 1\n');
+      expect(text).not.toContain('ledger_hung');
+    }
+    expect(calls).toBe(1);
+    release([{ value: 5 }]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await registry.render(200)).toContain('ledger_hung 7\n');
+    expect(calls).toBe(2);
+  });
+
+  it('refuses a second metric of one name', () => {
+    const registry = new MetricsRegistry();
+    registry.counter({ name: 'ledger_x_total', help: 'h' });
+    expect(() => registry.gauge({ name: 'ledger_x_total', help: 'h' }, () => [])).toThrow(
+      'registered already',
+    );
   });
 });

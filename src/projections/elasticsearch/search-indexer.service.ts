@@ -25,6 +25,7 @@ import { ParkedEventsRepository } from '../engine/parked-events.repository.js';
 import { liveBinding } from '../engine/projection.js';
 import { ProjectionRunner } from '../engine/projection-runner.js';
 import { ProjectionsService } from '../projections.service.js';
+import { ProjectionBatchMetrics } from '../projection-batch.metrics.js';
 import { AccountDirectory } from './account-directory.js';
 import { OrderSearchIndexProjection } from './order-search-index.projection.js';
 import { SearchIndexRebuilder, type SearchRebuildReport } from './search-index-rebuilder.js';
@@ -65,6 +66,7 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
     private readonly projections: ProjectionsService,
     leaderships: Leaderships,
     @Optional() private readonly metrics?: MetricsRegistry,
+    @Optional() batches?: ProjectionBatchMetrics,
   ) {
     if (!config.elasticsearchUrl) return;
     this.client = createElasticsearchClient(config.elasticsearchUrl);
@@ -85,6 +87,7 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
         retry: INDEXER_RETRY,
         onFailure: config.projectionOnFailure,
         onAdvanced: (name, position) => progress.advanced(name, position),
+        ...(batches && { observer: batches }),
         log: (message) => this.logger.warn(message),
       },
     );
@@ -131,9 +134,12 @@ export class SearchIndexerService implements OnApplicationBootstrap, BeforeAppli
 
   private registerMetrics(projection: OrderSearchIndexProjection): void {
     const { counters } = projection;
-    this.metrics?.register(
-      'ledger_search_index_items',
-      'Search index bulk items since the process started, by outcome',
+    this.metrics?.gauge(
+      {
+        name: 'ledger_search_index_items',
+        help: 'Search index bulk items since the process started, by outcome',
+        labelNames: ['outcome'],
+      },
       () => [
         { labels: { outcome: 'written' }, value: counters.written },
         { labels: { outcome: 'version_conflict' }, value: counters.versionConflicts },

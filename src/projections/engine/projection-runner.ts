@@ -30,12 +30,21 @@ import {
 /** What a projector does with an event it cannot apply after its retries: park it and stop, or park it and go on. */
 export type FailurePolicy = 'stop' | 'skip';
 
+/** Told of each batch a live runner commits (see ProjectionBatchMetrics). */
+export interface BatchObserver {
+  batchCommitted(
+    applied: readonly { checkpointName: string; events: number }[],
+    seconds: number,
+  ): void;
+}
+
 export interface RunnerOptions {
   readonly batchSize: number;
   readonly retry: BackoffPolicy;
   readonly onFailure: FailurePolicy;
   /** Told after each committed batch (in-process readers waiting for a position). */
   readonly onAdvanced?: (checkpointName: string, position: Position) => void;
+  readonly observer?: BatchObserver;
   readonly log?: (message: string) => void;
 }
 
@@ -320,6 +329,7 @@ export class ProjectionRunner {
 
   private async applyBatch(slices: readonly Slice[]): Promise<void> {
     // Slices of one batch are suffixes of it: the longest is decoded once for all.
+    const startedMs = performance.now();
     const longest = slices.reduce((a, b) => (b.events.length > a.events.length ? b : a)).events;
     const decoded: ProjectedEvent[] = longest.map((recorded) => ({
       event: decodeEvent(recorded),
@@ -344,6 +354,13 @@ export class ProjectionRunner {
         position: events[events.length - 1]!.position,
         applied: events.length,
       })),
+    );
+    this.options.observer?.batchCommitted(
+      slices.map(({ binding, events }) => ({
+        checkpointName: binding.checkpointName,
+        events: events.length,
+      })),
+      (performance.now() - startedMs) / 1_000,
     );
     for (const { binding, events } of slices) {
       this.committed(binding, events[events.length - 1]!.position);

@@ -18,9 +18,12 @@ export class LogHorizonMetrics implements OnModuleInit {
   onModuleInit(): void {
     // The horizon is the PostgreSQL log's: EventStoreDB has its own.
     if (this.config.eventStoreUrl !== undefined) return;
-    this.registry.register(
-      'ledger_log_horizon_held_seconds',
-      "Age of the oldest append still running, which every reader of the log waits for; 0 when none runs. Labels: the append's backend pid and database",
+    this.registry.gauge(
+      {
+        name: 'ledger_log_horizon_held_seconds',
+        help: "Age of the oldest append still running, which every reader of the log waits for; 0 when none runs. Labels: the append's backend pid and database",
+        labelNames: ['pid', 'database'],
+      },
       async () => {
         const hold = await this.horizon.oldestAppend();
         if (hold === undefined) return [{ value: 0 }];

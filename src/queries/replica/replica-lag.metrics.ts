@@ -19,9 +19,11 @@ export class ReplicaLagMetrics implements OnModuleInit {
   onModuleInit(): void {
     // Without DATABASE_READ_URL the views are read on the primary: nothing trails.
     if (!this.reads.replica) return;
-    this.registry.register(
-      'ledger_read_replica_lag_seconds',
-      'Seconds since the primary committed the newest transaction the read replica has replayed; 0 when it has replayed all the WAL it received',
+    this.registry.gauge(
+      {
+        name: 'ledger_read_replica_lag_seconds',
+        help: 'Seconds since the primary committed the newest transaction the read replica has replayed; 0 when it has replayed all the WAL it received',
+      },
       async () => {
         const seconds = await this.lag.lagSeconds();
         return seconds === undefined ? [] : [{ value: seconds }];

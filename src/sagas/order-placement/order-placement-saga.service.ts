@@ -38,6 +38,7 @@ import {
   OrderSagasRepository,
 } from './order-sagas.repository.js';
 import { SagaLogFollower } from './saga-log-follower.js';
+import { SagaStepMetrics } from './saga-step.metrics.js';
 
 /**
  * Runs this process's order placement saga (its log follower and its turns) and the
@@ -62,6 +63,7 @@ export class OrderPlacementSagaService
     @Inject(MARKET_GATEWAY) private readonly market: MarketGateway,
     fees: FeeSchedule,
     leaderships: Leaderships,
+    stepMetrics: SagaStepMetrics,
   ) {
     const log = (message: string): void => this.logger.warn(message);
     this.sagas = new OrderSagasRepository(pool);
@@ -73,6 +75,7 @@ export class OrderPlacementSagaService
       config.sagas,
       systemClock,
       log,
+      stepMetrics,
     );
     this.follower = new SagaLogFollower(
       store,
