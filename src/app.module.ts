@@ -10,7 +10,7 @@ import { AdminApiModule } from './api/admin-api.module.js';
 import { ExportsModule } from './exports/exports.module.js';
 import { AuthModule } from './api/auth/auth.module.js';
 import { LedgerGraphQLModule } from './api/graphql.module.js';
-import { HealthController } from './infrastructure/health/health.controller.js';
+import { HealthModule } from './infrastructure/health/health.module.js';
 import { MetricsModule } from './infrastructure/metrics/metrics.module.js';
 import { type MarketConfig } from './market/market.config.js';
 import { MarketModule } from './market/market.module.js';
@@ -37,6 +37,7 @@ export class AppModule {
         ...api,
         AuthModule,
         MetricsModule,
+        HealthModule,
         MarketModule.forRoot(market),
         CommandsModule,
         QueriesModule,
@@ -45,7 +46,6 @@ export class AppModule {
         SagasModule,
         ExportsModule,
       ],
-      controllers: [HealthController],
     };
   }
 }

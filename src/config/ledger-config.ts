@@ -4,6 +4,7 @@ import { type DeploymentConfig, loadDeploymentConfig, runsWorkers } from './depl
 import { decimal, integer, nonEmpty, oneOf, url } from './env-values.js';
 import { type GraphQLConfig, loadGraphQLConfig } from './graphql-config.js';
 import { type ReadReplicaConfig, loadReadReplicaConfig } from './read-replica-config.js';
+import { type HealthConfig, loadHealthConfig } from './health-config.js';
 import { type SagaConfig, loadSagaConfig } from './saga-config.js';
 import { type TelemetryConfig, loadTelemetryConfig } from './telemetry-config.js';
 
@@ -34,6 +35,7 @@ export interface LedgerConfig {
   readonly readReplica: ReadReplicaConfig;
   readonly deployment: DeploymentConfig;
   readonly telemetry: TelemetryConfig;
+  readonly health: HealthConfig;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -86,5 +88,6 @@ function readConfig(env: NodeJS.ProcessEnv): LedgerConfig {
     readReplica: loadReadReplicaConfig(env),
     deployment,
     telemetry: loadTelemetryConfig(env),
+    health: loadHealthConfig(env),
   };
 }

@@ -27,6 +27,7 @@ import { LogHorizonMetrics } from './projections/log-horizon.metrics.js';
 import { ReplicaLagMetrics } from './replica/replica-lag.metrics.js';
 import { ReplicaLagRepository } from './repositories/replica-lag.repository.js';
 import { ProjectionStatusMetrics } from './projections/projection-status.metrics.js';
+import { ProjectionLagCheck } from './projections/projection-lag.check.js';
 import { HoldingsRepository } from './repositories/holdings.repository.js';
 import { LedgerEntriesRepository } from './repositories/ledger-entries.repository.js';
 import { OrdersRepository } from './repositories/orders.repository.js';
@@ -58,6 +59,7 @@ import { SearchResolver } from './search/search.resolver.js';
     ReplicaLagRepository,
     ReplicaLagMetrics,
     ProjectionStatusMetrics,
+    ProjectionLagCheck,
     AccountsRepository,
     HoldingsRepository,
     OrdersRepository,

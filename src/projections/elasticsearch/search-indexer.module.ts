@@ -4,6 +4,7 @@ import { LeadershipModule } from '../../infrastructure/leadership/leadership.mod
 import { ProjectionsModule } from '../projections.module.js';
 import { SearchIndexAdminResolver } from './search-index-admin.resolver.js';
 import { SearchIndexerService } from './search-indexer.service.js';
+import { SearchIndexReadiness } from './search-index.readiness.js';
 
 /**
  * The Elasticsearch indexer of order search. Imported by the app always: without
@@ -13,7 +14,7 @@ import { SearchIndexerService } from './search-indexer.service.js';
  */
 @Module({
   imports: [CheckpointProgressModule, LeadershipModule, ProjectionsModule],
-  providers: [SearchIndexerService, SearchIndexAdminResolver],
+  providers: [SearchIndexerService, SearchIndexAdminResolver, SearchIndexReadiness],
   exports: [SearchIndexerService],
 })
 export class SearchIndexerModule {}

@@ -48,6 +48,29 @@ export class ProjectionStatusRepository {
   constructor(@Inject(DATABASE_POOL) private readonly pool: pg.Pool) {}
 
   /**
+   * Each named projection's lag in milliseconds: the age of the oldest log event it has
+   * not applied, 0 when caught up. One index probe each and no count, so cheap enough
+   * for a readiness probe. On the PostgreSQL event log only.
+   */
+  async lagMs(known: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ projection: string; lag_ms: number }>(
+      `SELECT n.projection,
+              coalesce((
+                SELECT greatest(0, extract(epoch FROM clock_timestamp() - e.created_at) * 1000)
+                FROM ledger_events e
+                WHERE (e.tx_id, e.seq) > (coalesce(c.commit_position, 0)::text::xid8,
+                                          coalesce(c.prepare_position, 0)::bigint)
+                ORDER BY e.tx_id, e.seq LIMIT 1
+              ), 0)::float8 AS lag_ms
+       FROM unnest($1::text[]) AS n(projection)
+       LEFT JOIN ledger_projection_checkpoints c USING (projection)
+       LIMIT $2`,
+      [[...known], MAX_CHECKPOINTS],
+    );
+    return new Map(rows.map((row) => [row.projection, row.lag_ms]));
+  }
+
+  /**
    * Each projection's state: the `known` ones even before their first checkpoint, and any
    * other that has one. Lag is measured against the PostgreSQL event log, so only
    * `countLag` when events live there: EventStoreDB positions do not index ledger_events.
