@@ -1,9 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { MetricsRegistry } from '../infrastructure/metrics/metrics.registry.js';
-import {
-  SCRAPE_READING_REUSE_MS,
-  sharedReading,
-} from '../infrastructure/metrics/shared-reading.js';
+import { ONE_SCRAPE, sharedReading } from '../infrastructure/metrics/shared-reading.js';
 import { OrderPlacementSagaService } from './order-placement/order-placement-saga.service.js';
 
 /** The sagas' gauges on /metrics: a parked saga waits for an admin, so it must be alertable. */
@@ -15,7 +12,7 @@ export class SagaMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const counts = sharedReading(() => this.sagas.counts(), SCRAPE_READING_REUSE_MS);
+    const counts = sharedReading(() => this.sagas.counts(), ONE_SCRAPE);
     this.registry.gauge(
       {
         name: 'ledger_parked_sagas',

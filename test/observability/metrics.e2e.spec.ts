@@ -178,7 +178,7 @@ describe('a scrape with a collector that hangs', () => {
     const registry = ledger.app.get(MetricsRegistry);
     registry.gauge(
       { name: 'ledger_test_hung', help: 'Never answers' },
-      () => new Promise(() => undefined),
+      () => new Promise<never>(() => undefined),
     );
     const startedMs = performance.now();
     const text = await scrape();

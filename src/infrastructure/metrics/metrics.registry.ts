@@ -9,7 +9,7 @@ import {
 } from 'prom-client';
 import { systemClock } from '../resilience/clock.js';
 import { withDeadline } from '../resilience/deadline.js';
-import { sharedReading } from './shared-reading.js';
+import { ONE_SCRAPE, sharedReading } from './shared-reading.js';
 
 /** One value of a collected gauge, told apart from the others by its labels. */
 export interface MetricSample<L extends string = string> {
@@ -68,8 +68,8 @@ export class MetricsRegistry {
   /** A gauge whose samples `collect` reads on every scrape; its earlier samples are dropped. */
   gauge<L extends string>(definition: MetricDefinition<L>, collect: MetricCollector<L>): void {
     this.checkRoom(definition.name);
-    // Reused for no time: only calls while one runs share it (a hung one is not repeated).
-    const read = sharedReading(async () => collect(), 0);
+    // Only calls while one runs share it: a hung one is not started again.
+    const read = sharedReading(async () => collect(), ONE_SCRAPE);
     const gauge: Gauge<L> = new Gauge<L>({
       ...definition,
       labelNames: definition.labelNames ?? [],

@@ -28,5 +28,8 @@ export function sharedReading<T>(
   };
 }
 
-/** Readings of one scrape are shared; the next scrape (seconds later) reads afresh. */
-export const SCRAPE_READING_REUSE_MS = 1_000;
+/**
+ * For gauges of one query: a scrape reads every metric at once, so they share the read
+ * in flight, and the next scrape reads afresh (never a figure older than the scrape).
+ */
+export const ONE_SCRAPE = 0;

@@ -4,10 +4,7 @@ import {
   type MetricCollector,
   MetricsRegistry,
 } from '../../infrastructure/metrics/metrics.registry.js';
-import {
-  SCRAPE_READING_REUSE_MS,
-  sharedReading,
-} from '../../infrastructure/metrics/shared-reading.js';
+import { ONE_SCRAPE, sharedReading } from '../../infrastructure/metrics/shared-reading.js';
 import { PROJECTION_NAMES } from '../../shared/view-tables.js';
 import {
   type ProjectionStatusRow,
@@ -33,7 +30,7 @@ export class ProjectionStatusMetrics implements OnModuleInit {
     const countLag = this.config.eventStoreUrl === undefined;
     const rows = sharedReading(
       () => this.checkpoints.statuses(PROJECTION_NAMES, { countLag }),
-      SCRAPE_READING_REUSE_MS,
+      ONE_SCRAPE,
     );
     const perProjection =
       (figure: Figure): MetricCollector<'projection'> =>
