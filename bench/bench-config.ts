@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type ObservabilityChoice, parseObservability } from './observability/observed-runs.js';
 
 export interface BenchConfig {
   /** Server URL; each system gets its own database created on that server. */
@@ -16,6 +17,8 @@ export interface BenchConfig {
   readonly skipUncached: boolean;
   readonly keepDatabases: boolean;
   readonly outFile: string;
+  /** Set: the observability overhead through the app instead (see observability/command-overhead.ts). */
+  readonly observability: ObservabilityChoice | undefined;
 }
 
 const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -55,7 +58,11 @@ Options (each also settable by the environment variable shown; flags win):
   --skip-uncached         leave out ours with the stream cache  BENCH_SKIP_UNCACHED=1
                           off (every command reads first)
   --keep-databases        do not drop the bench databases       BENCH_KEEP_DATABASES=1
-  --out <file>            JSON result file                      BENCH_OUT (bench/results/command-throughput.json)
+  --out <file>            JSON result file                      BENCH_OUT (bench/results/command-throughput.json;
+                                                                with --observability: command-overhead.json)
+  --observability <mode>  on|off|both: deposits through the app BENCH_OBSERVABILITY
+                          in a process of its own with logs, traces and /metrics scrapes
+                          (on) or without (off); both alternates them run by run
   --help
 Server: BENCH_DATABASE_URL (${DEFAULT_SERVER_URL}).`;
 
@@ -93,6 +100,7 @@ export function readConfig(
       'skip-uncached': { type: 'boolean' },
       'keep-databases': { type: 'boolean' },
       out: { type: 'string' },
+      observability: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -101,6 +109,7 @@ export function readConfig(
   if (values.help) return undefined;
 
   const quick = values.quick ?? flag(env['BENCH_QUICK']);
+  const observability = parseObservability(values.observability ?? env['BENCH_OBSERVABILITY']);
   const sizes = quick ? QUICK : FULL;
   const concurrency = positiveInt(
     'concurrency',
@@ -134,6 +143,12 @@ export function readConfig(
     skipEmmettBare: values['skip-emmett-bare'] ?? flag(env['BENCH_SKIP_EMMETT_BARE']),
     skipUncached: values['skip-uncached'] ?? flag(env['BENCH_SKIP_UNCACHED']),
     keepDatabases: values['keep-databases'] ?? flag(env['BENCH_KEEP_DATABASES']),
-    outFile: values.out ?? (env['BENCH_OUT'] || 'bench/results/command-throughput.json'),
+    outFile:
+      values.out ??
+      (env['BENCH_OUT'] ||
+        (observability === undefined
+          ? 'bench/results/command-throughput.json'
+          : `bench/results/command-overhead${quick ? '.quick' : ''}.json`)),
+    observability,
   };
 }

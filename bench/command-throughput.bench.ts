@@ -19,6 +19,7 @@ import {
 import { type AppendSystem, type CommandSystem } from './bench-systems.js';
 import { EmmettSystem } from './emmett-system.js';
 import { LedgerSystem } from './ledger-system.js';
+import { commandOverhead } from './observability/command-overhead.js';
 import { type LoadResult, runLoad } from './load-runner.js';
 import { RawInsertSystem } from './raw-insert-system.js';
 import { type Spread, formatRatio, formatSpread, renderTable, spread } from './stats.js';
@@ -389,10 +390,14 @@ async function main(): Promise<number> {
     title: 'Command throughput bench',
     config,
     describe: (c) =>
-      `${c.accounts} accounts; per run ${c.sequentialCommands} sequential + ` +
-      `${c.concurrentCommands} concurrent deposits, ${c.bareAppends} bare appends; ` +
-      `${c.runs} runs; ${c.concurrency} workers on pools of ${c.poolSize}`,
+      c.observability
+        ? `observability ${c.observability}: ${c.accounts} accounts and ${c.concurrentCommands} deposits ` +
+          `over HTTP per run, ${c.concurrency} in flight; ${c.runs} runs`
+        : `${c.accounts} accounts; per run ${c.sequentialCommands} sequential + ` +
+          `${c.concurrentCommands} concurrent deposits, ${c.bareAppends} bare appends; ` +
+          `${c.runs} runs; ${c.concurrency} workers on pools of ${c.poolSize}`,
     run: async (session) => {
+      if (config.observability) return commandOverhead(session, config, config.observability);
       const systems = await setUp(session, config);
       const bench = new Bench(config);
       await measure(bench, systems, config);

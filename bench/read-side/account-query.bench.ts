@@ -8,7 +8,7 @@
  * `npm run bench:query -- --help` for the knobs.
  */
 import { type AddressInfo } from 'node:net';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { toAccountType } from '../../src/queries/accounts/account.type.js';
 import { AccountsRepository } from '../../src/queries/repositories/accounts.repository.js';
@@ -17,6 +17,8 @@ import { VerificationError, log } from '../bench-session.js';
 import { formatMs, runBench } from './harness.js';
 import { rotate } from '../bench-results.js';
 import { ACCOUNT, DEPOSIT, LedgerApp, bearerFor, decimalAmount } from './ledger-app.js';
+import { type Request, fire } from './cannon.js';
+import { queryOverhead } from '../observability/query-overhead.js';
 
 const GOAL_RATIO = 0.6;
 /** The most the access check (token, rule, ownership, rate limit) may take off `account(id)`. */
@@ -44,6 +46,12 @@ const OPTIONS = {
     quick: 1,
     min: 0,
   },
+  observability: {
+    kind: 'choice',
+    description:
+      'instead: the app in a process of its own with logs, traces and /metrics scrapes (on) or without (off); both alternates them run by run',
+    choices: ['on', 'off', 'both'],
+  },
 } as const;
 
 /**
@@ -53,15 +61,6 @@ const OPTIONS = {
  */
 type Target = 'bare' | 'graphql' | 'unchecked';
 const TARGETS = ['bare', 'graphql', 'unchecked'] as const;
-
-interface Request {
-  readonly url: string;
-  readonly method: 'GET' | 'POST';
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-  /** The exact answer (nothing is written during the bench): any other body is a mismatch. */
-  readonly expectBody: string;
-}
 
 interface CannonRecord {
   readonly run: number;
@@ -81,24 +80,6 @@ interface CannonRecord {
   readonly mismatches: number;
 }
 
-async function fire(
-  request: Request,
-  seconds: number,
-  options: { connections: number; pipelining: number; workers: number },
-): Promise<autocannon.Result> {
-  return autocannon({
-    url: request.url,
-    method: request.method,
-    ...(request.headers ? { headers: request.headers } : {}),
-    ...(request.body ? { body: request.body } : {}),
-    expectBody: request.expectBody,
-    duration: seconds,
-    connections: options.connections,
-    pipelining: options.pipelining,
-    ...(options.workers > 0 ? { workers: options.workers } : {}),
-  });
-}
-
 runBench({
   name: 'account-query',
   title: 'Account query bench (read side)',
@@ -112,6 +93,7 @@ runBench({
     `autocannon ${o.workers > 0 ? `in ${o.workers} worker thread(s)` : 'in the main thread'}`,
   async run(context) {
     const { options } = context;
+    if (options.observability) return queryOverhead(context, options, options.observability);
     log('\nSetup (not timed)');
     const db = await context.database('query');
     const app = await LedgerApp.start(db.url, { listen: true });

@@ -34,7 +34,8 @@ export interface GraphQLResponse<T> {
 }
 
 /** The benchmarks' own HS256 secret: their app and their tokens share it. */
-const BENCH_JWT_SECRET = new TextEncoder().encode('the benchmarks sign their tokens with this');
+export const BENCH_JWT_SECRET_TEXT = 'the benchmarks sign their tokens with this';
+const BENCH_JWT_SECRET = new TextEncoder().encode(BENCH_JWT_SECRET_TEXT);
 
 /** `Bearer <token>` for `sub` with one role, valid for a day, signed for the benchmarks' app. */
 export async function bearerFor(sub: string, role: 'admin' | 'customer'): Promise<string> {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
  * Command-line options of the read-side benches. Each bench declares its own options
  * as data (a full-size default and a quick-mode default), so every bench gets the same
  * `--quick`, `--runs`, `--out`, `--keep-databases` and `--help` and a generated usage text.
+ * Options are integers, flags, or choices among a few words.
  * The PostgreSQL server comes from BENCH_DATABASE_URL, as for the command-throughput bench.
  */
 
@@ -23,10 +24,21 @@ export interface FlagOption {
   readonly description: string;
 }
 
-export type OptionSpec = Readonly<Record<string, IntOption | FlagOption>>;
+/** One of a few words, or unset: a variant of the bench (its results go to a file of their own). */
+export interface ChoiceOption {
+  readonly kind: 'choice';
+  readonly description: string;
+  readonly choices: readonly string[];
+}
+
+export type OptionSpec = Readonly<Record<string, IntOption | FlagOption | ChoiceOption>>;
 
 export type OptionValues<S extends OptionSpec> = {
-  readonly [K in keyof S]: S[K] extends IntOption ? number : boolean;
+  readonly [K in keyof S]: S[K] extends IntOption
+    ? number
+    : S[K] extends ChoiceOption
+      ? S[K]['choices'][number] | undefined
+      : boolean;
 };
 
 export interface CommonOptions {
@@ -47,6 +59,18 @@ const RUNS: IntOption = {
   quick: 1,
 };
 
+function choiceOption(
+  name: string,
+  raw: string | boolean | undefined,
+  choices: readonly string[],
+): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !choices.includes(raw)) {
+    throw new Error(`--${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
 function integerOption(name: string, raw: string, min: number): number {
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min) {
@@ -62,7 +86,9 @@ export function usage(script: string, summary: string, spec: OptionSpec, name: s
     ...Object.entries(spec).map(([key, option]): [string, string] =>
       option.kind === 'int'
         ? [`--${key} <n>`, `${option.description} (${option.full}; quick ${option.quick})`]
-        : [`--${key}`, option.description],
+        : option.kind === 'choice'
+          ? [`--${key} <${option.choices.join('|')}>`, option.description]
+          : [`--${key}`, option.description],
     ),
     ['--keep-databases', 'do not drop the bench databases afterwards'],
     ['--out <file>', `JSON result file (bench/results/${name}.json; quick: ${name}.quick.json)`],
@@ -78,6 +104,14 @@ export function usage(script: string, summary: string, spec: OptionSpec, name: s
     ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),
     `PostgreSQL server: BENCH_DATABASE_URL (${DEFAULT_SERVER_URL}); each bench creates and drops its own databases there.`,
   ].join('\n');
+}
+
+/** `.<option>` for each choice given: a variant's figures never overwrite the bench's own. */
+function variants(spec: OptionSpec, given: (key: string) => string | boolean | undefined): string {
+  return Object.entries(spec)
+    .filter(([key, option]) => option.kind === 'choice' && given(key) !== undefined)
+    .map(([key]) => `.${key}`)
+    .join('');
 }
 
 /** Undefined when --help was asked for. */
@@ -98,7 +132,7 @@ export function readOptions<S extends OptionSpec>(
       ...Object.fromEntries(
         Object.entries(spec).map(([key, option]) => [
           key,
-          { type: option.kind === 'int' ? ('string' as const) : ('boolean' as const) },
+          { type: option.kind === 'flag' ? ('boolean' as const) : ('string' as const) },
         ]),
       ),
     },
@@ -114,6 +148,7 @@ export function readOptions<S extends OptionSpec>(
     Object.entries(spec).map(([key, option]) => {
       const raw = given(key);
       if (option.kind === 'flag') return [key, raw === true];
+      if (option.kind === 'choice') return [key, choiceOption(key, raw, option.choices)];
       return [
         key,
         typeof raw === 'string'
@@ -134,6 +169,9 @@ export function readOptions<S extends OptionSpec>(
       typeof runs === 'string' ? integerOption('runs', runs, 1) : quick ? RUNS.quick : RUNS.full,
     keepDatabases: given('keep-databases') === true,
     // A smoke run must not overwrite the figures of a real one.
-    outFile: typeof out === 'string' ? out : `bench/results/${name}${quick ? '.quick' : ''}.json`,
+    outFile:
+      typeof out === 'string'
+        ? out
+        : `bench/results/${name}${variants(spec, given)}${quick ? '.quick' : ''}.json`,
   };
 }

@@ -1,0 +1,192 @@
+import { rotate } from '../bench-results.js';
+import { type BenchSession, VerificationError, log } from '../bench-session.js';
+import { bearerFor } from '../read-side/ledger-app.js';
+import {
+  type Spread,
+  formatRate,
+  formatRatio,
+  formatSpread,
+  renderTable,
+  spread,
+} from '../stats.js';
+import { MetricsScraper, type ScrapeCounts } from './metrics-scraper.js';
+import { type ObservabilityMode, ObservedApp, type OutputCounts } from './observed-app.js';
+import { type CollectorCounts, OtlpCollectorStub } from './otlp-collector-stub.js';
+
+/** `--observability`: one mode, or both alternating run by run. */
+export type ObservabilityChoice = ObservabilityMode | 'both';
+const CHOICES: readonly ObservabilityChoice[] = ['on', 'off', 'both'];
+
+/** The most logs, metrics and traces may take off the throughput (the issue's budget). */
+export const GOAL_MAX_DROP = 0.1;
+
+export function parseObservability(raw: string | undefined): ObservabilityChoice | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!(CHOICES as readonly string[]).includes(raw)) {
+    throw new Error(
+      `--observability must be one of ${CHOICES.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw as ObservabilityChoice;
+}
+
+/** The runs of a choice: with both, each run starts with the mode the last one ended with. */
+export function schedule(
+  choice: ObservabilityChoice,
+  runs: number,
+): { run: number; mode: ObservabilityMode }[] {
+  const modes: ObservabilityMode[] = choice === 'both' ? ['off', 'on'] : [choice];
+  return Array.from({ length: runs }, (_, index) =>
+    rotate(modes, index).map((mode) => ({ run: index + 1, mode })),
+  ).flat();
+}
+
+/** What a measurement answers: its rate (per second) and whatever else it records. */
+export interface ObservedMeasurement {
+  readonly perSecond: number;
+  readonly details: Record<string, unknown>;
+}
+
+export interface ObservedRecord extends ObservedMeasurement {
+  readonly run: number;
+  readonly mode: ObservabilityMode;
+  readonly appOutput: OutputCounts;
+  readonly traces: CollectorCounts;
+  readonly scrapes: ScrapeCounts | null;
+}
+
+export interface ObservedBench {
+  readonly choice: ObservabilityChoice;
+  readonly runs: number;
+  /** Prefix of the runs' databases: each run gets a fresh one. */
+  readonly label: string;
+  /** What is measured, for the table. */
+  readonly subject: string;
+  /** Sets up (untimed) and measures one run against the app, with an admin's token. */
+  measure(app: ObservedApp, authorization: string, run: number): Promise<ObservedMeasurement>;
+}
+
+/**
+ * Runs a measurement against the app in each mode of the schedule, each run on a fresh
+ * database and a fresh app process, and prints the medians and, with both modes, the
+ * ratio against the goal. Answers what goes into the results file.
+ */
+export async function runObserved(
+  session: BenchSession,
+  bench: ObservedBench,
+): Promise<Record<string, unknown>> {
+  const collector = await OtlpCollectorStub.start();
+  session.defer(() => collector.close());
+  const authorization = await bearerFor('bench-admin', 'admin');
+  const records: ObservedRecord[] = [];
+  for (const { run, mode } of schedule(bench.choice, bench.runs)) {
+    const db = await session.database(`${bench.label}_r${run}_${mode}`);
+    const app = await ObservedApp.start(db.url, mode, collector.endpoint);
+    try {
+      const tracesBefore = collector.counts();
+      const scraper =
+        mode === 'on' ? new MetricsScraper(`${app.baseUrl}/metrics`, authorization) : undefined;
+      const measured = await bench.measure(app, authorization, run);
+      const scrapes = (await scraper?.stop()) ?? null;
+      const tracesAfter = collector.counts();
+      const record: ObservedRecord = {
+        ...measured,
+        run,
+        mode,
+        appOutput: app.output(),
+        traces: {
+          requests: tracesAfter.requests - tracesBefore.requests,
+          bytes: tracesAfter.bytes - tracesBefore.bytes,
+        },
+        scrapes,
+      };
+      check(record);
+      records.push(record);
+      log(describeRecord(record));
+    } finally {
+      await app.stop();
+    }
+  }
+  return summarize(bench, records);
+}
+
+function check(record: ObservedRecord): void {
+  const { scrapes } = record;
+  if (scrapes && (scrapes.failures > 0 || scrapes.scrapes === 0)) {
+    throw new VerificationError(
+      `run ${record.run}: ${scrapes.scrapes} scrapes of /metrics, ${scrapes.failures} failed (${scrapes.firstFailure ?? 'none ran'})`,
+    );
+  }
+}
+
+function describeRecord(record: ObservedRecord): string {
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+  const scraped = record.scrapes
+    ? `, ${record.scrapes.scrapes} scrapes (${kib(record.scrapes.bytes)})`
+    : '';
+  return (
+    `  run ${record.run}  ${record.mode.padEnd(3)}  ${formatRate(record.perSecond).padStart(9)}  ` +
+    `logs ${kib(record.appOutput.stdoutBytes + record.appOutput.stderrBytes)}, ` +
+    `traces ${record.traces.requests} exports (${kib(record.traces.bytes)})${scraped}`
+  );
+}
+
+/** Rates per mode; with both, the ratio on/off (of medians, and paired run by run) against the goal. */
+function summarize(
+  bench: ObservedBench,
+  records: readonly ObservedRecord[],
+): Record<string, unknown> {
+  const rates = (mode: ObservabilityMode): number[] =>
+    records.filter((record) => record.mode === mode).map((record) => record.perSecond);
+  const perMode: Partial<Record<ObservabilityMode, Spread>> = {};
+  for (const mode of ['off', 'on'] as const) {
+    if (rates(mode).length > 0) perMode[mode] = spread(rates(mode));
+  }
+  log(`\nResults: ${bench.subject}, per second, median (min – max) of ${bench.runs} run(s)`);
+  log(
+    renderTable(
+      ['Observability', 'rate'],
+      Object.entries(perMode).map(([mode, rate]) => [mode, formatSpread(rate)]),
+    ),
+  );
+  warnIfUnwired(records);
+  if (!perMode.on || !perMode.off) return { observability: bench.choice, perMode, runs: records };
+  const ratio = perMode.on.median / perMode.off.median;
+  const paired = spread(
+    Array.from({ length: bench.runs }, (_, index) => {
+      const of = (mode: ObservabilityMode): number =>
+        records.find((record) => record.run === index + 1 && record.mode === mode)!.perSecond;
+      return of('on') / of('off');
+    }),
+  );
+  const drop = 1 - ratio;
+  const met = drop <= GOAL_MAX_DROP;
+  log(
+    `\non / off: ${formatRatio(ratio)} (paired runs ${formatSpread(paired, formatRatio)}), ` +
+      `a drop of ${(drop * 100).toFixed(1)} %; goal <= ${GOAL_MAX_DROP * 100} %: ${met ? 'met' : 'NOT met'}`,
+  );
+  return {
+    observability: bench.choice,
+    perMode,
+    ratioOfMedians: ratio,
+    pairedRatios: paired,
+    drop,
+    goalMaxDrop: GOAL_MAX_DROP,
+    goalMet: met,
+    runs: records,
+  };
+}
+
+/** An "on" run that wrote no log or exported no trace measured less than it claims. */
+function warnIfUnwired(records: readonly ObservedRecord[]): void {
+  const on = records.filter((record) => record.mode === 'on');
+  const silent = on.some((r) => r.appOutput.stdoutBytes + r.appOutput.stderrBytes === 0);
+  const untraced = on.some((r) => r.traces.requests === 0);
+  if (silent)
+    log('WARNING: an "on" run wrote no log line: LOG_LEVEL is not honoured by this build');
+  if (untraced) {
+    log(
+      'WARNING: an "on" run exported no trace: OTEL_EXPORTER_OTLP_ENDPOINT is not honoured by this build',
+    );
+  }
+}
