@@ -1,7 +1,8 @@
 import { type BenchConfig } from '../bench-config.js';
 import { type BenchSession, VerificationError, log } from '../bench-session.js';
 import { runLoad } from '../load-runner.js';
-import { DEPOSIT, OPEN_ACCOUNT, decimalAmount } from '../read-side/ledger-app.js';
+import { decimalAmount } from '../read-side/ledger-app.js';
+import { DEPOSIT, OPEN_ACCOUNT } from '../../test-kit/graphql-operations.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { type Deposit, planDeposits } from '../workload.js';
 import { type ObservedApp } from './observed-app.js';

@@ -1,12 +1,7 @@
 import { type BenchSession, VerificationError, log } from '../bench-session.js';
 import { type Request, fire } from '../read-side/cannon.js';
-import {
-  ACCOUNT,
-  DEPOSIT,
-  OPEN_ACCOUNT,
-  bearerFor,
-  decimalAmount,
-} from '../read-side/ledger-app.js';
+import { ACCOUNT, bearerFor, decimalAmount } from '../read-side/ledger-app.js';
+import { DEPOSIT, OPEN_ACCOUNT } from '../../test-kit/graphql-operations.js';
 import { type ObservedApp } from './observed-app.js';
 import { type ObservabilityChoice, runObserved } from './observed-runs.js';
 
