@@ -1,30 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * The built app (`node dist/src/main.js`, as the container image runs it) in a child
- * process: started, waited for until `/health/ready` answers, killed. Shared by the
- * packaging test and the crash soak.
+ * The app in a child process: started, waited for until `/health/ready` answers, stopped
+ * or killed. Shared by the packaging test and the crash soak (the built app, as the
+ * container image runs it), the multi-process tests (the sources, through tsx) and the
+ * observability bench (which counts what the app logs).
  */
 
 const READY_POLL_MS = 200;
 const PROBE_TIMEOUT_MS = 2_000;
-/** The tail of the app's output kept for an error message. */
-const OUTPUT_TAIL_CHARS = 4_000;
-
-/** A port of 127.0.0.1 that nothing listened on a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** The tail of the app's output kept for an error message or a test's look. */
+const OUTPUT_TAIL_CHARS = 20_000;
 
 /** Whether `url` answers 2xx within the probe's timeout. */
 export async function answersOk(url: string): Promise<boolean> {
@@ -33,8 +20,14 @@ export async function answersOk(url: string): Promise<boolean> {
     await response.body?.cancel();
     return response.ok;
   } catch {
+    // Not listening (yet, or any more): the answer is no.
     return false;
   }
+}
+
+export interface ExitOf {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 export interface AppProcessOptions {
@@ -49,18 +42,22 @@ export interface AppProcessOptions {
 
 export class AppProcess {
   private output = '';
-  readonly exited: Promise<void>;
+  private readonly bytes = { stdout: 0, stderr: 0 };
+  readonly exited: Promise<ExitOf>;
 
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
   ) {
-    const keep = (chunk: Buffer): void => {
+    const keep = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
+      this.bytes[stream] += chunk.length;
       this.output = (this.output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
     };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.stdout!.on('data', (chunk: Buffer) => keep('stdout', chunk));
+    child.stderr!.on('data', (chunk: Buffer) => keep('stderr', chunk));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   static start(options: AppProcessOptions): AppProcess {
@@ -82,6 +79,11 @@ export class AppProcess {
     return this.output;
   }
 
+  /** How much the app has written, stream by stream (its logs' bytes). */
+  get outputBytes(): { readonly stdout: number; readonly stderr: number } {
+    return { ...this.bytes };
+  }
+
   /** Waits (at most `timeoutMs`) until `/health/ready` answers 200; throws if the app exits. */
   async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -93,9 +95,14 @@ export class AppProcess {
     throw new Error(`the app was not ready within ${timeoutMs} ms:\n${this.output}`);
   }
 
-  /** Sends `signal` (unless it has exited) and waits for the exit, at most `timeoutMs`. */
-  async stop(signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+  /** Sends `signal` unless it has exited; resolves with how it exited. */
+  kill(signal: NodeJS.Signals): Promise<ExitOf> {
     if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Sends `signal` (unless it has exited) and waits for the exit, at most `timeoutMs`. */
+  async stop(signal: NodeJS.Signals, timeoutMs: number): Promise<ExitOf> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -104,7 +111,7 @@ export class AppProcess {
       );
     });
     try {
-      await Promise.race([this.exited, timeout]);
+      return await Promise.race([this.kill(signal), timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -1,17 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../src/infrastructure/database/free-port.js';
+import { AppProcess } from '../../test-kit/app-process.js';
 import { BENCH_JWT_SECRET_TEXT } from '../read-side/ledger-app.js';
 
 /** The app's entry point, built: `dist/src/main.js` beside this file's `dist/bench/observability`. */
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 60_000;
-const READY_POLL_MS = 200;
 
 /** Whether logs, metrics scrapes and trace export are on for a run (see README, "Benchmarks"). */
 export type ObservabilityMode = 'on' | 'off';
@@ -50,17 +48,13 @@ export interface OutputCounts {
  * and dropped, as a log shipper would read it. Ready once /health/ready answers 200.
  */
 export class ObservedApp {
-  private stdoutBytes = 0;
-  private stderrBytes = 0;
-  private tail = '';
-
   private constructor(
-    private readonly child: ChildProcess,
-    readonly baseUrl: string,
+    private readonly app: AppProcess,
     private readonly dataDir: string,
-  ) {
-    child.stdout?.on('data', (chunk: Buffer) => this.seen('stdout', chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.seen('stderr', chunk));
+  ) {}
+
+  get baseUrl(): string {
+    return this.app.baseUrl;
   }
 
   static async start(
@@ -73,24 +67,28 @@ export class ObservedApp {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([name]) => !OBSERVABILITY_VARIABLES.test(name)),
     );
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        ...inherited,
-        NODE_ENV: 'production',
-        DATABASE_URL: databaseUrl,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LEDGER_DATA_DIR: dataDir,
-        LEDGER_JWT_SECRET: BENCH_JWT_SECRET_TEXT,
-        // One token drives the whole load: no per-caller limit.
-        LEDGER_RATE_LIMIT_PER_SECOND: '0',
-        ...modeEnvironment(mode, otlpEndpoint),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const app = new ObservedApp(child, `http://127.0.0.1:${port}`, dataDir);
+    const app = new ObservedApp(
+      AppProcess.start({
+        cwd: process.cwd(),
+        port,
+        argv: [process.execPath, MAIN],
+        env: {
+          ...inherited,
+          NODE_ENV: 'production',
+          DATABASE_URL: databaseUrl,
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          LEDGER_DATA_DIR: dataDir,
+          LEDGER_JWT_SECRET: BENCH_JWT_SECRET_TEXT,
+          // One token drives the whole load: no per-caller limit.
+          LEDGER_RATE_LIMIT_PER_SECOND: '0',
+          ...modeEnvironment(mode, otlpEndpoint),
+        },
+      }),
+      dataDir,
+    );
     try {
-      await app.ready();
+      await app.app.waitReady(START_TIMEOUT_MS);
     } catch (error) {
       await app.stop();
       throw error;
@@ -99,46 +97,16 @@ export class ObservedApp {
   }
 
   output(): OutputCounts {
-    return { stdoutBytes: this.stdoutBytes, stderrBytes: this.stderrBytes };
+    const { stdout, stderr } = this.app.outputBytes;
+    return { stdoutBytes: stdout, stderrBytes: stderr };
   }
 
   /** SIGTERM, as an orchestrator stops it; SIGKILL if it has not ended in STOP_TIMEOUT_MS. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = once(this.child, 'exit');
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
+    await this.app
+      .stop('SIGTERM', STOP_TIMEOUT_MS)
+      // Past the bound, the stop is forced: the next run needs the machine to itself.
+      .catch(() => this.app.kill('SIGKILL'));
     await rm(this.dataDir, { recursive: true, force: true });
-  }
-
-  private async ready(): Promise<void> {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        throw new Error(`the app exited while starting: ${this.tail}`);
-      }
-      const status = await fetch(`${this.baseUrl}/health/ready`, {
-        signal: AbortSignal.timeout(READY_POLL_MS * 10),
-      }).then(
-        (response) => response.status,
-        // Not listening yet: the next poll asks again.
-        () => 0,
-      );
-      if (status === 200) return;
-      if (Date.now() > deadline) {
-        throw new Error(`the app was not ready in ${START_TIMEOUT_MS} ms: ${this.tail}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
-    }
-  }
-
-  private seen(stream: 'stdout' | 'stderr', chunk: Buffer): void {
-    if (stream === 'stdout') this.stdoutBytes += chunk.length;
-    else this.stderrBytes += chunk.length;
-    // The last lines, for the message of a failed start.
-    this.tail = (this.tail + chunk.toString()).slice(-2_000);
   }
 }

@@ -26,7 +26,8 @@ import { isTerminal } from '../../src/domain/order.decider.js';
 import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
-import { AppProcess, freePort } from '../../test-kit/app-process.js';
+import { findFreePort } from '../../src/infrastructure/database/free-port.js';
+import { AppProcess } from '../../test-kit/app-process.js';
 import { type LoggedEvent, foldOrders, readLog } from '../../test-kit/ledger-invariants.js';
 import { createThrowawayDatabase } from '../../test-kit/throwaway-database.js';
 import { gitState, writeResults } from '../bench-results.js';
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
   console.error(`crash soak: ${JSON.stringify({ ...OPTIONS, serverUrl: undefined })}`);
   const database = await createThrowawayDatabase(OPTIONS.serverUrl, 'soak');
   const dataDir = await mkdtemp(join(tmpdir(), 'ledger-soak-'));
-  const port = await freePort();
+  const port = await findFreePort();
   const env = appEnv(database.url, port, dataDir);
   const startedAt = Date.now();
   const app = new CrashingApp(() => AppProcess.start({ cwd: ROOT, env, port }), startedAt);

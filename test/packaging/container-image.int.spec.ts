@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { DockerfileParser, type ImageTemplate } from 'dockerfile-ast';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppProcess, freePort } from '../../test-kit/app-process.js';
+import { findFreePort } from '../../src/infrastructure/database/free-port.js';
+import { AppProcess } from '../../test-kit/app-process.js';
 import { readComposeFile } from '../support/compose-file.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -167,7 +168,7 @@ describe('the image, run from what it copies', () => {
     app = await mkdtemp(join(tmpdir(), 'ledger-image-'));
     await assembleImage(app);
     database = await createTestDatabase();
-    port = await freePort();
+    port = await findFreePort();
     env = {
       ...imageEnv,
       // The image listens on every interface; here only this machine's.

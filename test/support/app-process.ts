@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { findFreePort } from '../../src/infrastructure/database/free-port.js';
+import { type ExitOf, AppProcess as ChildApp } from '../../test-kit/app-process.js';
 import { type GraphQLResponse, bearerFor } from './test-app.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -9,20 +8,13 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const START_SCRIPT = join(ROOT, 'test', 'admin', 'start-app.ts');
 const START_TIMEOUT_MS = 180_000;
 const REQUEST_TIMEOUT_MS = 30_000;
-/** What main.ts prints once it listens, whatever the role. */
-const LISTENING = /Ledger (GraphQL API|worker)/;
 /** The secret the test apps sign with (see TEST_JWT_SECRET): tokens from bearerFor are valid. */
 const TEST_SECRET_TEXT = 'the test apps sign their tokens with this';
-
-export interface ExitOf {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
 
 /** The app (src/main.ts) in a process of its own, as `npm start` runs it. */
 export interface AppProcess {
   readonly url: string;
-  readonly child: ChildProcess;
+  readonly child: ChildApp['child'];
   readonly exited: Promise<ExitOf>;
   /** The end of what it printed, stdout and stderr together. */
   output(): string;
@@ -36,17 +28,11 @@ export interface AppProcess {
   kill(signal: NodeJS.Signals): Promise<ExitOf>;
 }
 
-const started = new Set<ChildProcess>();
+const started = new Set<ChildApp>();
 
 /** SIGKILLs every app process still running: a failed test leaves none behind. */
 export async function killAppProcesses(): Promise<void> {
-  await Promise.all(
-    [...started].map((child) => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      return exited;
-    }),
-  );
+  await Promise.all([...started].map((app) => app.kill('SIGKILL')));
 }
 
 function parseLeaderships(text: string): Map<string, boolean> {
@@ -59,13 +45,15 @@ function parseLeaderships(text: string): Map<string, boolean> {
 
 /**
  * Starts the app on a free port with `env` over the test defaults (the test JWT secret,
- * no rate limits, open /metrics), and resolves once it listens.
+ * no rate limits, open /metrics), and resolves once /health/ready answers.
  */
 export async function startAppProcess(env: NodeJS.ProcessEnv): Promise<AppProcess> {
   const port = await findFreePort();
-  // tsx as a loader, not its CLI: a signal must reach the app itself, not a parent of it.
-  const child = spawn(process.execPath, ['--import', 'tsx', START_SCRIPT], {
+  const child = ChildApp.start({
     cwd: ROOT,
+    port,
+    // tsx as a loader, not its CLI: a signal must reach the app itself, not a parent of it.
+    argv: [process.execPath, '--import', 'tsx', START_SCRIPT],
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -78,29 +66,23 @@ export async function startAppProcess(env: NodeJS.ProcessEnv): Promise<AppProces
       LEDGER_ENV_FILE: '/dev/null',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<ExitOf>((resolve) =>
-    child.once('exit', (code, signal) => {
-      started.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  const url = `http://127.0.0.1:${port}`;
+  void child.exited.then(() => started.delete(child));
+  const url = child.baseUrl;
   // One caller across restarts: a retry by another would be another's command.
   const admin = await bearerFor('test-admin', ['admin']);
-  const app: AppProcess = {
+  try {
+    await child.waitReady(START_TIMEOUT_MS);
+  } catch (error) {
+    await child.kill('SIGKILL');
+    throw error;
+  }
+  return {
     url,
-    child,
-    exited,
-    output: () => output,
+    child: child.child,
+    exited: child.exited,
+    output: () => child.recentOutput,
     async gql(query, variables = {}) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
@@ -116,18 +98,6 @@ export async function startAppProcess(env: NodeJS.ProcessEnv): Promise<AppProces
       const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
       return parseLeaderships(await response.text());
     },
-    async kill(signal) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
+    kill: (signal) => child.kill(signal),
   };
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!LISTENING.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await app.kill('SIGKILL');
-      throw new Error(`the app did not start:\n${output}`);
-    }
-    await sleep(100);
-  }
-  return app;
 }
