@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  type DocumentNode,
-  type ExecutionResult,
-  Kind,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { type DocumentNode, type ExecutionResult, Kind } from 'graphql';
 import { type MercuriusContext } from 'mercurius';
 import { type Histogram } from 'prom-client';
 import { MetricsRegistry } from '../infrastructure/metrics/metrics.registry.js';
+import { chosenOperation } from './graphql-operation.js';
 
 /** An operation label that is not one root field of the schema. */
 const OTHER = 'other';
@@ -20,18 +16,6 @@ const ERROR_CODE = /^[A-Z_]{1,40}$/;
 interface RequestLabels {
   operation: string;
   outcome?: string;
-}
-
-function chosenOperation(
-  document: DocumentNode,
-  operationName: unknown,
-): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION,
-  );
-  if (typeof operationName !== 'string') return operations[0];
-  return operations.find((operation) => operation.name?.value === operationName);
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   startSpan,
 } from '../infrastructure/telemetry/tracing.js';
 import { type ApiErrorCode } from './api-error.js';
+import { chosenOperation } from './graphql-operation.js';
 
 /** Paths probed every few seconds: their lines are for debugging, not the operator's eye. */
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -52,19 +53,6 @@ export function noteOutcome(request: FastifyRequest | undefined, code: ApiErrorC
   notes.outcome ??= code;
 }
 
-function operationOf(
-  document: DocumentNode,
-  requested: unknown,
-): OperationDefinitionNode | undefined {
-  const operations = document.definitions.filter(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION,
-  );
-  return typeof requested === 'string'
-    ? operations.find((operation) => operation.name?.value === requested)
-    : operations[0];
-}
-
 /** Its name, or else its root fields (`openAccount`, `account,holdings`): never arguments. */
 function operationName(operation: OperationDefinitionNode): string {
   if (operation.name !== undefined) return operation.name.value;
@@ -87,7 +75,7 @@ export function noteOperation(
   const request = context.reply.request;
   const body = request.body as { operationName?: unknown } | undefined;
   const query = request.query as { operationName?: unknown } | undefined;
-  const operation = operationOf(document, body?.operationName ?? query?.operationName);
+  const operation = chosenOperation(document, body?.operationName ?? query?.operationName);
   if (operation === undefined) return;
   const notes = notesOf(request);
   notes.operation = operationName(operation);

@@ -9,6 +9,18 @@ export const MAX_COUNTED_LAG_EVENTS = 1_000_000;
 /** Parked events are counted only this far, for the same reason. */
 export const MAX_COUNTED_PARKED = 1_000_000;
 
+/**
+ * The age in milliseconds of the oldest log event after checkpoint `c` (0 when caught up):
+ * one index probe, no count. A fragment of the queries below, which name the checkpoint `c`.
+ */
+const OLDEST_UNAPPLIED_AGE_MS = `coalesce((
+  SELECT greatest(0, extract(epoch FROM clock_timestamp() - e.created_at) * 1000)
+  FROM ledger_events e
+  WHERE (e.tx_id, e.seq) > (coalesce(c.commit_position, 0)::text::xid8,
+                            coalesce(c.prepare_position, 0)::bigint)
+  ORDER BY e.tx_id, e.seq LIMIT 1
+), 0)::float8 AS lag_ms`;
+
 export interface ProjectionStatusRow {
   readonly name: string;
   /** START when the projector has not checkpointed yet. */
@@ -55,13 +67,7 @@ export class ProjectionStatusRepository {
   async lagMs(known: readonly string[]): Promise<Map<string, number>> {
     const { rows } = await this.pool.query<{ projection: string; lag_ms: number }>(
       `SELECT n.projection,
-              coalesce((
-                SELECT greatest(0, extract(epoch FROM clock_timestamp() - e.created_at) * 1000)
-                FROM ledger_events e
-                WHERE (e.tx_id, e.seq) > (coalesce(c.commit_position, 0)::text::xid8,
-                                          coalesce(c.prepare_position, 0)::bigint)
-                ORDER BY e.tx_id, e.seq LIMIT 1
-              ), 0)::float8 AS lag_ms
+              ${OLDEST_UNAPPLIED_AGE_MS}
        FROM unnest($1::text[]) AS n(projection)
        LEFT JOIN ledger_projection_checkpoints c USING (projection)
        LIMIT $2`,
@@ -102,13 +108,7 @@ export class ProjectionStatusRepository {
                                         coalesce(c.prepare_position, 0)::bigint)
               LIMIT $3
             ) AS behind)::integer AS lag_events,
-           coalesce((
-             SELECT greatest(0, extract(epoch FROM clock_timestamp() - e.created_at) * 1000)
-             FROM ledger_events e
-             WHERE (e.tx_id, e.seq) > (coalesce(c.commit_position, 0)::text::xid8,
-                                       coalesce(c.prepare_position, 0)::bigint)
-             ORDER BY e.tx_id, e.seq LIMIT 1
-           ), 0)::float8 AS lag_ms
+           ${OLDEST_UNAPPLIED_AGE_MS}
          WHERE $4::boolean
        ) AS lag ON true
        ORDER BY n.projection
