@@ -131,9 +131,11 @@ describe('auditTrail', () => {
     expect(new Set(bySaga.map((entry) => entry.stream))).toEqual(
       new Set([`account-${accountId}`, `order-${orderId}`, `order-saga-${orderId}`]),
     );
+    // The saga's commands carry the correlation id of the request that placed the order.
+    const placing = byCustomer.find((entry) => entry.eventType === 'OrderPlaced.v1')!;
     for (const entry of bySaga) {
       expect(entry.initiatorId, entry.eventType).toBe(CUSTOMER);
-      expect(entry.correlationId, entry.eventType).toBe(orderId);
+      expect(entry.correlationId, entry.eventType).toBe(placing.correlationId);
       expect(entry.causationId, entry.eventType).toMatch(`order-saga-${orderId}:`);
     }
   });
