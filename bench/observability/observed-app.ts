@@ -17,22 +17,44 @@ export type ObservabilityMode = 'on' | 'off';
 /** Every variable that turns logging or tracing on or off: none leaks in from the shell. */
 const OBSERVABILITY_VARIABLES = /^(LOG_LEVEL|OTEL_.*)$/;
 
+/** What "on" turns on: the request logs, the trace export, the scrapes of /metrics. */
+export type ObservedPart = 'logs' | 'traces' | 'scrapes';
+export type ObservedParts = ReadonlySet<ObservedPart>;
+const PARTS: readonly ObservedPart[] = ['logs', 'traces', 'scrapes'];
+
+/** `logs,traces,scrapes` (any of them, comma-separated); unset or empty: all three. */
+export function parseObservedParts(raw: string | undefined): ObservedParts {
+  const named = (raw ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  for (const part of named) {
+    if (!(PARTS as readonly string[]).includes(part)) {
+      throw new Error(
+        `BENCH_OBSERVABILITY_PARTS takes ${PARTS.join(', ')}, got ${JSON.stringify(part)}`,
+      );
+    }
+  }
+  return new Set(named.length === 0 ? PARTS : (named as ObservedPart[]));
+}
+
 /**
- * The environment of one mode. On: logs at info, traces exported to the collector stub.
- * Off: no logs, no OTLP endpoint (tracing then costs nothing). Metrics are always
- * collected; "on" adds the scrapes (MetricsScraper).
+ * The environment of one mode. On: logs at info, traces exported to the collector stub
+ * (each only when among `parts`). Off: no logs, no OTLP endpoint (tracing then costs
+ * nothing). Metrics are always collected; "on" adds the scrapes (MetricsScraper).
  */
 export function modeEnvironment(
   mode: ObservabilityMode,
   otlpEndpoint: string,
+  parts: ObservedParts,
 ): Record<string, string> {
-  return mode === 'on'
-    ? {
-        LOG_LEVEL: 'info',
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
-        OTEL_SERVICE_NAME: 'ledger-bench',
-      }
-    : { LOG_LEVEL: 'silent' };
+  if (mode === 'off') return { LOG_LEVEL: 'silent' };
+  return {
+    LOG_LEVEL: parts.has('logs') ? 'info' : 'silent',
+    ...(parts.has('traces')
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_SERVICE_NAME: 'ledger-bench' }
+      : {}),
+  };
 }
 
 /** What the app wrote while it ran: its logs' bytes. */
@@ -61,6 +83,7 @@ export class ObservedApp {
     databaseUrl: string,
     mode: ObservabilityMode,
     otlpEndpoint: string,
+    parts: ObservedParts,
   ): Promise<ObservedApp> {
     const port = await findFreePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'ledger-bench-observed-'));
@@ -82,7 +105,7 @@ export class ObservedApp {
           LEDGER_JWT_SECRET: BENCH_JWT_SECRET_TEXT,
           // One token drives the whole load: no per-caller limit.
           LEDGER_RATE_LIMIT_PER_SECOND: '0',
-          ...modeEnvironment(mode, otlpEndpoint),
+          ...modeEnvironment(mode, otlpEndpoint, parts),
         },
       }),
       dataDir,

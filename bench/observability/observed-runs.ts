@@ -10,7 +10,12 @@ import {
   spread,
 } from '../stats.js';
 import { MetricsScraper, type ScrapeCounts } from './metrics-scraper.js';
-import { type ObservabilityMode, ObservedApp, type OutputCounts } from './observed-app.js';
+import {
+  type ObservabilityMode,
+  ObservedApp,
+  type OutputCounts,
+  parseObservedParts,
+} from './observed-app.js';
 import { type CollectorCounts, OtlpCollectorStub } from './otlp-collector-stub.js';
 
 /** `--observability`: one mode, or both alternating run by run. */
@@ -75,17 +80,21 @@ export async function runObserved(
   session: BenchSession,
   bench: ObservedBench,
 ): Promise<Record<string, unknown>> {
+  // What "on" turns on; all of it unless BENCH_OBSERVABILITY_PARTS names some, to price each.
+  const parts = parseObservedParts(process.env['BENCH_OBSERVABILITY_PARTS']);
   const collector = await OtlpCollectorStub.start();
   session.defer(() => collector.close());
   const authorization = await bearerFor('bench-admin', 'admin');
   const records: ObservedRecord[] = [];
   for (const { run, mode } of schedule(bench.choice, bench.runs)) {
     const db = await session.database(`${bench.label}_r${run}_${mode}`);
-    const app = await ObservedApp.start(db.url, mode, collector.endpoint);
+    const app = await ObservedApp.start(db.url, mode, collector.endpoint, parts);
     try {
       const tracesBefore = collector.counts();
       const scraper =
-        mode === 'on' ? new MetricsScraper(`${app.baseUrl}/metrics`, authorization) : undefined;
+        mode === 'on' && parts.has('scrapes')
+          ? new MetricsScraper(`${app.baseUrl}/metrics`, authorization)
+          : undefined;
       const measured = await bench.measure(app, authorization, run);
       const scrapes = (await scraper?.stop()) ?? null;
       const tracesAfter = collector.counts();
@@ -107,7 +116,7 @@ export async function runObserved(
       await app.stop();
     }
   }
-  return summarize(bench, records);
+  return { ...summarize(bench, records), parts: [...parts] };
 }
 
 function check(record: ObservedRecord): void {
