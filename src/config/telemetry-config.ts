@@ -18,8 +18,17 @@ export interface TelemetryConfig {
   readonly secrets: readonly string[];
 }
 
-export function loadTelemetryConfig(env: NodeJS.ProcessEnv): TelemetryConfig {
-  const development = env['NODE_ENV'] === 'development';
+/**
+ * `terminal`: standard output is a terminal. Someone reading it there (`npm start` on a
+ * laptop) gets coloured lines unless NODE_ENV says production; a pipe or a file (a
+ * container, a log shipper, the tests) gets JSON.
+ */
+export function loadTelemetryConfig(
+  env: NodeJS.ProcessEnv,
+  terminal: boolean = process.stdout.isTTY === true,
+): TelemetryConfig {
+  const development =
+    env['NODE_ENV'] === 'development' || (terminal && env['NODE_ENV'] !== 'production');
   const secret = nonEmpty(env['LEDGER_JWT_SECRET']);
   return {
     logLevel: oneOf('LOG_LEVEL', env['LOG_LEVEL'], LOG_LEVELS, 'info'),

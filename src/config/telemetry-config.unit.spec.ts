@@ -3,7 +3,7 @@ import { loadTelemetryConfig } from './telemetry-config.js';
 
 describe('loadTelemetryConfig', () => {
   it('defaults to JSON at info, no tracing, service "ledger"', () => {
-    expect(loadTelemetryConfig({})).toEqual({
+    expect(loadTelemetryConfig({}, false)).toEqual({
       logLevel: 'info',
       logFormat: 'json',
       otlpEndpoint: undefined,
@@ -18,6 +18,13 @@ describe('loadTelemetryConfig', () => {
       'json',
     );
     expect(loadTelemetryConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+  });
+
+  it('logs pretty to a terminal, unless in production, and JSON to a pipe', () => {
+    expect(loadTelemetryConfig({}, true).logFormat).toBe('pretty');
+    expect(loadTelemetryConfig({ NODE_ENV: 'production' }, true).logFormat).toBe('json');
+    expect(loadTelemetryConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadTelemetryConfig({}, false).logFormat).toBe('json');
   });
 
   it('reads the level, the endpoint, the service name and the secret to keep out of logs', () => {
