@@ -43,7 +43,9 @@ const START_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 45_000;
 /** A command is given up on (and the soak fails) when no attempt is answered for this long. */
 const ANSWER_TIMEOUT_MS = 240_000;
-const SETTLE_TIMEOUT_MS = 240_000;
+const SETTLE_TIMEOUT_MS = 900_000;
+/** No order ended for this long while some are open: they are stranded. */
+const SETTLE_STALL_MS = 60_000;
 const SETTLE_POLL_MS = 2_000;
 const REBUILD_TIMEOUT_MS = 600_000;
 const JWT_SECRET = `crash-soak-${randomBytes(24).toString('hex')}`;
@@ -132,13 +134,22 @@ class CrashingApp {
   }
 }
 
-/** Waits (bounded) until every order in the log has ended; returns the log then. */
+/**
+ * Waits until every order in the log has ended; returns the log then. A backlog of orders
+ * filling share by share may take long after a busy run, so the wait goes on while orders
+ * keep ending and gives up when none has ended for SETTLE_STALL_MS (a stranded order)
+ * or at SETTLE_TIMEOUT_MS in all.
+ */
 async function settledLog(store: PostgresEventStore): Promise<LoggedEvent[]> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  let fewestOpen = Infinity;
+  let progressAt = Date.now();
   for (;;) {
     const log = await readLog(store);
     const open = [...foldOrders(log).values()].filter((order) => !isTerminal(order)).length;
-    if (open === 0 || Date.now() > deadline) return log;
+    if (open < fewestOpen) [fewestOpen, progressAt] = [open, Date.now()];
+    const stalled = Date.now() - progressAt > SETTLE_STALL_MS;
+    if (open === 0 || stalled || Date.now() > deadline) return log;
     await sleep(SETTLE_POLL_MS);
   }
 }
