@@ -8,7 +8,11 @@ import { type LedgerConfig } from './config/ledger-config.js';
 import { registerRequestTelemetry } from './api/request-telemetry.js';
 import { ResolverErrorsFilter } from './api/resolver-errors.filter.js';
 import { PinoNestLogger } from './infrastructure/logging/pino-nest.logger.js';
-import { type RootLogger, createRootLogger } from './infrastructure/logging/root-logger.js';
+import {
+  type RootLogger,
+  createRootLogger,
+  requestLineLogger,
+} from './infrastructure/logging/root-logger.js';
 import { type RunningTracing } from './infrastructure/telemetry/tracing-sdk.js';
 import { acceptedCorrelationId } from './shared/request-identity.js';
 
@@ -84,7 +88,7 @@ export async function startAppTelemetry(
     install(app) {
       app.useGlobalFilters(new ResolverErrorsFilter(app.getHttpAdapter()));
       const fastify = app.getHttpAdapter().getInstance();
-      registerRequestTelemetry(fastify);
+      registerRequestTelemetry(fastify, requestLineLogger(root));
       // After Nest's own shutdown (projectors and sagas stopped): their last spans leave too.
       if (tracing !== undefined) fastify.addHook('onClose', () => tracing.shutdown());
     },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -38,6 +39,31 @@ export interface AppProcessOptions {
   readonly port: number;
   /** The command, as the image's CMD: `node dist/src/main.js` by default. */
   readonly argv?: readonly string[];
+  /**
+   * Standard output straight into this file (created or truncated) instead of a pipe this
+   * process reads: as a container runtime keeps a container's log, so that reading the
+   * app's output costs this process nothing (the observability bench's load generator
+   * shares its event loop).
+   */
+  readonly stdoutFile?: string;
+}
+
+/** The last `chars` characters (as bytes) of a file, or nothing if it cannot be read. */
+function fileTail(path: string, chars: number): string {
+  try {
+    const size = statSync(path).size;
+    const length = Math.min(size, chars);
+    const buffer = Buffer.alloc(length);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, buffer, 0, length, size - length);
+    } finally {
+      closeSync(fd);
+    }
+    return buffer.toString();
+  } catch {
+    return '';
+  }
 }
 
 export class AppProcess {
@@ -48,12 +74,13 @@ export class AppProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
+    private readonly stdoutFile: string | undefined,
   ) {
     const keep = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
       this.bytes[stream] += chunk.length;
       this.output = (this.output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
     };
-    child.stdout!.on('data', (chunk: Buffer) => keep('stdout', chunk));
+    child.stdout?.on('data', (chunk: Buffer) => keep('stdout', chunk));
     child.stderr!.on('data', (chunk: Buffer) => keep('stderr', chunk));
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -62,12 +89,19 @@ export class AppProcess {
 
   static start(options: AppProcessOptions): AppProcess {
     const [command, ...args] = options.argv ?? [process.execPath, 'dist/src/main.js'];
-    const child = spawn(command!, args, {
-      cwd: options.cwd,
-      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new AppProcess(child, `http://127.0.0.1:${options.port}`);
+    const stdoutFd =
+      options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'w');
+    try {
+      const child = spawn(command!, args, {
+        cwd: options.cwd,
+        env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...options.env },
+        stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+      });
+      return new AppProcess(child, `http://127.0.0.1:${options.port}`, options.stdoutFile);
+    } finally {
+      // The child holds its own copy of the descriptor.
+      if (stdoutFd !== undefined) closeSync(stdoutFd);
+    }
   }
 
   get running(): boolean {
@@ -76,23 +110,31 @@ export class AppProcess {
 
   /** The last lines the app printed (stdout and stderr together). */
   get recentOutput(): string {
-    return this.output;
+    if (this.stdoutFile === undefined) return this.output;
+    return `${fileTail(this.stdoutFile, OUTPUT_TAIL_CHARS)}${this.output}`;
   }
 
   /** How much the app has written, stream by stream (its logs' bytes). */
   get outputBytes(): { readonly stdout: number; readonly stderr: number } {
-    return { ...this.bytes };
+    if (this.stdoutFile === undefined) return { ...this.bytes };
+    let stdout = 0;
+    try {
+      stdout = statSync(this.stdoutFile).size;
+    } catch {
+      // Not there (any more): nothing counted.
+    }
+    return { stdout, stderr: this.bytes.stderr };
   }
 
   /** Waits (at most `timeoutMs`) until `/health/ready` answers 200; throws if the app exits. */
   async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`the app exited while starting:\n${this.output}`);
+      if (!this.running) throw new Error(`the app exited while starting:\n${this.recentOutput}`);
       if (await answersOk(`${this.baseUrl}/health/ready`)) return;
       await sleep(READY_POLL_MS);
     }
-    throw new Error(`the app was not ready within ${timeoutMs} ms:\n${this.output}`);
+    throw new Error(`the app was not ready within ${timeoutMs} ms:\n${this.recentOutput}`);
   }
 
   /** Sends `signal` unless it has exited; resolves with how it exited. */

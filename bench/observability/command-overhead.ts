@@ -88,7 +88,9 @@ export function commandOverhead(
         config.accounts,
         `r${run}-timed`,
       );
-      const result = await depositsOf(app, authorization, ids, timed, config.concurrency);
+      const { result, cpu } = await app.metered(() =>
+        depositsOf(app, authorization, ids, timed, config.concurrency),
+      );
       for (const [phase, load] of Object.entries({ opened, warmed, result })) {
         if (load.failures > 0) {
           throw new VerificationError(
@@ -99,7 +101,12 @@ export function commandOverhead(
       log(
         `  run ${run}: ${config.accounts} accounts, ${warmUp.length} warm-up and ${timed.length} timed deposits`,
       );
-      return { perSecond: result.perSecond, details: { load: result } };
+      return {
+        perSecond: result.perSecond,
+        requests: timed.length,
+        cpu,
+        details: { load: result },
+      };
     },
   });
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { findFreePort } from '../../src/infrastructure/database/free-port.js';
 import { AppProcess } from '../../test-kit/app-process.js';
 import { BENCH_JWT_SECRET_TEXT } from '../read-side/ledger-app.js';
+import { type CpuUse, meterCpu } from './cpu-meter.js';
 
 /** The app's entry point, built: `dist/src/main.js` beside this file's `dist/bench/observability`. */
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -66,17 +67,24 @@ export interface OutputCounts {
 /**
  * The app as an operator runs it (`node dist/src/main.js`, production settings) in a
  * process of its own, on the bench's database: logging and tracing are set up at start
- * from the environment, so each mode needs a process of its own. Its output is counted
- * and dropped, as a log shipper would read it. Ready once /health/ready answers 200.
+ * from the environment, so each mode needs a process of its own. Its standard output goes
+ * to a file, as a container runtime keeps it for a log shipper, and is counted from there.
+ * Ready once /health/ready answers 200.
  */
 export class ObservedApp {
   private constructor(
     private readonly app: AppProcess,
     private readonly dataDir: string,
+    private readonly databaseUrl: string,
   ) {}
 
   get baseUrl(): string {
     return this.app.baseUrl;
+  }
+
+  /** Runs `work` (the timed part of a run) and answers the CPU time it cost each side. */
+  metered<T>(work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse }> {
+    return meterCpu(this.app.child.pid!, this.databaseUrl, work);
   }
 
   static async start(
@@ -95,6 +103,7 @@ export class ObservedApp {
         cwd: process.cwd(),
         port,
         argv: [process.execPath, MAIN],
+        stdoutFile: join(dataDir, 'stdout.log'),
         env: {
           ...inherited,
           NODE_ENV: 'production',
@@ -109,6 +118,7 @@ export class ObservedApp {
         },
       }),
       dataDir,
+      databaseUrl,
     );
     try {
       await app.app.waitReady(START_TIMEOUT_MS);

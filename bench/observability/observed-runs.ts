@@ -9,6 +9,7 @@ import {
   renderTable,
   spread,
 } from '../stats.js';
+import { type CpuUse } from './cpu-meter.js';
 import { MetricsScraper, type ScrapeCounts } from './metrics-scraper.js';
 import {
   type ObservabilityMode,
@@ -46,9 +47,14 @@ export function schedule(
   ).flat();
 }
 
-/** What a measurement answers: its rate (per second) and whatever else it records. */
+/**
+ * What a measurement answers: its rate (per second), the requests it timed and the CPU
+ * they cost (ObservedApp.metered), and whatever else it records.
+ */
 export interface ObservedMeasurement {
   readonly perSecond: number;
+  readonly requests: number;
+  readonly cpu: CpuUse;
   readonly details: Record<string, unknown>;
 }
 
@@ -133,11 +139,66 @@ function describeRecord(record: ObservedRecord): string {
   const scraped = record.scrapes
     ? `, ${record.scrapes.scrapes} scrapes (${kib(record.scrapes.bytes)})`
     : '';
+  const cpu = cpuPerRequest(record);
   return (
     `  run ${record.run}  ${record.mode.padEnd(3)}  ${formatRate(record.perSecond).padStart(9)}  ` +
     `logs ${kib(record.appOutput.stdoutBytes + record.appOutput.stderrBytes)}, ` +
-    `traces ${record.traces.requests} exports (${kib(record.traces.bytes)})${scraped}`
+    `traces ${record.traces.requests} exports (${kib(record.traces.bytes)})${scraped}; ` +
+    `CPU per request: app ${micros(cpu.app)}, database ${micros(cpu.database)}, bench ${micros(cpu.bench)}`
   );
+}
+
+const micros = (seconds: number): string => `${(seconds * 1e6).toFixed(0)} µs`;
+
+/** CPU seconds per timed request, side by side and in all. */
+function cpuPerRequest(record: ObservedRecord): {
+  app: number;
+  database: number;
+  bench: number;
+  total: number;
+} {
+  const { appSeconds, databaseSeconds, benchSeconds } = record.cpu;
+  const per = (seconds: number): number => seconds / record.requests;
+  return {
+    app: per(appSeconds),
+    database: per(databaseSeconds),
+    bench: per(benchSeconds),
+    total: per(appSeconds + databaseSeconds + benchSeconds),
+  };
+}
+
+type CpuSide = keyof ReturnType<typeof cpuPerRequest>;
+const CPU_SIDES: readonly CpuSide[] = ['app', 'database', 'bench', 'total'];
+
+/**
+ * CPU per request by mode (medians), and the throughput ratio they imply where the load
+ * saturates the machine: off's CPU per request over on's. Unlike the measured rates, it
+ * does not drift with what else the machine runs.
+ */
+function summarizeCpu(records: readonly ObservedRecord[]): Record<string, unknown> {
+  const medians = (mode: ObservabilityMode): Record<CpuSide, number> | undefined => {
+    const costs = records.filter((record) => record.mode === mode).map(cpuPerRequest);
+    if (costs.length === 0) return undefined;
+    const entries = CPU_SIDES.map((side) => [side, spread(costs.map((cost) => cost[side])).median]);
+    return Object.fromEntries(entries) as Record<CpuSide, number>;
+  };
+  const perMode = { off: medians('off'), on: medians('on') };
+  log(
+    renderTable(
+      ['CPU per request (median)', ...CPU_SIDES],
+      Object.entries(perMode).flatMap(([mode, cost]) =>
+        cost ? [[mode, ...CPU_SIDES.map((side) => micros(cost[side]))]] : [],
+      ),
+    ),
+  );
+  if (!perMode.on || !perMode.off) return { cpuPerRequest: perMode };
+  const ratio = perMode.off.total / perMode.on.total;
+  log(
+    `on / off at equal CPU (off's CPU per request over on's): ${formatRatio(ratio)}, ` +
+      `a drop of ${((1 - ratio) * 100).toFixed(1)} %; goal <= ${GOAL_MAX_DROP * 100} %: ` +
+      `${1 - ratio <= GOAL_MAX_DROP ? 'met' : 'NOT met'}`,
+  );
+  return { cpuPerRequest: perMode, ratioAtEqualCpu: ratio };
 }
 
 /** Rates per mode; with both, the ratio on/off (of medians, and paired run by run) against the goal. */
@@ -159,7 +220,10 @@ function summarize(
     ),
   );
   warnIfUnwired(records);
-  if (!perMode.on || !perMode.off) return { observability: bench.choice, perMode, runs: records };
+  const cpu = summarizeCpu(records);
+  if (!perMode.on || !perMode.off) {
+    return { observability: bench.choice, perMode, ...cpu, runs: records };
+  }
   const ratio = perMode.on.median / perMode.off.median;
   const paired = spread(
     Array.from({ length: bench.runs }, (_, index) => {
@@ -182,6 +246,7 @@ function summarize(
     drop,
     goalMaxDrop: GOAL_MAX_DROP,
     goalMet: met,
+    ...cpu,
     runs: records,
   };
 }

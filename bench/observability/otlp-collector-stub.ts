@@ -1,5 +1,5 @@
-import { type AddressInfo } from 'node:net';
-import { type Server, createServer } from 'node:http';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 
 /** What the stub received: the exporter's requests and their bytes, as sent. */
 export interface CollectorCounts {
@@ -7,55 +7,45 @@ export interface CollectorCounts {
   readonly bytes: number;
 }
 
-/** The most one export may carry: an exporter's batch is far smaller. */
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Bound on the worker's start and stop. */
+const WORKER_TIMEOUT_MS = 10_000;
 
 /**
- * A stand-in for an OpenTelemetry collector, in the bench's process: accepts OTLP/HTTP
- * trace exports (POST /v1/traces, protobuf or JSON), counts them and answers 200 with an
- * empty body (a full success), so that the app's exporter does all its work and none of
- * it fails. Anything else is 404.
+ * A stand-in for an OpenTelemetry collector: accepts OTLP/HTTP trace exports (POST
+ * /v1/traces, protobuf or JSON), counts them and answers 200 with an empty body (a full
+ * success), so that the app's exporter does all its work and none of it fails. Anything
+ * else is 404. It serves from a worker thread (otlp-collector-worker.ts).
  */
 export class OtlpCollectorStub {
   private constructor(
-    private readonly received: { requests: number; bytes: number },
-    private readonly server: Server,
+    private readonly worker: Worker,
+    private readonly received: BigInt64Array,
     /** OTEL_EXPORTER_OTLP_ENDPOINT: the exporter appends /v1/traces. */
     readonly endpoint: string,
   ) {}
 
   static async start(): Promise<OtlpCollectorStub> {
-    const received = { requests: 0, bytes: 0 };
-    const server = createServer((request, response) => {
-      if (request.method !== 'POST' || request.url?.split('?')[0] !== '/v1/traces') {
-        response.writeHead(404).end();
-        return;
-      }
-      let bytes = 0;
-      request.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > MAX_BODY_BYTES) request.destroy();
-      });
-      request.on('end', () => {
-        received.requests++;
-        received.bytes += bytes;
-        response
-          .writeHead(200, { 'content-type': request.headers['content-type'] ?? 'application/json' })
-          .end();
-      });
+    const shared = new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT);
+    const worker = new Worker(new URL('./otlp-collector-worker.js', import.meta.url), {
+      workerData: shared,
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return new OtlpCollectorStub(received, server, `http://127.0.0.1:${port}`);
+    const [port] = (await once(worker, 'message', {
+      signal: AbortSignal.timeout(WORKER_TIMEOUT_MS),
+    })) as [number];
+    return new OtlpCollectorStub(worker, new BigInt64Array(shared), `http://127.0.0.1:${port}`);
   }
 
   /** Counts so far; the difference of two tells one run's share. */
   counts(): CollectorCounts {
-    return { ...this.received };
+    return {
+      requests: Number(Atomics.load(this.received, 0)),
+      bytes: Number(Atomics.load(this.received, 1)),
+    };
   }
 
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    this.worker.postMessage('close');
+    const exited = once(this.worker, 'exit', { signal: AbortSignal.timeout(WORKER_TIMEOUT_MS) });
+    await exited.catch(() => this.worker.terminate());
   }
 }

@@ -95,7 +95,7 @@ export function queryOverhead(
         workers: options.workers,
       };
       if (options['warmup-seconds'] > 0) await fire(request, options['warmup-seconds'], cannon);
-      const result = await fire(request, options.seconds, cannon);
+      const { result, cpu } = await app.metered(() => fire(request, options.seconds, cannon));
       const failed = result.errors + result.timeouts + result.non2xx + result.mismatches;
       if (failed > 0) {
         throw new VerificationError(
@@ -105,6 +105,8 @@ export function queryOverhead(
       log(`  run ${run}: ${result.requests.total} requests in ${result.duration} s, all verified`);
       return {
         perSecond: result.requests.total / result.duration,
+        requests: result.requests.total,
+        cpu,
         details: {
           requests: result.requests.total,
           seconds: result.duration,

@@ -23,9 +23,6 @@ const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 const MAX_NAMED_FIELDS = 4;
 const MAX_OPERATION_LENGTH = 120;
 
-/** Fastify's logger type leaves out what the pino logger behind it has (app.factory.ts). */
-type PinoLevels = Pick<Logger, 'isLevelEnabled'>;
-
 interface RequestNotes {
   operation?: string;
   operationType?: string;
@@ -107,34 +104,34 @@ function onRequest(
   done();
 }
 
-/** One line per request: what it was, how long it took, and how it ended. */
-function onResponse(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  done: HookHandlerDoneFunction,
-): void {
-  const notes = NOTES.get(request);
-  const outcome = notes?.outcome ?? (reply.statusCode >= 500 ? 'INTERNAL_SERVER_ERROR' : 'OK');
-  endRequestSpan(notes?.span, outcome);
-  const path = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
-  const quiet = QUIET_PATHS.has(path);
-  // Nothing is put together for a line that would not be written (LOG_LEVEL, tests).
-  if (!(request.log as unknown as PinoLevels).isLevelEnabled(quiet ? 'debug' : 'info'))
-    return done();
-  const durationMs = Math.round(reply.elapsedTime * 1000) / 1000;
-  const line = {
-    method: request.method,
-    path,
-    statusCode: reply.statusCode,
-    ...(notes?.operation === undefined
-      ? {}
-      : { operation: notes.operation, operationType: notes.operationType }),
-    outcome,
-    durationMs,
+/**
+ * One line per request: what it was, how long it took, and how it ended, written to
+ * `lines` (requestLineLogger) under the request's correlation id.
+ */
+function onResponseLogTo(lines: Logger) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const notes = NOTES.get(request);
+    const outcome = notes?.outcome ?? (reply.statusCode >= 500 ? 'INTERNAL_SERVER_ERROR' : 'OK');
+    endRequestSpan(notes?.span, outcome);
+    const path = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
+    const quiet = QUIET_PATHS.has(path);
+    // Nothing is put together for a line that would not be written (LOG_LEVEL, tests).
+    if (!lines.isLevelEnabled(quiet ? 'debug' : 'info')) return done();
+    const line = {
+      correlationId: request.id,
+      method: request.method,
+      path,
+      statusCode: reply.statusCode,
+      ...(notes?.operation === undefined
+        ? {}
+        : { operation: notes.operation, operationType: notes.operationType }),
+      outcome,
+      durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+    };
+    if (quiet) lines.debug(line, 'request');
+    else lines.info(line, 'request');
+    done();
   };
-  if (quiet) request.log.debug(line, 'request');
-  else request.log.info(line, 'request');
-  done();
 }
 
 function endRequestSpan(span: Span | undefined, outcome: string): void {
@@ -145,10 +142,10 @@ function endRequestSpan(span: Span | undefined, outcome: string): void {
 }
 
 /**
- * Every request's correlation id echoed back, its log line, and for /graphql its span
- * (the parent of the spans its resolvers start, see requestTraceContext).
+ * Every request's correlation id echoed back, its log line (to `lines`), and for /graphql
+ * its span (the parent of the spans its resolvers start, see requestTraceContext).
  */
-export function registerRequestTelemetry(fastify: FastifyInstance): void {
+export function registerRequestTelemetry(fastify: FastifyInstance, lines: Logger): void {
   fastify.addHook('onRequest', onRequest);
-  fastify.addHook('onResponse', onResponse);
+  fastify.addHook('onResponse', onResponseLogTo(lines));
 }

@@ -67,3 +67,14 @@ export function createRootLogger(
     output,
   );
 }
+
+/**
+ * The logger of the one line per request (api/request-telemetry.ts): the root's level,
+ * output, mixin and scrubbing, without its field redaction. That line holds only values
+ * the server chose (method, route, status, operation name, outcome, duration), never a
+ * caller's text, and the wildcard paths cost every field of every line a walk through the
+ * redactor: about a tenth of a small request's CPU time.
+ */
+export function requestLineLogger(root: RootLogger): RootLogger {
+  return root.child({}, { redact: [] });
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTelemetryConfig } from '../../config/telemetry-config.js';
 import { withLogContext } from './log-context.js';
 import { PinoNestLogger } from './pino-nest.logger.js';
-import { createRootLogger } from './root-logger.js';
+import { createRootLogger, requestLineLogger } from './root-logger.js';
 
 const SECRET = 'a-token-secret-of-enough-length-for-hs256';
 const JWT =
@@ -40,6 +40,27 @@ describe('the root logger', () => {
     });
     root.warn('outside');
     expect(lines.map((line) => line['correlationId'])).toEqual(['corr-1', undefined]);
+  });
+
+  it('writes request lines at the root level, with the work under way, without redacting fields', async () => {
+    const { root, lines } = capture({ LOG_LEVEL: 'info' });
+    const requestLines = requestLineLogger(root);
+    expect(requestLines.isLevelEnabled('debug')).toBe(false);
+    requestLines.debug({ path: '/metrics' }, 'request');
+    await withLogContext('corr-2', async () => {
+      requestLines.info({ path: '/graphql', operation: 'account', token: 'kept' }, `Bearer ${JWT}`);
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 30,
+        service: 'ledger',
+        correlationId: 'corr-2',
+        path: '/graphql',
+        operation: 'account',
+        token: 'kept',
+        msg: '[redacted]',
+      }),
+    ]);
   });
 
   it('cuts credentials and arguments by path, and scrubs tokens and the secret from text', () => {

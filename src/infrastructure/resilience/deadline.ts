@@ -8,6 +8,12 @@ export class DeadlineExceededError extends Error {
 }
 
 /**
+ * Why a deadline's timer is cut short once the operation settled: a plain value, since an
+ * abort without a reason builds a DOMException (its stack captured) every time.
+ */
+const SETTLED = 'settled';
+
+/**
  * The operation's result, or DeadlineExceededError once `timeoutMs` passed first. The
  * operation itself is not stopped (a promise cannot be): its late result is dropped, so
  * callers must treat a timed-out write as possibly done.
@@ -27,6 +33,6 @@ export async function withDeadline<T>(
     return await Promise.race([operation(), expired]);
   } finally {
     // Frees the timer: a finished call leaves nothing pending behind it.
-    settled.abort();
+    settled.abort(SETTLED);
   }
 }
