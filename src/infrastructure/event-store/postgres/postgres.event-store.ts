@@ -369,8 +369,16 @@ export class PostgresEventStore implements EventStore {
       this.listening = undefined;
       this.logger.warn(`LISTEN connection for appends lost: ${describeError(error)}`);
     });
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (error) {
+      // A connection that did not come to listen is of no use: close it, not leave it open.
+      await client
+        .end()
+        .catch(logSwallowed(this.logger, 'Closing a LISTEN connection that failed'));
+      throw error;
+    }
     if (this.closed) {
       await client.end();
       return;
