@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { comparePositions, encodePosition } from '../../src/event-store/position.js';
 import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { PostgresEventStore } from '../../src/infrastructure/event-store/postgres/postgres.event-store.js';
@@ -26,13 +26,16 @@ import { type CommandResultData, DEPOSIT, OPEN_ACCOUNT } from './graphql-operati
 
 /**
  * Two app processes on one PostgreSQL (the test server, in a database of this file's
- * own): one leads the projectors, the other stands by. The leader is SIGKILLed while a
- * batch of its projectors is open (its transaction holds the checkpoint rows) and while
- * commands keep coming in; the survivor must take the lead within TAKEOVER_BOUND_MS, no
- * checkpoint may ever move back, and at the end every view must equal a clean fold of
- * the log with each event counted exactly once.
+ * own): one leads the projectors, the other stands by. The leader is SIGKILLed, or frozen
+ * with SIGSTOP, while a batch of its projectors is open (its transaction holds the
+ * checkpoint rows) and while commands keep coming in; the survivor must take the lead
+ * within the bound, no checkpoint may ever move back, and at the end every view must
+ * equal a clean fold of the log with each event counted exactly once. A frozen leader's
+ * sessions stay open: the server ends them (idle_session_timeout on the lock's session,
+ * idle_in_transaction_session_timeout on the batch's), and the survivor must bring the
+ * views to the head while the frozen one still sleeps; woken, it must stand by.
  */
-const TAKEOVER_BOUND_MS = 10_000;
+const TAKEOVER_BOUND_MS = { SIGKILL: 10_000, SIGSTOP: 20_000 } as const;
 const ACCOUNTS = 8;
 const CLIENTS = 6;
 /** Small batches: many of them, so that the kill lands inside one. */
@@ -44,11 +47,12 @@ const CLEAN = 'clean';
 let database: TestDatabase;
 let pool: pg.Pool;
 const dataDirs: string[] = [];
-beforeAll(async () => {
+// A database per test: the clean fold's shadow tables and checkpoints start from nothing.
+beforeEach(async () => {
   database = await createTestDatabase();
   pool = createPool({ connectionString: database.url, max: 4 });
 });
-afterAll(async () => {
+afterEach(async () => {
   await killAppProcesses();
   await pool?.end();
   await database?.drop();
@@ -66,8 +70,12 @@ async function startReplica(): Promise<AppProcess> {
   });
 }
 
-async function leaderOf(replicas: readonly AppProcess[], group: string): Promise<AppProcess> {
-  const deadline = Date.now() + TAKEOVER_BOUND_MS;
+async function leaderOf(
+  replicas: readonly AppProcess[],
+  group: string,
+  boundMs: number = TAKEOVER_BOUND_MS.SIGKILL,
+): Promise<AppProcess> {
+  const deadline = Date.now() + boundMs;
   while (Date.now() < deadline) {
     for (const replica of replicas) {
       if ((await replica.leaderships()).get(group) === true) return replica;
@@ -136,15 +144,17 @@ async function batchOpen(): Promise<boolean> {
   return rows[0]!.open > 0;
 }
 
-async function killMidBatch(leader: AppProcess): Promise<boolean> {
+type Stop = keyof typeof TAKEOVER_BOUND_MS;
+
+async function stopMidBatch(leader: AppProcess, signal: Stop): Promise<boolean> {
   const deadline = Date.now() + MID_BATCH_WAIT_MS;
   while (Date.now() < deadline) {
     if (await batchOpen()) {
-      leader.child.kill('SIGKILL');
+      leader.child.kill(signal);
       return true;
     }
   }
-  leader.child.kill('SIGKILL');
+  leader.child.kill(signal);
   return false;
 }
 
@@ -195,41 +205,57 @@ async function cleanFold() {
 }
 
 describe('two replicas: one active projector group, taken over when its leader dies', () => {
-  it('moves the lead to the survivor within the bound, and applies no batch twice', async () => {
-    const first = await startReplica();
-    const second = await startReplica();
-    const leader = await leaderOf([first, second], 'projections');
-    const survivor = leader === first ? second : first;
-    expect((await survivor.leaderships()).get('projections')).toBe(false);
+  it.each(['SIGKILL', 'SIGSTOP'] as const)(
+    'moves the lead to the survivor within the bound after %s, and applies no batch twice',
+    async (signal) => {
+      const first = await startReplica();
+      const second = await startReplica();
+      const leader = await leaderOf([first, second], 'projections');
+      const survivor = leader === first ? second : first;
+      expect((await survivor.leaderships()).get('projections')).toBe(false);
 
-    const accounts = await openAccounts(survivor);
-    const checkpoints = watchCheckpoints();
-    const load = keepDepositing(survivor, accounts);
-    await expect.poll(() => load.answered(), { timeout: 30_000 }).toBeGreaterThan(200);
-    const midBatch = await killMidBatch(leader);
-    const killedAt = Date.now();
-    expect((await leader.exited).signal).toBe('SIGKILL');
+      const accounts = await openAccounts(survivor);
+      const checkpoints = watchCheckpoints();
+      const load = keepDepositing(survivor, accounts);
+      await expect.poll(() => load.answered(), { timeout: 30_000 }).toBeGreaterThan(200);
+      const midBatch = await stopMidBatch(leader, signal);
+      const stoppedAt = Date.now();
+      if (signal === 'SIGKILL') expect((await leader.exited).signal).toBe('SIGKILL');
 
-    await leaderOf([survivor], 'projections');
-    const takeoverMs = Date.now() - killedAt;
-    const answeredAtTakeover = load.answered();
-    await expect
-      .poll(() => load.answered(), { timeout: 60_000 })
-      .toBeGreaterThan(answeredAtTakeover + 100);
-    await load.stop();
-    await waitForHead();
-    await checkpoints.stop();
-    console.log(`projections taken over ${takeoverMs} ms after the kill (mid-batch: ${midBatch})`);
+      await leaderOf([survivor], 'projections', TAKEOVER_BOUND_MS[signal]);
+      const takeoverMs = Date.now() - stoppedAt;
+      const answeredAtTakeover = load.answered();
+      await expect
+        .poll(() => load.answered(), { timeout: 60_000 })
+        .toBeGreaterThan(answeredAtTakeover + 100);
+      await load.stop();
+      // A frozen leader's open batch no longer holds the checkpoint rows: the views reach
+      // the head while it sleeps.
+      await waitForHead();
+      if (signal === 'SIGSTOP') {
+        leader.child.kill('SIGCONT');
+        await expect
+          .poll(async () => (await leader.leaderships()).get('projections'), { timeout: 30_000 })
+          .toBe(false);
+        expect((await survivor.leaderships()).get('projections')).toBe(true);
+      }
+      await checkpoints.stop();
+      console.log(
+        `projections taken over ${takeoverMs} ms after ${signal} (mid-batch: ${midBatch})`,
+      );
 
-    expect(midBatch).toBe(true);
-    expect(takeoverMs).toBeLessThan(TAKEOVER_BOUND_MS);
-    expect(checkpoints.regressions).toEqual([]);
-    // The saga loop moved with it, whichever replica led it.
-    await leaderOf([survivor], 'sagas');
-    await expectViewsOfCleanFold();
+      expect(midBatch).toBe(true);
+      expect(takeoverMs).toBeLessThan(TAKEOVER_BOUND_MS[signal]);
+      expect(checkpoints.regressions).toEqual([]);
+      // The saga loop moved with it, whichever replica led it.
+      await leaderOf([survivor], 'sagas', TAKEOVER_BOUND_MS[signal]);
+      await expectViewsOfCleanFold();
 
-    expect(await survivor.kill('SIGTERM')).toEqual({ code: 0, signal: null });
-  }, 240_000);
+      expect(await survivor.kill('SIGTERM')).toEqual({ code: 0, signal: null });
+      if (signal === 'SIGSTOP') await leader.kill('SIGKILL');
+    },
+    240_000,
+  );
 });
 
 async function expectViewsOfCleanFold(): Promise<void> {

@@ -35,7 +35,7 @@ describe("the PostgreSQL store's LISTEN connection", () => {
     const end = pg.Client.prototype.end;
     vi.spyOn(pg.Client.prototype, 'end').mockImplementation(function (this: pg.Client) {
       ended.push(this);
-      return end.call(this);
+      return (end as () => Promise<void>).call(this);
     } as never);
     const store = new PostgresEventStore(database.pool);
     try {

@@ -52,6 +52,12 @@ export const DEFAULT_BATCH_SIZE = 1_000;
 export const DEFAULT_RETRY: BackoffPolicy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 5_000 };
 /** A caught-up projector looks at the log at least this often, whatever the wake-ups. */
 const IDLE_RECHECK_MS = 1_000;
+/**
+ * The server ends a batch's transaction left idle this long between two of its statements
+ * (the leader's lock session has the same bound): far above what a batch spends in
+ * JavaScript between them.
+ */
+const BATCH_IDLE_LIMIT_MS = 10_000;
 
 export interface CatchUpProgress {
   /** Log events read and applied so far, whatever the number of projections. */
@@ -418,13 +424,17 @@ export class ProjectionRunner {
       const live = slices.filter(({ binding }) => isLiveBinding(binding));
       const names = slices.map(({ binding }) => binding.checkpointName);
       // Sent in the order issued: BEGIN first.
-      const [, , current] = await Promise.all([
+      const [, , , current] = await Promise.all([
         client.query('BEGIN'),
         // No wait for the WAL flush, live or shadow: a view is derived from the log. A
         // server crash can only lose the last batches and their checkpoint together, never
         // one without the other; the projector applies them again from the checkpoint, and
         // a consistent read waits for that (the checkpoint it waits on went back with them).
         client.query('SET LOCAL synchronous_commit = off'),
+        // A process frozen inside a batch (stopped, or its machine paused) would hold the
+        // checkpoint rows, and so every other runner, until it woke: the server ends such
+        // a batch instead, and the projector's new leader goes on from the checkpoint.
+        client.query(`SET LOCAL idle_in_transaction_session_timeout = ${BATCH_IDLE_LIMIT_MS}`),
         this.checkpoints.lockAll(
           client,
           names,
