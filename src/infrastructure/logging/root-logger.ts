@@ -30,6 +30,22 @@ function errorSerializer(scrub: TextScrubber): (error: unknown) => Record<string
   };
 }
 
+/** Lines are written out once this many bytes are pending, or else every LOG_FLUSH_MS. */
+const LOG_BUFFER_BYTES = 8 * 1024;
+const LOG_FLUSH_MS = 1_000;
+
+/**
+ * Standard output, written behind the event loop in batches of lines: one asynchronous
+ * write per line (a thread-pool hand-off and a wake-up each) cost a small request about
+ * as much as serialising its line. Pino flushes what is pending when the process exits;
+ * a SIGKILL loses the last second of lines, as it would lose the lines in flight anyway.
+ */
+function bufferedStandardOutput(): DestinationStream {
+  const output = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  setInterval(() => output.flush(), LOG_FLUSH_MS).unref();
+  return output;
+}
+
 /**
  * The process's one logger (pino): JSON lines on standard output, or coloured lines for a
  * terminal when the format is `pretty` (pino-pretty in this thread: a worker-thread
@@ -46,9 +62,7 @@ export function createRootLogger(
     destination ??
     (config.logFormat === 'pretty'
       ? pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l' })
-      : // Written behind the event loop, not in the request's path; pino flushes what is
-        // pending when the process exits (a SIGKILL loses the last lines, as it would anyway).
-        pino.destination({ dest: 1, sync: false }));
+      : bufferedStandardOutput());
   return pino(
     {
       level: config.logLevel,
