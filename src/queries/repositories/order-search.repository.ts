@@ -147,9 +147,11 @@ export class OrderSearchRepository {
       conditions.add(`(placed_at, order_id) < (${placedAt}::timestamptz, ${orderId}::text)`);
     }
     const limit = conditions.parameter(request.limit + 1);
+    // The table's placed_at, not the output column of that name (its text): only the
+    // timestamp is in view_order_search_placed, which reads the newest rows first.
     const { rows } = await this.pool.query<HitRow>(
       `SELECT ${HIT_COLUMNS} FROM view_order_search ${conditions.where()}
-        ORDER BY placed_at DESC, order_id DESC LIMIT ${limit}`,
+        ORDER BY view_order_search.placed_at DESC, order_id DESC LIMIT ${limit}`,
       conditions.values,
     );
     return sliceOf(rows.map(toHit), request.limit);
