@@ -193,6 +193,9 @@ export function orderSearchContract(name: string, open: () => Promise<OrderSearc
       const ofAlpha = [...world.customers.values()].filter((customer) => customer === world.alpha);
       expect((await find(world.alphaUsd)).total).toBe(8);
       expect((await find(world.alphaUsd.slice(0, 8))).total).toBe(8);
+      // A long word is looked up by its beginning: the rest of it must match too.
+      expect((await find(world.alphaUsd.slice(0, 24))).total).toBe(8);
+      expect((await find(`${world.alphaUsd.slice(0, 12)}-not-this-id`)).total).toBe(0);
       expect((await find(world.alpha)).total).toBe(ofAlpha.length);
       expect((await find(world.beta.slice(0, 7))).total).toBe(5);
       expect((await find('msft')).total).toBe(5);

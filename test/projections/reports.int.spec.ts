@@ -245,6 +245,18 @@ describe('reports projection', () => {
     },
   );
 
+  it('lists each bucket\'s slices in the byte order of their values, as COLLATE "C" sorts', async () => {
+    const events = spreadHistory(1);
+    await applyBatches(db.pool, reportsProjection, [events]);
+    const day = dayOf(events[0]!);
+    const rows = await reports().customerOrders({ from: day, to: day }, 'DAY');
+    const slices = rows.map((row) => [row.orderType, row.instrument, row.paymentMethod].join(' '));
+    expect(slices.length).toBeGreaterThan(1);
+    expect(slices).toEqual(
+      [...slices].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
+  });
+
   it('answers the largest balances of each currency', async () => {
     await db.pool.query('TRUNCATE view_accounts');
     await db.pool.query(

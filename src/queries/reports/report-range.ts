@@ -54,18 +54,26 @@ export function nextBucketStart(start: Date, bucket: ReportBucket): Date {
   }
 }
 
-/** How many buckets the range spans. */
-export function bucketCount(range: ReportRange, bucket: ReportBucket): number {
+/**
+ * The first day (`YYYY-MM-DD`) of every bucket the range spans, in order; past
+ * MAX_REPORT_BUCKETS it stops after one more.
+ */
+export function bucketStarts(range: ReportRange, bucket: ReportBucket): string[] {
   const to = parseDay('to', range.to);
-  let count = 0;
+  const starts: string[] = [];
   for (
     let start = bucketStartOf(parseDay('from', range.from), bucket);
-    start <= to && count <= MAX_REPORT_BUCKETS;
+    start <= to && starts.length <= MAX_REPORT_BUCKETS;
     start = nextBucketStart(start, bucket)
   ) {
-    count += 1;
+    starts.push(start.toISOString().slice(0, 10));
   }
-  return count;
+  return starts;
+}
+
+/** How many buckets the range spans. */
+export function bucketCount(range: ReportRange, bucket: ReportBucket): number {
+  return bucketStarts(range, bucket).length;
 }
 
 /** A report's days, checked: real days, from <= to, and at most MAX_REPORT_BUCKETS buckets. */

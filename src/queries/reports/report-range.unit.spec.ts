@@ -4,6 +4,7 @@ import {
   MAX_REPORT_BUCKETS,
   MAX_TOP_ACCOUNTS,
   bucketCount,
+  bucketStarts,
   checkTopAccountsLimit,
   checkedRange,
   isBucketComplete,
@@ -16,6 +17,24 @@ describe('report ranges', () => {
     // 2026-01-01 is a Thursday: its week started on Monday 29 December.
     expect(bucketCount({ from: '2026-01-01', to: '2026-01-05' }, 'WEEK')).toBe(2);
     expect(bucketCount({ from: '2026-01-31', to: '2026-03-01' }, 'MONTH')).toBe(3);
+  });
+
+  it("lists each bucket's first day, as date_trunc starts them", () => {
+    expect(bucketStarts({ from: '2026-01-01', to: '2026-01-12' }, 'WEEK')).toEqual([
+      '2025-12-29',
+      '2026-01-05',
+      '2026-01-12',
+    ]);
+    expect(bucketStarts({ from: '2026-01-31', to: '2026-03-01' }, 'MONTH')).toEqual([
+      '2026-01-01',
+      '2026-02-01',
+      '2026-03-01',
+    ]);
+    expect(bucketStarts({ from: '2026-02-27', to: '2026-03-01' }, 'DAY')).toEqual([
+      '2026-02-27',
+      '2026-02-28',
+      '2026-03-01',
+    ]);
   });
 
   it('refuses days that do not exist, reversed ranges and too many buckets', () => {

@@ -11,7 +11,12 @@ import {
   type OrderSearchRequest,
   type OrderSearchResult,
 } from '../search/order-search.port.js';
-import { MIN_PARTIAL_WORD_LENGTH, containsPattern, searchWords } from '../search/search-words.js';
+import {
+  MIN_PARTIAL_WORD_LENGTH,
+  containsPattern,
+  indexedWindow,
+  searchWords,
+} from '../search/search-words.js';
 import { ORDER_COLUMNS, type OrderRowText, orderFieldsOfRow } from './order-rows.js';
 import { isoMicros } from './sql-formats.js';
 
@@ -64,6 +69,22 @@ const LIST_COLUMNS: Record<ListFilter, string> = {
 };
 
 /**
+ * The word anywhere in the ids and symbol. A word longer than the window is looked up in
+ * the trigram index by its first characters, and the whole word is checked on the rows
+ * found: `search_keys || ''` is an expression no index holds, so the planner cannot add
+ * its every trigram to the index lookup (the same ILIKE, so the same matches).
+ */
+function partOfKeys(conditions: Conditions, word: string): string {
+  const whole = containsPattern(word);
+  const window = indexedWindow(word);
+  if (window === word) return `search_keys ILIKE ${conditions.parameter(whole)}`;
+  return (
+    `(search_keys ILIKE ${conditions.parameter(containsPattern(window))}` +
+    ` AND (search_keys || '') ILIKE ${conditions.parameter(whole)})`
+  );
+}
+
+/**
  * Text and filter as conditions. Each word must match: a whole token through the
  * full-text index, or (3 characters or more) any part of an id or symbol through the
  * trigram index. Only the filters given become conditions, so the planner can pick the
@@ -76,7 +97,7 @@ function matching(request: Pick<OrderSearchRequest, 'text' | 'filter'>): Conditi
     conditions.add(
       [...word].length < MIN_PARTIAL_WORD_LENGTH
         ? token
-        : `(${token} OR search_keys ILIKE ${conditions.parameter(containsPattern(word))})`,
+        : `(${token} OR ${partOfKeys(conditions, word)})`,
     );
   }
   const { filter } = request;
@@ -126,9 +147,11 @@ export class OrderSearchRepository {
       conditions.add(`(placed_at, order_id) < (${placedAt}::timestamptz, ${orderId}::text)`);
     }
     const limit = conditions.parameter(request.limit + 1);
+    // The table's placed_at, not the output column of that name (its text): only the
+    // timestamp is in view_order_search_placed, which reads the newest rows first.
     const { rows } = await this.pool.query<HitRow>(
       `SELECT ${HIT_COLUMNS} FROM view_order_search ${conditions.where()}
-        ORDER BY placed_at DESC, order_id DESC LIMIT ${limit}`,
+        ORDER BY view_order_search.placed_at DESC, order_id DESC LIMIT ${limit}`,
       conditions.values,
     );
     return sliceOf(rows.map(toHit), request.limit);
@@ -137,27 +160,30 @@ export class OrderSearchRepository {
   /**
    * The total and the four facets in one pass over the matches (one grouping set each,
    * and the empty set for the total); each facet's most frequent values first, ties by
-   * value in byte order.
+   * value in byte order. Each facet's top values are a top-N of its own groups, so the
+   * account facet's thousands of groups are never sorted whole.
    */
   private async counts(
     request: OrderSearchRequest,
   ): Promise<{ total: number; facets: OrderSearchFacets }> {
     const conditions = matching(request);
     const maxValues = conditions.parameter(MAX_FACET_VALUES);
+    const topOfEachFacet = Object.keys(FACET_GROUPS).map(
+      (grp) => `(SELECT grp, value, count FROM grouped WHERE grp = ${grp}
+                  ORDER BY count DESC, value COLLATE "C" LIMIT ${maxValues})`,
+    );
     const { rows } = await this.pool.query<{ grp: number; value: string | null; count: number }>(
-      `WITH grouped AS (
+      `WITH grouped AS MATERIALIZED (
          SELECT GROUPING(status, side, instrument, account_id) AS grp,
-                coalesce(status, side, instrument, account_id) AS value, count(*) AS count
+                coalesce(status, side, instrument, account_id) AS value, count(*)::int AS count
            FROM view_order_search ${conditions.where()}
           GROUP BY GROUPING SETS ((status), (side), (instrument), (account_id), ())
        )
-       SELECT grp, value, count::int AS count
-         FROM (SELECT grp, value, count,
-                      row_number() OVER (PARTITION BY grp
-                                         ORDER BY count DESC, value COLLATE "C") AS rank
-                 FROM grouped) ranked
-        WHERE rank <= ${maxValues}
-        ORDER BY grp, rank`,
+       SELECT grp, value, count FROM (
+         SELECT grp, value, count FROM grouped WHERE grp = ${TOTAL_GROUP}
+         UNION ALL ${topOfEachFacet.join(' UNION ALL ')}
+       ) top
+       ORDER BY grp, count DESC, value COLLATE "C"`,
       conditions.values,
     );
     const facets: Record<keyof OrderSearchFacets, FacetCount[]> = {

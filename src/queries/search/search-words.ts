@@ -5,6 +5,19 @@ export const MAX_SEARCH_WORD_LENGTH = 64;
 /** Shorter words match whole tokens only: a part of an id that short matches nearly every order. */
 export const MIN_PARTIAL_WORD_LENGTH = 3;
 
+/**
+ * How much of a longer word the trigram index looks up: the index intersects the rows of
+ * every trigram of a pattern, each of them common among a million hex ids, so a whole
+ * 36-character id costs 34 of those lists. Its first characters find the same rows (and
+ * a few more) in a fraction of that, and the whole word is checked on the rows found.
+ */
+export const INDEXED_WINDOW_LENGTH = 8;
+
+/** The part of a word the trigram index looks up: the word, or its first characters. */
+export function indexedWindow(word: string): string {
+  return [...word].slice(0, INDEXED_WINDOW_LENGTH).join('');
+}
+
 /** The words of a search text: split on blanks, blanks ignored, bounded in number and length. */
 export function searchWords(text: string | undefined): string[] {
   if (text === undefined) return [];

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   MAX_SEARCH_WORDS,
   MAX_SEARCH_WORD_LENGTH,
+  INDEXED_WINDOW_LENGTH,
   containsPattern,
+  indexedWindow,
   searchWords,
 } from './search-words.js';
 
@@ -28,5 +30,13 @@ describe('search words', () => {
   it('escapes the LIKE wildcards and the escape character', () => {
     expect(containsPattern('abc')).toBe('%abc%');
     expect(containsPattern('50%_a\\b')).toBe('%50\\%\\_a\\\\b%');
+  });
+
+  it('looks a long word up by its first characters, whole characters only', () => {
+    expect(indexedWindow('abc')).toBe('abc');
+    expect(indexedWindow('0123456789abcdef')).toBe(
+      '0123456789abcdef'.slice(0, INDEXED_WINDOW_LENGTH),
+    );
+    expect(indexedWindow('€'.repeat(20))).toBe('€'.repeat(INDEXED_WINDOW_LENGTH));
   });
 });

@@ -8,6 +8,7 @@ import { appendersHorizonMigration } from './006-appenders-horizon.migration.js'
 import { searchReportsMigration } from './007-search-reports.migration.js';
 import { horizonProvenWritersMigration } from './008-horizon-proven-writers.migration.js';
 import { exportsMigration } from './009-exports.migration.js';
+import { orderSearchFacetsMigration } from './010-order-search-facets.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   eventStoreMigration,
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   searchReportsMigration,
   horizonProvenWritersMigration,
   exportsMigration,
+  orderSearchFacetsMigration,
 ];
