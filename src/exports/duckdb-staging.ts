@@ -20,7 +20,7 @@ export function extensionOf(format: ExportFormat): string {
  * DuckDB's own memory for staged rows; past it, it spills to the staging folder. With one
  * segment staged at a time this keeps the process's memory flat however long the log.
  */
-const DUCKDB_MEMORY_LIMIT = '64MB';
+const DUCKDB_MEMORY_LIMIT = '128MB';
 
 export interface StagedFile {
   readonly dataset: Dataset['name'];

@@ -59,6 +59,18 @@ const METADATA_FIELDS = [
  */
 const NEEDS_CODEC = String.raw`\\u|(":|\[|,) ?-?[0-9]+[.eE]|(":|\[|,) ?-?[0-9]{16}|"[0-9]+":`;
 
+/** The data's fields the export reads, from `seg.data`. */
+const FIELDS = `from_json(data, ${quote(DATA_SHAPE)})`;
+const MOVES_MONEY = [
+  'f.postings IS NOT NULL',
+  ...MONEY_FIELDS.map(([, field]) => `f.${field} IS NOT NULL`),
+].join(' OR ');
+/** Whose currency a money event is in: its account's (an account stream), else its order's. */
+const OWNER = `CASE WHEN moves_money THEN
+  CASE WHEN starts_with(stream, ${quote(ACCOUNT_STREAM_PREFIX)})
+       THEN 'account:' || substr(stream, ${ACCOUNT_STREAM_PREFIX.length + 1})
+       ELSE 'order:' || f.orderId END END`;
+
 /** Rows per INSERT of recoded events. */
 const RECODED_BATCH = 1_000;
 
@@ -111,15 +123,19 @@ export class EventSegments {
 
   static async open(duck: DuckDbStaging, store: EventStore): Promise<EventSegments> {
     const types = Object.entries(EVENT_VERSIONS).flatMap(([type, version]) =>
-      isDomainEventType(type) ? storedTypeNames(type).map((stored) => [stored, type, version]) : [],
+      isDomainEventType(type)
+        ? storedTypeNames(type).map((stored) => [
+            stored,
+            type,
+            version,
+            stored === storedTypeName(type) ? 'true' : 'false',
+          ])
+        : [],
     );
     await duck.run(
-      `CREATE TABLE event_types AS SELECT * FROM (VALUES ${valuesList(types)}) ` +
-        't(stored_type, event_type, schema_version)',
-    );
-    await duck.run(
-      `CREATE TABLE currency_scales AS SELECT * FROM (VALUES ${valuesList(Object.entries(CURRENCIES))}) ` +
-        't(currency, scale)',
+      `CREATE TABLE event_types AS SELECT stored_type, event_type, schema_version,
+         is_current::BOOLEAN AS is_current FROM (VALUES ${valuesList(types)})
+         t(stored_type, event_type, schema_version, is_current)`,
     );
     // Every account's and order's currency the range has taught so far: it spills to the
     // staging folder past DuckDB's memory limit, so memory stays flat as the log grows.
@@ -130,18 +146,33 @@ export class EventSegments {
     return new EventSegments(duck, store);
   }
 
-  /** Loads one segment's CSV (CSV_EVENT_COLUMNS); answers its events and the last position. */
+  /**
+   * Loads one segment's CSV (CSV_EVENT_COLUMNS) into `seg`, its JSON minified and taken
+   * apart in the same pass; answers its events and its first and last positions.
+   */
   async load(csvPath: string): Promise<{ events: number; first?: Position; last?: Position }> {
+    const metadataPaths = `[${METADATA_FIELDS.map((field) => quote(`$.${field}`)).join(', ')}]`;
     await this.duck.run(
-      `CREATE OR REPLACE TABLE raw AS SELECT * FROM read_csv(${quote(csvPath)}, header = false,
-         auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {
-           'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT', 'event_id': 'VARCHAR',
-           'stream': 'VARCHAR', 'stream_revision': 'UBIGINT', 'stored_type': 'VARCHAR',
-           'data': 'VARCHAR', 'metadata': 'VARCHAR', 'created_at': 'VARCHAR'})`,
+      `CREATE OR REPLACE TABLE seg AS
+       SELECT *, ${OWNER} AS owner FROM (
+         SELECT *, ${MOVES_MONEY} AS moves_money FROM (
+           SELECT *, ${FIELDS} AS f FROM (
+             SELECT r.position_commit, r.position_prepare, r.event_id, r.stream,
+                    r.stream_revision, r.stored_type, t.event_type, t.schema_version,
+                    coalesce(t.is_current, false) AS is_current, r.created_at,
+                    NULL::VARCHAR AS currency, json(r.data)::VARCHAR AS data,
+                    json_extract_string(r.metadata, ${metadataPaths}) AS m
+             FROM read_csv(${quote(csvPath)}, header = false, auto_detect = false, delim = ',',
+                    quote = '"', escape = '"', columns = {
+                      'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT',
+                      'event_id': 'VARCHAR', 'stream': 'VARCHAR', 'stream_revision': 'UBIGINT',
+                      'stored_type': 'VARCHAR', 'data': 'VARCHAR', 'metadata': 'VARCHAR',
+                      'created_at': 'VARCHAR'}) r
+             LEFT JOIN event_types t USING (stored_type))))`,
     );
     const [[events, first, last]] = (await this.duck.rows<[number, string[], string[]]>(
       `SELECT count(*)::INTEGER, min([position_commit, position_prepare])::VARCHAR[],
-              max([position_commit, position_prepare])::VARCHAR[] FROM raw`,
+              max([position_commit, position_prepare])::VARCHAR[] FROM seg`,
     )) as [[number, string[], string[]]];
     if (events === 0) return { events };
     const positionOf = ([commit, prepare]: readonly string[]): Position => ({
@@ -151,27 +182,9 @@ export class EventSegments {
     return { events, first: positionOf(first), last: positionOf(last) };
   }
 
-  /** Flattens the loaded segment into the staged tables; answers how many postings. */
+  /** Flattens the loaded segment into the staged relations; answers how many postings. */
   async stage(): Promise<number> {
     await this.recode();
-    const metadataPaths = `[${METADATA_FIELDS.map((field) => quote(`$.${field}`)).join(', ')}]`;
-    const moneyFields = MONEY_FIELDS.map(([, field]) => `f.${field} IS NOT NULL`);
-    await this.duck.run(
-      `CREATE OR REPLACE TABLE seg AS
-       SELECT *, CASE WHEN moves_money THEN
-                   CASE WHEN starts_with(stream, ${quote(ACCOUNT_STREAM_PREFIX)})
-                        THEN 'account:' || substr(stream, ${ACCOUNT_STREAM_PREFIX.length + 1})
-                        ELSE 'order:' || f.orderId END END AS owner
-       FROM (SELECT *, f.postings IS NOT NULL OR ${moneyFields.join(' OR ')} AS moves_money
-             FROM (SELECT *, from_json(data, ${quote(DATA_SHAPE)}) AS f
-                   FROM (SELECT r.position_commit, r.position_prepare, r.event_id, r.stream,
-                                r.stream_revision, t.event_type, t.schema_version, r.created_at,
-                                NULL::VARCHAR AS currency,
-                                coalesce(c.data, json(r.data)::VARCHAR) AS data,
-                                json_extract_string(r.metadata, ${metadataPaths}) AS m
-                         FROM raw r JOIN event_types t USING (stored_type)
-                         LEFT JOIN recoded c USING (position_commit, position_prepare))))`,
-    );
     await this.inLogOrder();
     await this.learnOwners();
     await this.duck.run(
@@ -200,7 +213,6 @@ export class EventSegments {
     const [[postings]] = (await this.duck.rows<[number]>(
       'SELECT coalesce(sum(len(f.postings)), 0)::INTEGER FROM seg',
     )) as [[number]];
-    await this.duck.run('DROP TABLE raw; DELETE FROM recoded');
     return postings;
   }
 
@@ -228,13 +240,12 @@ export class EventSegments {
    * through the codec (which upcasts them, and rejects a type it does not know).
    */
   private async recode(): Promise<void> {
-    const current = Object.keys(EVENT_VERSIONS)
-      .filter(isDomainEventType)
-      .map((type) => quote(storedTypeName(type)));
     const rows = await this.duck.rows<[string, string, string, string, string]>(
-      `SELECT position_commit::VARCHAR, position_prepare::VARCHAR, stream, stored_type, data FROM raw
-       WHERE stored_type NOT IN (${current.join(', ')}) OR regexp_matches(data, ${quote(NEEDS_CODEC)})`,
+      `SELECT position_commit::VARCHAR, position_prepare::VARCHAR, stream, stored_type, data
+       FROM seg WHERE NOT is_current OR regexp_matches(data, ${quote(NEEDS_CODEC)})`,
     );
+    if (rows.length === 0) return;
+    // The minified text parses to the same values as the stored text it came from.
     const values = rows.map(([commit, prepare, streamId, type, data]) => {
       const event = decodeEvent({ type, streamId, data: JSON.parse(data) as never });
       return `(${commit}, ${prepare}, ${quote(JSON.stringify(encodeEvent(event).data))})`;
@@ -243,6 +254,17 @@ export class EventSegments {
       const batch = values.slice(start, start + RECODED_BATCH);
       await this.duck.run(`INSERT INTO recoded VALUES ${batch.join(', ')}`);
     }
+    await this.duck.run(
+      `UPDATE seg SET data = c.data FROM recoded c
+       WHERE seg.position_commit = c.position_commit AND seg.position_prepare = c.position_prepare`,
+    );
+    // One column at a time: each is derived from the one before as it now stands.
+    const recoded = `WHERE EXISTS (SELECT 1 FROM recoded c WHERE c.position_commit =
+      seg.position_commit AND c.position_prepare = seg.position_prepare)`;
+    await this.duck.run(`UPDATE seg SET f = ${FIELDS} ${recoded}`);
+    await this.duck.run(`UPDATE seg SET moves_money = ${MOVES_MONEY} ${recoded}`);
+    await this.duck.run(`UPDATE seg SET owner = ${OWNER} ${recoded}`);
+    await this.duck.run('DELETE FROM recoded');
   }
 
   /**

@@ -1,7 +1,10 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { START, encodePosition } from '../../src/event-store/position.js';
+import { decodeEvent, encodeEvent } from '../../src/events/event-codec.js';
+import { accountStream } from '../../src/events/stream-names.js';
 import { ExportsService } from '../../src/exports/exports.service.js';
 import { type EventsManifest } from '../../src/exports/export-manifest.js';
 import {
@@ -182,6 +185,97 @@ describe('a named export of the log to Parquet', () => {
     );
     expect(mismatches).toEqual([]);
     expect(manifest.rows['accounts']).toBeGreaterThan(0);
+  });
+});
+
+describe('the data column', () => {
+  it('is the JSON the codec writes for every event: older versions upcast, odd numbers and escapes kept as it writes them', async () => {
+    const { accountId } = await appendAccount(db.store, 'USD');
+    const metadata = {
+      correlationId: 'c',
+      causationId: 'c',
+      commandId: randomUUID(),
+      userId: 'test',
+      occurredAt: '2026-02-03T04:05:06.007Z',
+    };
+    await db.store.appendToStream(
+      accountStream(accountId),
+      [
+        {
+          id: randomUUID(),
+          type: 'FundsDeposited.v1',
+          data: {
+            paymentId: randomUUID(),
+            amount: '12.34',
+            currency: 'USD',
+            reference: 'old "v1" é',
+          },
+          metadata,
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    const { position } = await db.store.appendToStream(
+      `order-saga-${randomUUID()}`,
+      [
+        {
+          id: randomUUID(),
+          type: 'OrderSagaMarketPolled.v1',
+          data: {
+            orderId: randomUUID(),
+            nextCursor: 1e21,
+            ratio: 0.1 + 0.2,
+            big: 2 ** 60,
+            note: 'tab\t \u0001 "q" \\ é',
+            '7': 'seven',
+          },
+          metadata,
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    await waitForHead(db.store, position);
+    const expected = new Map<string, string>();
+    for (let after = START; ;) {
+      const page = await db.store.readAll({ after, maxCount: 5_000 });
+      if (page.length === 0) break;
+      for (const recorded of page)
+        expected.set(
+          encodePosition(recorded.position),
+          JSON.stringify(encodeEvent(decodeEvent(recorded)).data),
+        );
+      after = page.at(-1)!.position;
+    }
+    const directory = await newDirectory();
+    await service.exportRange({
+      directory,
+      format: 'parquet',
+      to: position,
+      command: TEST_COMMAND,
+    });
+    const rows = await queryExport<{ position: string; data: string }>(
+      `SELECT position, data FROM ${parquetOf(directory, 'events')}`,
+    );
+    expect(new Map(rows.map((row) => [row.position, row.data]))).toEqual(expected);
+    const [upcast] = await queryExport<{
+      schema_version: number;
+      amount_minor: bigint;
+      currency: string;
+      currency_scale: number;
+      postings: bigint;
+    }>(
+      `SELECT schema_version, amount_minor, currency, currency_scale,
+              (SELECT sum(amount_minor) FROM ${parquetOf(directory, 'postings')} p
+               WHERE p.position_commit = e.position_commit AND p.position_prepare = e.position_prepare) AS postings
+       FROM ${parquetOf(directory, 'events')} e WHERE stream = '${accountStream(accountId)}' AND event_type = 'FundsDeposited'`,
+    );
+    expect(upcast).toEqual({
+      schema_version: 2,
+      amount_minor: 1234n,
+      currency: 'USD',
+      currency_scale: 2,
+      postings: 0n,
+    });
   });
 });
 
