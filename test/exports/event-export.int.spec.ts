@@ -1,11 +1,12 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { START, encodePosition } from '../../src/event-store/position.js';
 import { decodeEvent, encodeEvent } from '../../src/events/event-codec.js';
 import { accountStream } from '../../src/events/stream-names.js';
 import { ExportsService } from '../../src/exports/exports.service.js';
+import { DuckDbStaging } from '../../src/exports/duckdb-staging.js';
 import { type EventsManifest } from '../../src/exports/export-manifest.js';
 import {
   DEFAULT_BATCH_SIZE,
@@ -316,6 +317,36 @@ describe('errors, with nothing written', () => {
     expect(await filesBelow(directory)).toEqual([]);
   });
 
+  it('removes what it wrote when the disk fills under DuckDB, and the next run writes it all', async () => {
+    const directory = await newDirectory();
+    await service.create('full-disk-duckdb', directory, 'parquet');
+    const { rows } = await db.pool.query<{ day: string }>(
+      `SELECT DISTINCT left(metadata->>'occurredAt', 10) AS day FROM ledger_events`,
+    );
+    // DuckDB writes the first segment's files to a device that is always full (ENOSPC).
+    const writeOut = DuckDbStaging.prototype.writeOut;
+    const spy = vi
+      .spyOn(DuckDbStaging.prototype, 'writeOut')
+      .mockImplementationOnce(async function (this: DuckDbStaging, staging, baseName, format) {
+        for (const { day } of rows)
+          for (const dataset of ['events', 'postings'])
+            await symlink('/dev/full', join(staging, `${day}-${dataset}-${baseName}.${format}`));
+        return writeOut.call(this, staging, baseName, format);
+      });
+    try {
+      await expect(service.run('full-disk-duckdb', TEST_COMMAND)).rejects.toMatchObject({
+        code: 'EXPORT_DISK_FULL',
+      });
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await filesBelow(directory)).toEqual([]);
+    expect((await service.find('full-disk-duckdb')).runs).toBe(0);
+    await service.run('full-disk-duckdb', TEST_COMMAND);
+    expect(await exportedCountsByType(directory)).toEqual(await logCountsByType());
+  });
+
   it('removes what it wrote when the disk fills, and the next run writes it all', async () => {
     const directory = await newDirectory();
     await service.create('full-disk', directory, 'parquet');
@@ -330,6 +361,28 @@ describe('errors, with nothing written', () => {
     const { manifest } = await service.run('full-disk', TEST_COMMAND);
     expect(await exportedCountsByType(directory)).toEqual(await logCountsByType());
     expect(manifest!.run).toBe(1);
+  });
+});
+
+describe('one writer per directory', () => {
+  it('refuses a second run in a directory while one writes there, whatever its kind', async () => {
+    const directory = await newDirectory();
+    await service.create('shared-a', directory, 'parquet');
+    await service.create('shared-b', directory, 'parquet');
+    const outcomes = await Promise.allSettled([
+      service.run('shared-a', TEST_COMMAND),
+      service.run('shared-b', TEST_COMMAND),
+      service.exportRange({ directory, format: 'parquet', command: TEST_COMMAND }),
+      service.snapshotViews(directory, 'parquet', TEST_COMMAND),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes.filter((o) => o.status === 'rejected'))
+      expect(outcome.reason).toMatchObject({
+        code: 'EXPORT_BUSY',
+        message: expect.stringContaining(directory) as string,
+      });
+    // Alone, each runs.
+    expect((await service.run('shared-b', TEST_COMMAND)).definition.runs).toBe(1);
   });
 });
 
