@@ -163,7 +163,7 @@ export class EventSegments {
                     NULL::VARCHAR AS currency, json(r.data)::VARCHAR AS data,
                     json_extract_string(r.metadata, ${metadataPaths}) AS m
              FROM read_csv(${quote(csvPath)}, header = false, auto_detect = false, delim = ',',
-                    quote = '"', escape = '"', columns = {
+                    quote = '"', escape = '"', allow_quoted_nulls = false, columns = {
                       'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT',
                       'event_id': 'VARCHAR', 'stream': 'VARCHAR', 'stream_revision': 'UBIGINT',
                       'stored_type': 'VARCHAR', 'data': 'VARCHAR', 'metadata': 'VARCHAR',
