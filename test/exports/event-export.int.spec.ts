@@ -364,6 +364,24 @@ describe('errors, with nothing written', () => {
   });
 });
 
+describe('an empty range', () => {
+  it('is a run of no events and no files', async () => {
+    const directory = await newDirectory();
+    const head = await db.store.headPosition();
+    const manifest = await service.exportRange({
+      directory,
+      format: 'parquet',
+      from: head,
+      to: head,
+      command: TEST_COMMAND,
+    });
+    expect(manifest).toMatchObject({ events: 0, postings: 0, files: [] });
+    expect((await filesBelow(directory)).filter((path) => !path.startsWith('_manifests'))).toEqual(
+      [],
+    );
+  });
+});
+
 describe('one writer per directory', () => {
   it('refuses a second run in a directory while one writes there, whatever its kind', async () => {
     const directory = await newDirectory();
