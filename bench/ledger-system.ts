@@ -51,6 +51,9 @@ class ConflictCountingStore implements EventStore {
   readAll(...args: Parameters<EventStore['readAll']>) {
     return this.inner.readAll(...args);
   }
+  readAllAsCsv(...args: Parameters<EventStore['readAllAsCsv']>) {
+    return this.inner.readAllAsCsv(...args);
+  }
   waitForEvents(...args: Parameters<EventStore['waitForEvents']>) {
     return this.inner.waitForEvents(...args);
   }

@@ -61,6 +61,33 @@ export interface ReadAllOptions {
   readonly filter?: LogFilter;
 }
 
+/** A bounded run of the log for a bulk reader (exports): in log order, `after` to `to`. */
+export interface CsvReadOptions {
+  /** Exclusive. */
+  readonly after: Position;
+  /** Inclusive. */
+  readonly to: Position;
+  /** Bounded: adapters cap it at MAX_CSV_READ_COUNT. */
+  readonly maxCount: number;
+}
+
+/**
+ * The columns of readAllAsCsv's rows, in order: the position's two parts, the event id,
+ * stream, revision, stored type name (`<Type>.v<n>`), data and metadata as JSON text, and
+ * the time it was recorded (ISO 8601 in UTC, milliseconds).
+ */
+export const CSV_EVENT_COLUMNS = [
+  'commit',
+  'prepare',
+  'event_id',
+  'stream_id',
+  'revision',
+  'type',
+  'data',
+  'metadata',
+  'created_at',
+] as const;
+
 export interface SubscribeOptions {
   /** Exclusive start: the subscriber's checkpoint. */
   readonly after?: Position;
@@ -91,6 +118,13 @@ export interface EventStore {
   ): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * The bulk read path for exports: the events of a bounded run of the log as CSV
+   * (RFC 4180, no header, CSV_EVENT_COLUMNS), chunk by chunk, nothing parsed on the way.
+   * An event's JSON is its stored text: how it is spaced and its keys ordered is the
+   * store's (a reader that needs one form normalises it).
+   */
+  readAllAsCsv(options: CsvReadOptions): AsyncIterable<Uint8Array | string>;
   subscribeToAll(options?: SubscribeOptions): LogSubscription;
   /**
    * Resolves once events may be readable after `after`, at the latest after `timeoutMs`,
@@ -107,3 +141,6 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 
 /** Largest page any single read returns; callers page for more. */
 export const MAX_READ_COUNT = 10_000;
+
+/** Largest run one readAllAsCsv streams: it streams, so memory does not grow with it. */
+export const MAX_CSV_READ_COUNT = 100_000;

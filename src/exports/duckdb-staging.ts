@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { type Cell } from './event-rows.js';
 import { type Column, type Dataset, type ExportFormat } from './export-datasets.js';
+
+/** A value of one staged cell, as DuckDB's appender takes it. */
+export type Cell = bigint | number | string | null;
 
 /** How each format is written: one file per dataset, day and segment. */
 const FORMATS: Readonly<Record<ExportFormat, { extension: string; copyOptions: string }>> = {
@@ -18,7 +20,7 @@ export function extensionOf(format: ExportFormat): string {
  * DuckDB's own memory for staged rows; past it, it spills to the staging folder. With one
  * segment staged at a time this keeps the process's memory flat however long the log.
  */
-const DUCKDB_MEMORY_LIMIT = '64MB';
+const DUCKDB_MEMORY_LIMIT = '128MB';
 
 export interface StagedFile {
   readonly dataset: Dataset['name'];
@@ -33,13 +35,15 @@ export interface StagedFile {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+/** A SQL string literal. */
+export const quote = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 // Times and the views' wide integers are staged as text and cast on the way out: the
 // appender takes text, and PostgreSQL hands them over as text.
 const castOnTheWayOut = (column: Column): boolean =>
   column.type === 'TIMESTAMPTZ' || column.type === 'HUGEINT';
-const stagedType = (column: Column): string => (castOnTheWayOut(column) ? 'VARCHAR' : column.type);
+export const stagedType = (column: Column): string =>
+  castOnTheWayOut(column) ? 'VARCHAR' : column.type;
 const selected = (column: Column): string =>
   castOnTheWayOut(column) ? `${column.name}::${column.type} AS ${column.name}` : column.name;
 
@@ -61,6 +65,16 @@ function appendCell(appender: DuckDBAppender, column: Column, value: Cell): void
   }
 }
 
+/** Where the rows of each dataset's `staged_<dataset>` relation come from. */
+export type StagingMode =
+  /** Appended row by row (append), written out sorted by the dataset's order. */
+  | 'appended'
+  /**
+   * Relations the caller defines itself, whose rows are already in the dataset's order:
+   * written out as they stand (sorting wide rows again costs more than all the rest).
+   */
+  | 'relations';
+
 /**
  * Rows of one segment staged in an in-process DuckDB, then written out day by day, each
  * day's rows in log order: one thread, explicit order and names chosen by the caller, so
@@ -73,17 +87,25 @@ export class DuckDbStaging {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly datasets: readonly Dataset[],
+    private readonly mode: StagingMode,
   ) {}
 
-  static async open(datasets: readonly Dataset[], spillDirectory: string): Promise<DuckDbStaging> {
+  static async open(
+    datasets: readonly Dataset[],
+    spillDirectory: string,
+    mode: StagingMode = 'appended',
+  ): Promise<DuckDbStaging> {
     const instance = await DuckDBInstance.create(':memory:', {
       threads: '1',
+      // Written out as staged, the rows must come back in the order they were staged in.
+      preserve_insertion_order: 'true',
       memory_limit: DUCKDB_MEMORY_LIMIT,
       temp_directory: spillDirectory,
       autoinstall_known_extensions: 'false',
     });
     const connection = await instance.connect();
-    const staging = new DuckDbStaging(instance, connection, datasets);
+    const staging = new DuckDbStaging(instance, connection, datasets, mode);
+    if (mode === 'relations') return staging;
     for (const dataset of datasets) {
       const columns = dataset.columns.map((c) => `${c.name} ${stagedType(c)}`).join(', ');
       await connection.run(`CREATE TABLE staged_${dataset.name} (${columns}, date VARCHAR)`);
@@ -99,6 +121,16 @@ export class DuckDbStaging {
         await this.connection.createAppender(`staged_${dataset.name}`),
       );
     }
+  }
+
+  /** Runs a statement on the staging database (tables of the caller's own, beside the stage). */
+  async run(sql: string, values?: Parameters<DuckDBConnection['run']>[1]): Promise<void> {
+    await this.connection.run(sql, values);
+  }
+
+  /** A query's rows as plain JS values. */
+  async rows<T extends unknown[]>(sql: string): Promise<T[]> {
+    return (await this.connection.runAndReadAll(sql)).getRowsJS() as T[];
   }
 
   /** `date` is the row's day partition (ignored for a dataset written whole). */
@@ -119,6 +151,7 @@ export class DuckDbStaging {
     const files: StagedFile[] = [];
     for (const dataset of this.datasets)
       files.push(...(await this.writeDataset(dataset, directory, baseName, format)));
+    if (this.mode === 'relations') return files;
     for (const dataset of this.datasets)
       await this.connection.run(`DELETE FROM staged_${dataset.name}`);
     await this.openAppenders();
@@ -146,8 +179,9 @@ export class DuckDbStaging {
       const fileName = `${dataset.name}-${baseName}.${extensionOf(format)}`;
       const path = join(directory, `${date ?? 'whole'}-${fileName}`);
       const where = date === null ? '' : `WHERE date = ${quote(date)}`;
+      const order = this.mode === 'appended' ? `ORDER BY ${dataset.orderBy}` : '';
       await this.connection.run(
-        `COPY (SELECT ${columns} FROM ${table} ${where} ORDER BY ${dataset.orderBy}) ` +
+        `COPY (SELECT ${columns} FROM ${table} ${where} ${order}) ` +
           `TO ${quote(path)} (${FORMATS[format].copyOptions})`,
       );
       files.push({ dataset: dataset.name, date, path, fileName, rows });

@@ -1,22 +1,14 @@
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  type EventStore,
-  MAX_READ_COUNT,
-  type RecordedEvent,
-} from '../event-store/event-store.port.js';
+import { pipeline } from 'node:stream/promises';
+import { type EventStore } from '../event-store/event-store.port.js';
 import { type Position, comparePositions, encodePosition } from '../event-store/position.js';
 import { EVENT_VERSIONS } from '../events/event-catalog.js';
-import { decodeEvent } from '../events/event-codec.js';
-import { CurrencyLookup, type DecodedEvent } from './currency-lookup.js';
 import { DuckDbStaging, type StagedFile } from './duckdb-staging.js';
-import { flattenEvent } from './event-rows.js';
-import {
-  EVENTS_DATASET,
-  EVENT_DATASETS,
-  type ExportFormat,
-  POSTINGS_DATASET,
-} from './export-datasets.js';
+import { EventSegments } from './event-segments.js';
+import { EVENT_DATASETS, type ExportFormat } from './export-datasets.js';
 import { publishRun } from './run-publication.js';
 import {
   type EventsManifest,
@@ -26,7 +18,8 @@ import {
 } from './export-manifest.js';
 
 /**
- * Events per segment: each segment's rows are staged, then written as one file per day.
+ * Events per segment: each segment is read from the store in one bulk read, staged, then
+ * written as one file per day.
  * Segments are cut by count from the range's start, so the same range always gives the
  * same files, and memory stays flat however long the range.
  */
@@ -50,32 +43,6 @@ export interface EventRangeRequest {
   readonly onProgress?: (progress: ExportProgress) => void;
 }
 
-/**
- * Pages of the log after `from` up to `to`, decoded to the current schema. The next page
- * is read while the caller works on this one: the store's round trip overlaps the work.
- */
-async function* pagesOf(
-  store: EventStore,
-  from: Position,
-  to: Position,
-): AsyncGenerator<DecodedEvent[]> {
-  let next: Promise<RecordedEvent[]> | undefined = store.readAll({
-    after: from,
-    maxCount: MAX_READ_COUNT,
-  });
-  while (next) {
-    const records: RecordedEvent[] = await next;
-    const inRange = records.filter((r) => comparePositions(r.position, to) <= 0);
-    const more = inRange.length === records.length && records.length === MAX_READ_COUNT;
-    next = more
-      ? store.readAll({ after: records.at(-1)!.position, maxCount: MAX_READ_COUNT })
-      : undefined;
-    if (inRange.length > 0) {
-      yield inRange.map((recorded) => ({ recorded, event: decodeEvent(recorded) }));
-    }
-  }
-}
-
 const segmentName = (first: Position, last: Position): string =>
   `${first.commit}_${first.prepare}-${last.commit}_${last.prepare}`;
 
@@ -85,56 +52,63 @@ interface StagedRange {
   readonly postings: number;
 }
 
-/** Stages every event of the range, segment by segment, as files in the staging folder. */
+/** Streams the next segment of the log (through the port's bulk read) into a CSV file. */
+async function copySegment(
+  store: EventStore,
+  after: Position,
+  to: Position,
+  path: string,
+): Promise<string> {
+  await pipeline(
+    store.readAllAsCsv({ after, to, maxCount: SEGMENT_EVENTS }),
+    createWriteStream(path),
+  );
+  return path;
+}
+
+/**
+ * Stages every event of the range, segment by segment, as files in the staging folder.
+ * The next segment is read from the store while DuckDB works on this one.
+ */
 async function stageRange(
   store: EventStore,
   request: EventRangeRequest,
   staging: string,
 ): Promise<StagedRange> {
-  const duck = await DuckDbStaging.open(EVENT_DATASETS, join(staging, 'spill'));
+  const duck = await DuckDbStaging.open(EVENT_DATASETS, join(staging, 'spill'), 'relations');
+  let next: Promise<string> | undefined;
   try {
-    const currencies = new CurrencyLookup(store);
+    const segments = await EventSegments.open(duck, store);
     const files: StagedFile[] = [];
     const started = performance.now();
     let events = 0;
     let postings = 0;
-    let segment: { first: Position; last: Position; count: number } | undefined;
-    for await (const page of pagesOf(store, request.from, request.to)) {
-      await currencies.prepare(page);
-      for (const { recorded, event } of page) {
-        const row = flattenEvent(recorded, event, currencies.currencyOf(recorded, event));
-        duck.append(EVENTS_DATASET, row.date, row.event);
-        for (const posting of row.postings) duck.append(POSTINGS_DATASET, row.date, posting);
-        postings += row.postings.length;
-        events += 1;
-        segment = {
-          first: segment?.first ?? recorded.position,
-          last: recorded.position,
-          count: (segment?.count ?? 0) + 1,
-        };
-        if (segment.count === SEGMENT_EVENTS) {
-          files.push(
-            ...(await duck.writeOut(
-              staging,
-              segmentName(segment.first, segment.last),
-              request.format,
-            )),
-          );
-          segment = undefined;
-        }
+    let index = 0;
+    next = copySegment(store, request.from, request.to, join(staging, `segment-${index}.csv`));
+    while (next) {
+      const path = await next;
+      next = undefined;
+      const loaded = await segments.load(path);
+      await rm(path);
+      if (loaded.events === 0) break;
+      const { first, last } = loaded as Required<typeof loaded>;
+      if (loaded.events === SEGMENT_EVENTS && comparePositions(last, request.to) < 0) {
+        index += 1;
+        next = copySegment(store, last, request.to, join(staging, `segment-${index}.csv`));
       }
+      postings += await segments.stage();
+      files.push(...(await duck.writeOut(staging, segmentName(first, last), request.format)));
+      events += loaded.events;
       const seconds = (performance.now() - started) / 1_000;
       request.onProgress?.({
         exported: events,
         eventsPerSecond: seconds > 0 ? events / seconds : 0,
       });
     }
-    if (segment)
-      files.push(
-        ...(await duck.writeOut(staging, segmentName(segment.first, segment.last), request.format)),
-      );
     return { files, events, postings };
   } finally {
+    // A failed segment's read still running is waited for, so the staging folder can go.
+    await next?.catch(() => undefined);
     duck.close();
   }
 }

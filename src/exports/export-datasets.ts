@@ -1,4 +1,19 @@
-import { MONEY_FIELDS, QUANTITY_FIELDS } from './event-rows.js';
+/**
+ * The well-known money fields of the events, each a column of integer minor units in the
+ * event's currency (the `currency_scale` column says where the point goes). Never a float.
+ */
+export const MONEY_FIELDS = [
+  ['amount_minor', 'amountMinor'],
+  ['price_minor', 'priceMinor'],
+  ['limit_price_minor', 'limitPriceMinor'],
+  ['cost_minor', 'costMinor'],
+  ['cost_basis_minor', 'costBasisMinor'],
+  ['proceeds_minor', 'proceedsMinor'],
+  ['fee_minor', 'feeMinor'],
+] as const;
+
+/** Whole shares. */
+export const QUANTITY_FIELDS = [['quantity', 'quantity']] as const;
 
 /** DuckDB types of the exported columns: integers and text, never a float. */
 export type ColumnType =
@@ -20,7 +35,7 @@ export interface Dataset {
 
 const column = (name: string, type: ColumnType): Column => ({ name, type });
 
-/** The events dataset, in the order flattenEvent fills a row. */
+/** The events dataset: an event flattened to its row (event-segments.ts fills it). */
 export const EVENTS_DATASET: Dataset = {
   name: 'events',
   columns: [

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -14,7 +14,8 @@ export const VIEWS_FOLDER = 'views';
 
 /** Makes the directory and proves it writable, before anything is read or written. */
 export async function ensureWritable(directory: string): Promise<void> {
-  const probe = join(directory, `.write-probe-${process.pid}`);
+  // Unique per call: two runs of one process may check the same directory at once.
+  const probe = join(directory, `.write-probe-${process.pid}-${randomUUID()}`);
   try {
     await mkdir(directory, { recursive: true });
     await writeFile(probe, '');

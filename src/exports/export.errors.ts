@@ -54,6 +54,21 @@ export class ExportBusyError extends LedgerError {
   }
 }
 
+/**
+ * Another run (of any export, a one-off range or a snapshot of the views) is writing to
+ * the same directory: one writer per directory, since each sweeps what no manifest lists.
+ */
+export class ExportDirectoryBusyError extends LedgerError {
+  override readonly name = 'ExportDirectoryBusyError';
+  readonly code = 'EXPORT_BUSY' as const;
+  constructor(directory: string) {
+    super(
+      `Another export is writing to ${directory}; one run writes to a directory at a time: ` +
+        'try again when it ends',
+    );
+  }
+}
+
 /** ENOSPC from Node, or DuckDB's message for it (its I/O errors carry no code). */
 export function isDiskFull(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

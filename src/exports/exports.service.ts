@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type pg from 'pg';
 import { EVENT_STORE, type EventStore } from '../event-store/event-store.port.js';
@@ -16,6 +17,7 @@ import { type ExportProgress, exportEventRange } from './event-range-export.js';
 import { type ExportFormat } from './export-datasets.js';
 import {
   ExportBusyError,
+  ExportDirectoryBusyError,
   ExportExistsError,
   ExportRangeNotFoundError,
   UnknownExportError,
@@ -99,18 +101,26 @@ export class ExportsService {
     return definition;
   }
 
-  /** Runs a named export from its checkpoint to the head; one run of a name at a time. */
+  /**
+   * Runs a named export from its checkpoint to the head; one run of a name at a time, and
+   * one writer in its directory at a time.
+   */
   async run(
     name: string,
     command: ExportCommand,
     onProgress?: (progress: ExportProgress) => void,
   ): Promise<ExportRunResult> {
-    await this.find(name);
+    const { directory } = await this.find(name);
+    await ensureWritable(directory);
+    const directoryKey = await directoryLockKey(directory);
     return withSessionLock(
       this.pool,
-      [`ledger-export:${name}`],
+      [`ledger-export:${name}`, directoryKey],
       () => this.runLocked(name, command, onProgress),
-      { onBusy: () => new ExportBusyError(name) },
+      {
+        onBusy: (index) =>
+          index === 0 ? new ExportBusyError(name) : new ExportDirectoryBusyError(directory),
+      },
     );
   }
 
@@ -120,7 +130,6 @@ export class ExportsService {
     onProgress?: (progress: ExportProgress) => void,
   ): Promise<ExportRunResult> {
     const found = await this.find(name);
-    await ensureWritable(found.directory);
     const { definition, runs } = await this.recover(found);
     const repeated =
       command.commandId === null
@@ -179,11 +188,13 @@ export class ExportsService {
   ): Promise<ViewsManifest> {
     const absolute = resolve(directory);
     await ensureWritable(absolute);
-    await sweepUnlisted(
-      absolute,
-      (await readManifests(absolute)).map(({ manifest }) => manifest),
-    );
-    return exportViewsSnapshot(this.pool, { directory: absolute, format, command });
+    return this.aloneIn(absolute, async () => {
+      await sweepUnlisted(
+        absolute,
+        (await readManifests(absolute)).map(({ manifest }) => manifest),
+      );
+      return exportViewsSnapshot(this.pool, { directory: absolute, format, command });
+    });
   }
 
   /** A one-off export of a range (no checkpoint): the same range always gives the same files. */
@@ -203,19 +214,38 @@ export class ExportsService {
     }
     const directory = resolve(request.directory);
     await ensureWritable(directory);
-    await sweepUnlisted(
-      directory,
-      (await readManifests(directory)).map(({ manifest }) => manifest),
-    );
-    return exportEventRange(this.store, {
-      ...request,
-      directory,
-      from,
-      to,
-      exportName: null,
-      run: null,
+    return this.aloneIn(directory, async () => {
+      await sweepUnlisted(
+        directory,
+        (await readManifests(directory)).map(({ manifest }) => manifest),
+      );
+      return exportEventRange(this.store, {
+        ...request,
+        directory,
+        from,
+        to,
+        exportName: null,
+        run: null,
+      });
     });
   }
+
+  /** Runs `work` as the only writer in `directory` (see directoryLockKey). */
+  private async aloneIn<T>(directory: string, work: () => Promise<T>): Promise<T> {
+    return withSessionLock(this.pool, [await directoryLockKey(directory)], work, {
+      onBusy: () => new ExportDirectoryBusyError(directory),
+    });
+  }
+}
+
+/**
+ * One writer per export directory: every run sweeps the files no manifest lists, which
+ * would take another run's files renamed into place before its manifest. The lock is a
+ * PostgreSQL session lock on the directory's real path (every export process has the
+ * database for its checkpoints), so a writer that dies releases it with its connection.
+ */
+async function directoryLockKey(directory: string): Promise<string> {
+  return `ledger-export-directory:${await realpath(directory)}`;
 }
 
 function decodeToken(token: string): Position {

@@ -4,8 +4,7 @@ import { type Position, comparePositions, encodePosition, START } from '../event
 import { EVENT_VERSIONS } from '../events/event-catalog.js';
 import { isCurrency, minorDigits } from '../domain/money.js';
 import { projectionsOf } from '../shared/view-tables.js';
-import { DuckDbStaging, type StagedFile } from './duckdb-staging.js';
-import { type Cell } from './event-rows.js';
+import { type Cell, DuckDbStaging, type StagedFile } from './duckdb-staging.js';
 import { type ExportFormat } from './export-datasets.js';
 import {
   type ExportCommand,

@@ -73,6 +73,7 @@ function startingNow(store: EventStore, beginning: Position): EventStore {
     appendToStream: (streamId, events, options) => store.appendToStream(streamId, events, options),
     readStream: (streamId, options) => store.readStream(streamId, options),
     readAll: (options = {}) => store.readAll({ ...options, after: after(options.after) }),
+    readAllAsCsv: (options) => store.readAllAsCsv({ ...options, after: after(options.after) }),
     subscribeToAll: (options = {}) =>
       store.subscribeToAll({ ...options, after: after(options.after) }),
     waitForEvents: (position, timeoutMs, abort) =>

@@ -1,8 +1,12 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { START, encodePosition } from '../../src/event-store/position.js';
+import { decodeEvent, encodeEvent } from '../../src/events/event-codec.js';
+import { accountStream } from '../../src/events/stream-names.js';
 import { ExportsService } from '../../src/exports/exports.service.js';
+import { DuckDbStaging } from '../../src/exports/duckdb-staging.js';
 import { type EventsManifest } from '../../src/exports/export-manifest.js';
 import {
   DEFAULT_BATCH_SIZE,
@@ -185,6 +189,97 @@ describe('a named export of the log to Parquet', () => {
   });
 });
 
+describe('the data column', () => {
+  it('is the JSON the codec writes for every event: older versions upcast, odd numbers and escapes kept as it writes them', async () => {
+    const { accountId } = await appendAccount(db.store, 'USD');
+    const metadata = {
+      correlationId: 'c',
+      causationId: 'c',
+      commandId: randomUUID(),
+      userId: 'test',
+      occurredAt: '2026-02-03T04:05:06.007Z',
+    };
+    await db.store.appendToStream(
+      accountStream(accountId),
+      [
+        {
+          id: randomUUID(),
+          type: 'FundsDeposited.v1',
+          data: {
+            paymentId: randomUUID(),
+            amount: '12.34',
+            currency: 'USD',
+            reference: 'old "v1" é',
+          },
+          metadata,
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    const { position } = await db.store.appendToStream(
+      `order-saga-${randomUUID()}`,
+      [
+        {
+          id: randomUUID(),
+          type: 'OrderSagaMarketPolled.v1',
+          data: {
+            orderId: randomUUID(),
+            nextCursor: 1e21,
+            ratio: 0.1 + 0.2,
+            big: 2 ** 60,
+            note: 'tab\t \u0001 "q" \\ é',
+            '7': 'seven',
+          },
+          metadata,
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    await waitForHead(db.store, position);
+    const expected = new Map<string, string>();
+    for (let after = START; ;) {
+      const page = await db.store.readAll({ after, maxCount: 5_000 });
+      if (page.length === 0) break;
+      for (const recorded of page)
+        expected.set(
+          encodePosition(recorded.position),
+          JSON.stringify(encodeEvent(decodeEvent(recorded)).data),
+        );
+      after = page.at(-1)!.position;
+    }
+    const directory = await newDirectory();
+    await service.exportRange({
+      directory,
+      format: 'parquet',
+      to: position,
+      command: TEST_COMMAND,
+    });
+    const rows = await queryExport<{ position: string; data: string }>(
+      `SELECT position, data FROM ${parquetOf(directory, 'events')}`,
+    );
+    expect(new Map(rows.map((row) => [row.position, row.data]))).toEqual(expected);
+    const [upcast] = await queryExport<{
+      schema_version: number;
+      amount_minor: bigint;
+      currency: string;
+      currency_scale: number;
+      postings: bigint;
+    }>(
+      `SELECT schema_version, amount_minor, currency, currency_scale,
+              (SELECT sum(amount_minor) FROM ${parquetOf(directory, 'postings')} p
+               WHERE p.position_commit = e.position_commit AND p.position_prepare = e.position_prepare) AS postings
+       FROM ${parquetOf(directory, 'events')} e WHERE stream = '${accountStream(accountId)}' AND event_type = 'FundsDeposited'`,
+    );
+    expect(upcast).toEqual({
+      schema_version: 2,
+      amount_minor: 1234n,
+      currency: 'USD',
+      currency_scale: 2,
+      postings: 0n,
+    });
+  });
+});
+
 describe('errors, with nothing written', () => {
   it('refuses an unknown export name', async () => {
     await expect(service.run('nobody', TEST_COMMAND)).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -222,6 +317,36 @@ describe('errors, with nothing written', () => {
     expect(await filesBelow(directory)).toEqual([]);
   });
 
+  it('removes what it wrote when the disk fills under DuckDB, and the next run writes it all', async () => {
+    const directory = await newDirectory();
+    await service.create('full-disk-duckdb', directory, 'parquet');
+    const { rows } = await db.pool.query<{ day: string }>(
+      `SELECT DISTINCT left(metadata->>'occurredAt', 10) AS day FROM ledger_events`,
+    );
+    // DuckDB writes the first segment's files to a device that is always full (ENOSPC).
+    const writeOut = DuckDbStaging.prototype.writeOut;
+    const spy = vi
+      .spyOn(DuckDbStaging.prototype, 'writeOut')
+      .mockImplementationOnce(async function (this: DuckDbStaging, staging, baseName, format) {
+        for (const { day } of rows)
+          for (const dataset of ['events', 'postings'])
+            await symlink('/dev/full', join(staging, `${day}-${dataset}-${baseName}.${format}`));
+        return writeOut.call(this, staging, baseName, format);
+      });
+    try {
+      await expect(service.run('full-disk-duckdb', TEST_COMMAND)).rejects.toMatchObject({
+        code: 'EXPORT_DISK_FULL',
+      });
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await filesBelow(directory)).toEqual([]);
+    expect((await service.find('full-disk-duckdb')).runs).toBe(0);
+    await service.run('full-disk-duckdb', TEST_COMMAND);
+    expect(await exportedCountsByType(directory)).toEqual(await logCountsByType());
+  });
+
   it('removes what it wrote when the disk fills, and the next run writes it all', async () => {
     const directory = await newDirectory();
     await service.create('full-disk', directory, 'parquet');
@@ -236,6 +361,46 @@ describe('errors, with nothing written', () => {
     const { manifest } = await service.run('full-disk', TEST_COMMAND);
     expect(await exportedCountsByType(directory)).toEqual(await logCountsByType());
     expect(manifest!.run).toBe(1);
+  });
+});
+
+describe('an empty range', () => {
+  it('is a run of no events and no files', async () => {
+    const directory = await newDirectory();
+    const head = await db.store.headPosition();
+    const manifest = await service.exportRange({
+      directory,
+      format: 'parquet',
+      from: head,
+      to: head,
+      command: TEST_COMMAND,
+    });
+    expect(manifest).toMatchObject({ events: 0, postings: 0, files: [] });
+    expect((await filesBelow(directory)).filter((path) => !path.startsWith('_manifests'))).toEqual(
+      [],
+    );
+  });
+});
+
+describe('one writer per directory', () => {
+  it('refuses a second run in a directory while one writes there, whatever its kind', async () => {
+    const directory = await newDirectory();
+    await service.create('shared-a', directory, 'parquet');
+    await service.create('shared-b', directory, 'parquet');
+    const outcomes = await Promise.allSettled([
+      service.run('shared-a', TEST_COMMAND),
+      service.run('shared-b', TEST_COMMAND),
+      service.exportRange({ directory, format: 'parquet', command: TEST_COMMAND }),
+      service.snapshotViews(directory, 'parquet', TEST_COMMAND),
+    ]);
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes.filter((o) => o.status === 'rejected'))
+      expect(outcome.reason).toMatchObject({
+        code: 'EXPORT_BUSY',
+        message: expect.stringContaining(directory) as string,
+      });
+    // Alone, each runs.
+    expect((await service.run('shared-b', TEST_COMMAND)).definition.runs).toBe(1);
   });
 });
 

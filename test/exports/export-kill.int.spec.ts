@@ -74,8 +74,37 @@ async function killedRun(
   return { finished: stdout.includes('"done":true'), ms: performance.now() - started };
 }
 
+/** The export's state after its final run: a chain of runs covering the log once. */
+async function expectWhole(name: string, directory: string): Promise<void> {
+  const head = await store.headPosition();
+  const definition = await service.find(name);
+  expect(definition.checkpoint).toEqual(head);
+  const runs = (await readManifests(directory))
+    .map(({ manifest }) => manifest as EventsManifest)
+    .sort((a, b) => a.run! - b.run!);
+  // The runs chain: each starts where the one before ended, from the start of the log.
+  expect(runs.map((run) => run.fromPosition)).toEqual([
+    encodePosition(START),
+    ...runs.slice(0, -1).map((run) => run.toPosition),
+  ]);
+  const { rows } = await database.pool.query<{ count: string }>(
+    'SELECT count(*) FROM ledger_events',
+  );
+  const [exported] = await queryExport<{ rows: bigint; positions: bigint }>(
+    `SELECT count(*) AS rows, count(DISTINCT position) AS positions FROM ${parquetOf(directory, 'events')}`,
+  );
+  expect(Number(exported!.rows)).toBe(Number(rows[0]!.count));
+  expect(Number(exported!.positions)).toBe(Number(rows[0]!.count));
+  // Nothing but what the manifests list, and no staging left.
+  const listed = runs.flatMap((run) => run.files.map((file) => file.path)).sort();
+  expect((await filesBelow(directory)).filter((path) => !path.startsWith('_manifests'))).toEqual(
+    listed,
+  );
+  expect(await readdir(directory)).not.toContain('.staging');
+}
+
 describe('an export killed at random points', () => {
-  it('leaves nothing the next run double-counts or skips', { timeout: 180_000 }, async () => {
+  it('leaves nothing the next run double-counts or skips', { timeout: 240_000 }, async () => {
     // A whole run's time on this machine, so that the kills land anywhere in one (or after).
     const timing = await temporaryDirectory();
     await service.create('timing', timing, 'parquet');
@@ -90,34 +119,22 @@ describe('an export killed at random points', () => {
       const { finished } = await killedRun('killed', delayMs);
       outcomes.push(`${delayMs} ms: ${finished ? 'finished' : 'killed'}`);
     }
+    // Each a new export, so that every kill lands in a run over the whole log (a run after
+    // one that finished has only the few events appended since).
+    for (let kill = 0; kill < KILLS; kill++) {
+      const name = `killed-whole-${kill}`;
+      const fresh = await temporaryDirectory();
+      await service.create(name, fresh, 'parquet');
+      const delayMs = Math.floor(random() * runMs);
+      const { finished } = await killedRun(name, delayMs);
+      outcomes.push(`${name} ${delayMs} ms: ${finished ? 'finished' : 'killed'}`);
+      await service.run(name, TEST_COMMAND);
+      await expectWhole(name, fresh);
+      await removeDirectory(fresh);
+    }
     console.log(`export kills (a run takes ${Math.round(runMs)} ms): ${outcomes.join(', ')}`);
     await waitForHead(store, (await appendAccount(store, 'EUR', 500n)).position);
     await service.run('killed', TEST_COMMAND);
-
-    const head = await store.headPosition();
-    const definition = await service.find('killed');
-    expect(definition.checkpoint).toEqual(head);
-    const runs = (await readManifests(directory))
-      .map(({ manifest }) => manifest as EventsManifest)
-      .sort((a, b) => a.run! - b.run!);
-    // The runs chain: each starts where the one before ended, from the start of the log.
-    expect(runs.map((run) => run.fromPosition)).toEqual([
-      encodePosition(START),
-      ...runs.slice(0, -1).map((run) => run.toPosition),
-    ]);
-    const { rows } = await database.pool.query<{ count: string }>(
-      'SELECT count(*) FROM ledger_events',
-    );
-    const [exported] = await queryExport<{ rows: bigint; positions: bigint }>(
-      `SELECT count(*) AS rows, count(DISTINCT position) AS positions FROM ${parquetOf(directory, 'events')}`,
-    );
-    expect(Number(exported!.rows)).toBe(Number(rows[0]!.count));
-    expect(Number(exported!.positions)).toBe(Number(rows[0]!.count));
-    // Nothing but what the manifests list, and no staging left.
-    const listed = runs.flatMap((run) => run.files.map((file) => file.path)).sort();
-    expect((await filesBelow(directory)).filter((path) => !path.startsWith('_manifests'))).toEqual(
-      listed,
-    );
-    expect(await readdir(directory)).not.toContain('.staging');
+    await expectWhole('killed', directory);
   });
 });

@@ -13,6 +13,7 @@ import {
 import {
   MAX_READ_COUNT,
   type AppendResult,
+  type CsvReadOptions,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
@@ -23,6 +24,7 @@ import {
   type SubscribeOptions,
 } from '../../../event-store/event-store.port.js';
 import { START, comparePositions, type Position } from '../../../event-store/position.js';
+import { csvPagesOf } from '../../../event-store/csv-pages.js';
 import {
   InvalidAppendError,
   StoreUnavailableError,
@@ -152,6 +154,11 @@ export class EventStoreDbEventStore implements EventStore {
       }
       if (page.length < pageSize) return events;
     }
+  }
+
+  /** No bulk path in EventStoreDB: readAll's pages, as CSV. */
+  readAllAsCsv(options: CsvReadOptions): AsyncIterable<string> {
+    return csvPagesOf((page) => this.readAll(page), options);
   }
 
   subscribeToAll(options: SubscribeOptions = {}): LogSubscription {

@@ -1,0 +1,46 @@
+import {
+  type CsvReadOptions,
+  MAX_CSV_READ_COUNT,
+  MAX_READ_COUNT,
+  type ReadAllOptions,
+  type RecordedEvent,
+} from './event-store.port.js';
+import { comparePositions } from './position.js';
+
+const quoted = (text: string): string => `"${text.replaceAll('"', '""')}"`;
+
+/** One event as a row of readAllAsCsv (CSV_EVENT_COLUMNS). */
+function csvRow(event: RecordedEvent): string {
+  return `${[
+    event.position.commit.toString(),
+    event.position.prepare.toString(),
+    quoted(event.id),
+    quoted(event.streamId),
+    event.revision.toString(),
+    quoted(event.type),
+    quoted(JSON.stringify(event.data)),
+    quoted(JSON.stringify(event.metadata)),
+    event.createdAt.toISOString(),
+  ].join(',')}\n`;
+}
+
+/**
+ * readAllAsCsv for a store without a bulk path of its own: readAll page by page, each
+ * page one chunk of CSV.
+ */
+export async function* csvPagesOf(
+  readAll: (options: ReadAllOptions) => Promise<RecordedEvent[]>,
+  { after, to, maxCount }: CsvReadOptions,
+): AsyncGenerator<string> {
+  let remaining = Math.max(1, Math.min(maxCount, MAX_CSV_READ_COUNT));
+  let from = after;
+  while (remaining > 0) {
+    const requested = Math.min(remaining, MAX_READ_COUNT);
+    const page = await readAll({ after: from, maxCount: requested });
+    const inRange = page.filter((event) => comparePositions(event.position, to) <= 0);
+    if (inRange.length > 0) yield inRange.map(csvRow).join('');
+    remaining -= inRange.length;
+    if (inRange.length < page.length || page.length < requested) return;
+    from = page.at(-1)!.position;
+  }
+}
