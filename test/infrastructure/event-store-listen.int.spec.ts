@@ -43,15 +43,19 @@ describe("the PostgreSQL store's LISTEN connection", () => {
       await vi.waitFor(() => expect(refused).toHaveLength(1), { timeout: 5_000 });
       await vi.waitFor(() => expect(ended).toEqual(refused), { timeout: 5_000 });
 
-      // The failure is forgotten: the next wait listens again, on a connection kept open.
-      await store.waitForEvents(START, 20);
-      await vi.waitFor(async () => {
-        const { rows } = await database.pool.query<{ listening: number }>(
-          `SELECT count(*)::int AS listening FROM pg_stat_activity
+      // The failure is forgotten (once the failed attempt has ended): a later wait listens
+      // again, on a connection kept open.
+      await vi.waitFor(
+        async () => {
+          await store.waitForEvents(START, 20);
+          const { rows } = await database.pool.query<{ listening: number }>(
+            `SELECT count(*)::int AS listening FROM pg_stat_activity
             WHERE datname = current_database() AND query LIKE 'LISTEN%'`,
-        );
-        expect(rows[0]!.listening).toBe(1);
-      });
+          );
+          expect(rows[0]!.listening).toBe(1);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
       expect(ended).toEqual(refused);
     } finally {
       await store.close();
