@@ -8,11 +8,11 @@
  * the server to use, default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/ledger-config.js';
 import { createThrowawayDatabase } from '../../test-kit/throwaway-database.js';
+import { processCpuSeconds } from '../process-cpu.js';
 
 const SERVER_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /**
@@ -35,9 +35,6 @@ async function transactions(monitor: pg.Client, database: string): Promise<numbe
   return Number(rows[0]?.xacts ?? 0);
 }
 
-/** Clock ticks a second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
 /**
  * CPU milliseconds the app's server backends have used so far, by pid, when the server
  * runs on this machine (else an empty map): the app's queries cost the server too.
@@ -49,11 +46,8 @@ async function backendCpuMs(monitor: pg.Client, database: string): Promise<Map<n
   );
   const cpu = new Map<number, number>();
   for (const { pid } of rows) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-    // Fields 14 and 15 (utime, stime) follow the command name, which is in parentheses.
-    const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields)
-      cpu.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1_000) / TICKS_PER_SECOND);
+    const seconds = processCpuSeconds(pid);
+    if (seconds !== undefined) cpu.set(pid, seconds * 1_000);
   }
   return cpu;
 }

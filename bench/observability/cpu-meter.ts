@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { processCpuSeconds } from '../process-cpu.js';
 
 /**
  * CPU time spent by the processes that serve a run's requests: the app, the PostgreSQL
@@ -12,21 +12,6 @@ export interface CpuUse {
   readonly appSeconds: number;
   readonly databaseSeconds: number;
   readonly benchSeconds: number;
-}
-
-/** Linux's USER_HZ: /proc reports CPU time in these ticks (100 on every common build). */
-const TICKS_PER_SECOND = 100;
-
-/** User plus system CPU seconds of a process so far; undefined once it is gone. */
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start after its closing ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
 }
 
 function benchCpuSeconds(): number {
