@@ -22,15 +22,16 @@ try {
     app,
     requests: new RequestDrain(app.getHttpAdapter().getInstance()),
   }));
-  stopOnSignals(starting, (line) => console.log(line), {
+  // Through the app's logger, in order with its other lines (JSON, or pretty in development).
+  const lifecycle = new Logger('Ledger');
+  stopOnSignals(starting, (line) => lifecycle.log(line), {
     delayMs: config.deployment.shutdownDelayMs,
     drainMs: config.deployment.shutdownDrainMs,
   });
   const { app } = await starting;
   await app.listen(config.port, config.host);
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  // Through the app's logger: a JSON line like every other, pretty in development.
-  new Logger('Ledger').log(
+  lifecycle.log(
     servesApi(config.deployment.role)
       ? `Ledger GraphQL API on http://${shown}:${config.port}/graphql, admin UI on ` +
           `http://${shown}:${config.port}/admin (listening on ${config.host})`

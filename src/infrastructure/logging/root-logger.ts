@@ -42,8 +42,19 @@ const LOG_FLUSH_MS = 1_000;
  */
 function bufferedStandardOutput(): DestinationStream {
   const output = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
-  setInterval(() => output.flush(), LOG_FLUSH_MS).unref();
-  return output;
+  // Flushed only when a line came since the last tick: an idle app makes no empty writes.
+  let written = false;
+  setInterval(() => {
+    if (!written) return;
+    written = false;
+    output.flush();
+  }, LOG_FLUSH_MS).unref();
+  return {
+    write(line: string) {
+      written = true;
+      return output.write(line);
+    },
+  };
 }
 
 /**
