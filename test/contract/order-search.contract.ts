@@ -97,7 +97,8 @@ class World {
     this.place(this.rejectedOrder, { ...usd, instrument: 'TSLA', limitPriceMinor: 100n });
     this.write(
       orderStream(this.rejectedOrder),
-      order.rejected(this.rejectedOrder, 'insufficient cash'),
+      // A reason that names another order's instrument: a word can match either.
+      order.rejected(this.rejectedOrder, 'insufficient cash, see msft'),
     );
   }
 
@@ -198,7 +199,9 @@ export function orderSearchContract(name: string, open: () => Promise<OrderSearc
       expect((await find(`${world.alphaUsd.slice(0, 12)}-not-this-id`)).total).toBe(0);
       expect((await find(world.alpha)).total).toBe(ofAlpha.length);
       expect((await find(world.beta.slice(0, 7))).total).toBe(5);
-      expect((await find('msft')).total).toBe(5);
+      // The MSFT orders, and the TSLA order whose reason names MSFT as a word.
+      expect((await find('msft')).total).toBe(6);
+      // A part of a word is looked for in the ids, customer and symbol, not the reason.
       expect((await find('MSF')).total).toBe(5);
     });
 
@@ -263,6 +266,45 @@ export function orderSearchContract(name: string, open: () => Promise<OrderSearc
       expect(paged).toEqual([...paged].sort(newestFirst));
       const first = await harness.search.search({ filter: {}, limit: 3 });
       expect(first.total).toBe(world.customers.size);
+    });
+
+    it('counts what it pages: words matched by the instrument, the text, or both', async () => {
+      const texts = [
+        'msft',
+        'MSF',
+        'msft insufficient',
+        'sap mind',
+        `${world.alphaUsd.slice(0, 8)} aapl`,
+        'completed msft',
+        'msft aapl',
+      ];
+      const filters: OrderSearchFilter[] = [
+        {},
+        { sides: ['BUY'] },
+        { instruments: ['MSFT'] },
+        { instruments: ['TSLA', 'SAP'] },
+      ];
+      for (const text of texts) {
+        for (const filter of filters) {
+          const label = `${text} ${JSON.stringify(filter)}`;
+          const result = await find(text, filter);
+          const hits = await allHits(harness.search, text, filter, 3);
+          expect(result.total, label).toBe(hits.length);
+          expect(ids(result), label).toEqual(hits.map((hit) => hit.orderId).sort());
+          expect(result.facets.instrument, label).toEqual(
+            facetCounts(hits, (hit) => hit.instrument),
+          );
+          expect(result.facets.account, label).toEqual(facetCounts(hits, (hit) => hit.accountId));
+          // Every word must match: the hits of several words are those of each word.
+          const eachWord = await Promise.all(text.split(' ').map((word) => find(word, filter)));
+          const common = eachWord
+            .map((found) => new Set(ids(found)))
+            .reduce((a, b) => new Set([...a].filter((id) => b.has(id))));
+          expect(ids(result), label).toEqual([...common].sort());
+        }
+      }
+      expect((await find('msft insufficient')).total).toBe(1);
+      expect((await find('completed msft')).total).toBeGreaterThan(0);
     });
 
     it('counts facets over every hit, not only the page', async () => {

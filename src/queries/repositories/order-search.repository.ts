@@ -42,7 +42,13 @@ function toHit(row: HitRow): OrderSearchHit {
 /** The conditions of a statement and their parameters, numbered as they are added. */
 class Conditions {
   readonly sql: string[] = [];
-  readonly values: unknown[] = [];
+
+  constructor(readonly values: unknown[] = []) {}
+
+  /** Conditions of another part of the same statement: its own list, the same parameters. */
+  fork(): Conditions {
+    return new Conditions(this.values);
+  }
 
   parameter(value: unknown): string {
     this.values.push(value);
@@ -69,8 +75,8 @@ const LIST_COLUMNS: Record<ListFilter, string> = {
 };
 
 /**
- * The word anywhere in the ids and symbol. A word longer than the window is looked up in
- * the trigram index by its first characters, and the whole word is checked on the rows
+ * The word anywhere in the ids. A word longer than the window is looked up in the
+ * trigram index by its first characters, and the whole word is checked on the rows
  * found: `search_keys || ''` is an expression no index holds, so the planner cannot add
  * its every trigram to the index lookup (the same ILIKE, so the same matches).
  */
@@ -85,22 +91,51 @@ function partOfKeys(conditions: Conditions, word: string): string {
 }
 
 /**
- * Text and filter as conditions. Each word must match: a whole token through the
- * full-text index, or (3 characters or more) any part of an id or symbol through the
- * trigram index. Only the filters given become conditions, so the planner can pick the
- * index that narrows most.
+ * A word against one text: a whole token of it through `tsv`, or (3 characters or more)
+ * any part of it through `keys`. The same test serves the text columns (every field but
+ * the instrument, through their indexes) and the instrument alone.
  */
-function matching(request: Pick<OrderSearchRequest, 'text' | 'filter'>): Conditions {
-  const conditions = new Conditions();
-  for (const word of searchWords(request.text)) {
-    const token = `search_tsv @@ plainto_tsquery('simple', ${conditions.parameter(word)})`;
-    conditions.add(
-      [...word].length < MIN_PARTIAL_WORD_LENGTH
-        ? token
-        : `(${token} OR ${partOfKeys(conditions, word)})`,
-    );
+function wordIn(conditions: Conditions, word: string, tsv: string, keys?: string): string {
+  const token = `${tsv} @@ plainto_tsquery('simple', ${conditions.parameter(word)})`;
+  if ([...word].length < MIN_PARTIAL_WORD_LENGTH) return token;
+  const part =
+    keys === undefined
+      ? partOfKeys(conditions, word)
+      : `${keys} ILIKE ${conditions.parameter(containsPattern(word))}`;
+  return `(${token} OR ${part})`;
+}
+
+/** A word of the search and the instruments that match it on their own. */
+interface SearchWord {
+  readonly word: string;
+  readonly instruments: readonly string[];
+}
+
+/**
+ * How a search's matches split. An order whose instrument is in `byInstrument` matches
+ * every word through its instrument alone: those are counted from the instrument-led
+ * covering index without their text. Every other match has some word that its
+ * instrument does not match, so that word is in its text columns: `rest` adds that
+ * (any word in the text columns) to the conditions, which the text indexes answer.
+ */
+interface SearchSplit {
+  readonly words: readonly SearchWord[];
+  readonly byInstrument: readonly string[];
+}
+
+function splitOf(words: readonly SearchWord[], filter: OrderSearchFilter): SearchSplit {
+  let byInstrument = words.length === 0 ? [] : [...words[0]!.instruments];
+  for (const { instruments } of words.slice(1)) {
+    byInstrument = byInstrument.filter((instrument) => instruments.includes(instrument));
   }
-  const { filter } = request;
+  if (filter.instruments !== undefined && filter.instruments.length > 0) {
+    byInstrument = byInstrument.filter((instrument) => filter.instruments!.includes(instrument));
+  }
+  return { words, byInstrument };
+}
+
+/** The filter's conditions (all but the text). */
+function filtering(conditions: Conditions, filter: OrderSearchFilter): Conditions {
   if (filter.customerId !== undefined) {
     conditions.add(`customer_id = ${conditions.parameter(filter.customerId)}`);
   }
@@ -116,6 +151,41 @@ function matching(request: Pick<OrderSearchRequest, 'text' | 'filter'>): Conditi
     conditions.add(`placed_at < ${conditions.parameter(filter.placedTo)}::timestamptz`);
   }
   return conditions;
+}
+
+/**
+ * Text and filter as conditions. Each word must match the order's instrument (one of the
+ * word's `instruments`) or its text columns. `part` narrows to one side of the split:
+ * `instrument`, the orders that match through their instrument alone; `rest`, the
+ * others. Only the filters given become conditions, so the planner can pick the index
+ * that narrows most.
+ */
+function matching(
+  split: SearchSplit,
+  filter: OrderSearchFilter,
+  part: 'all' | 'instrument' | 'rest',
+  conditions = new Conditions(),
+): Conditions {
+  const inText = (word: string): string => wordIn(conditions, word, 'search_tsv');
+  const { words, byInstrument } = split;
+  if (part === 'instrument') {
+    conditions.add(`instrument = ANY(${conditions.parameter(byInstrument)}::text[])`);
+    return filtering(conditions, filter);
+  }
+  for (const { word, instruments } of words) {
+    if (instruments.length === 0) conditions.add(inText(word));
+    else {
+      const byItsInstrument = `instrument = ANY(${conditions.parameter(instruments)}::text[])`;
+      conditions.add(`(${byItsInstrument} OR ${inText(word)})`);
+    }
+  }
+  if (part === 'rest' && words.some(({ instruments }) => instruments.length > 0)) {
+    if (byInstrument.length > 0) {
+      conditions.add(`instrument <> ALL(${conditions.parameter(byInstrument)}::text[])`);
+    }
+    conditions.add(`(${words.map(({ word }) => inText(word)).join(' OR ')})`);
+  }
+  return filtering(conditions, filter);
 }
 
 /** GROUPING(status, side, instrument, account_id) of each facet's grouping set. */
@@ -134,13 +204,53 @@ export class OrderSearchRepository {
 
   /** The page and the counts over every match: two statements, sent together. */
   async search(request: OrderSearchRequest): Promise<OrderSearchResult> {
-    const [hits, { total, facets }] = await Promise.all([this.page(request), this.counts(request)]);
+    const split = splitOf(await this.wordsOf(request.text), request.filter);
+    const [hits, { total, facets }] = await Promise.all([
+      this.page(request, split),
+      this.counts(request, split),
+    ]);
     return { hits, total, facets };
   }
 
+  /**
+   * The words of a search, each with the instruments that match it on their own. The
+   * instruments are walked one index probe each (a loose scan of the instrument-led
+   * index), so this costs in proportion to the symbols traded, not to the orders.
+   */
+  private async wordsOf(text: string | undefined): Promise<SearchWord[]> {
+    const words = searchWords(text);
+    if (words.length === 0) return [];
+    const conditions = new Conditions();
+    const matchedBy = words.map((word, i) => {
+      const test = wordIn(conditions, word, `to_tsvector('simple', instrument)`, 'instrument');
+      return `ARRAY(SELECT instrument FROM symbols WHERE ${test} ORDER BY instrument) AS w${i}`;
+    });
+    const { rows } = await this.pool.query<Record<string, string[]>>(
+      `WITH RECURSIVE symbols(instrument) AS (
+         (SELECT instrument FROM view_order_search ORDER BY instrument LIMIT 1)
+         UNION ALL
+         SELECT (SELECT later.instrument FROM view_order_search later
+                  WHERE later.instrument > symbols.instrument
+                  ORDER BY later.instrument LIMIT 1)
+           FROM symbols WHERE symbols.instrument IS NOT NULL
+       )
+       SELECT ${matchedBy.join(', ')}`,
+      conditions.values,
+    );
+    return words.map((word, i) => ({ word, instruments: rows[0]![`w${i}`]! }));
+  }
+
   /** Newest first, keyset-paged on (placed_at, order_id): limit + 1 rows read. */
-  private async page(request: OrderSearchRequest): Promise<OrderSearchResult['hits']> {
-    const conditions = matching(request);
+  private async page(
+    request: OrderSearchRequest,
+    split: SearchSplit,
+  ): Promise<OrderSearchResult['hits']> {
+    // Every match, whichever side of the split: read newest first, the split does not help.
+    const conditions = matching(
+      split,
+      request.filter,
+      split.byInstrument.length > 0 ? 'all' : 'rest',
+    );
     if (request.after !== undefined) {
       const placedAt = conditions.parameter(request.after.placedAt);
       const orderId = conditions.parameter(request.after.orderId);
@@ -161,12 +271,21 @@ export class OrderSearchRepository {
    * The total and the four facets in one pass over the matches (one grouping set each,
    * and the empty set for the total); each facet's most frequent values first, ties by
    * value in byte order. Each facet's top values are a top-N of its own groups, so the
-   * account facet's thousands of groups are never sorted whole.
+   * account facet's thousands of groups are never sorted whole. The matches through an
+   * instrument alone and the rest are read apart (see SearchSplit).
    */
   private async counts(
     request: OrderSearchRequest,
+    split: SearchSplit,
   ): Promise<{ total: number; facets: OrderSearchFacets }> {
-    const conditions = matching(request);
+    const conditions = new Conditions();
+    const part = (side: 'instrument' | 'rest'): string =>
+      `SELECT status, side, instrument, account_id FROM view_order_search
+        ${matching(split, request.filter, side, conditions.fork()).where()}`;
+    const matches =
+      split.byInstrument.length === 0
+        ? `view_order_search ${matching(split, request.filter, 'rest', conditions).where()}`
+        : `(${part('instrument')} UNION ALL ${part('rest')}) matches`;
     const maxValues = conditions.parameter(MAX_FACET_VALUES);
     const topOfEachFacet = Object.keys(FACET_GROUPS).map(
       (grp) => `(SELECT grp, value, count FROM grouped WHERE grp = ${grp}
@@ -176,7 +295,7 @@ export class OrderSearchRepository {
       `WITH grouped AS MATERIALIZED (
          SELECT GROUPING(status, side, instrument, account_id) AS grp,
                 coalesce(status, side, instrument, account_id) AS value, count(*)::int AS count
-           FROM view_order_search ${conditions.where()}
+           FROM ${matches}
           GROUP BY GROUPING SETS ((status), (side), (instrument), (account_id), ())
        )
        SELECT grp, value, count FROM (

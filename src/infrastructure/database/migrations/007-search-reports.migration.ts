@@ -8,7 +8,8 @@ import { type Migration } from '../migrator.js';
  * search: `search_tsv` finds whole words of the reason and status (and the ids and symbol
  * as tokens), `search_keys` any part of an id or symbol through a trigram index. They
  * are STORED: a shadow made by `LIKE ... INCLUDING ALL` has them too, and COPY and the
- * upserts name their columns, so neither ever writes them.
+ * upserts name their columns, so neither ever writes them. (Migration 011 takes the
+ * instrument out of both: it is matched on its own.)
  *
  * The reports read rollups by UTC day, kept by adding each batch's deltas to the day's
  * row, so that a report costs in proportion to its days. The `reports` projector keeps

@@ -9,6 +9,7 @@ import { searchReportsMigration } from './007-search-reports.migration.js';
 import { horizonProvenWritersMigration } from './008-horizon-proven-writers.migration.js';
 import { exportsMigration } from './009-exports.migration.js';
 import { orderSearchFacetsMigration } from './010-order-search-facets.migration.js';
+import { orderSearchByInstrumentMigration } from './011-order-search-by-instrument.migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   eventStoreMigration,
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   horizonProvenWritersMigration,
   exportsMigration,
   orderSearchFacetsMigration,
+  orderSearchByInstrumentMigration,
 ];
