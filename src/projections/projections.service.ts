@@ -187,9 +187,9 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   }
 
   /**
-   * Clears a stopped projector's status; its runner picks it up again from its checkpoint
-   * (here when this process leads its group, else at the leader's next look, see
-   * ProjectionRunner's reload of stopped projections).
+   * Clears a stopped projector's status; its runner picks it up again from its checkpoint:
+   * at once when this process leads its group, else within about two seconds on the
+   * process that does (a runner looks for restarted projections while one is stopped).
    */
   async restart(name: string): Promise<void> {
     this.operable(name);

@@ -130,6 +130,16 @@ export class CheckpointsRepository {
     );
   }
 
+  /** Those of the named checkpoints whose status is `stopped`. */
+  async stopped(projections: readonly string[]): Promise<string[]> {
+    const { rows } = await this.pool.query<{ projection: string }>(
+      `SELECT projection FROM ledger_projection_checkpoints
+       WHERE projection = ANY($1::text[]) AND status = 'stopped'`,
+      [projections],
+    );
+    return rows.map((row) => row.projection);
+  }
+
   /** Those of the named checkpoints that exist. */
   async existing(projections: readonly string[]): Promise<string[]> {
     const { rows } = await this.pool.query<{ projection: string }>(

@@ -53,6 +53,11 @@ export const DEFAULT_RETRY: BackoffPolicy = { maxAttempts: 5, baseDelayMs: 100, 
 /** A caught-up projector looks at the log at least this often, whatever the wake-ups. */
 const IDLE_RECHECK_MS = 1_000;
 /**
+ * How often a runner with stopped projections looks whether one was restarted (one
+ * small query, only while one is stopped).
+ */
+const STOPPED_LOOK_MS = 2_000;
+/**
  * The server ends a batch's transaction left idle this long between two of its statements
  * (the leader's lock session has the same bound): far above what a batch spends in
  * JavaScript between them.
@@ -174,9 +179,19 @@ export class ProjectionRunner {
 
   private async followFromCheckpoints(signal: AbortSignal): Promise<boolean> {
     await this.load();
+    let stoppedLookAt = Date.now() + STOPPED_LOOK_MS;
     try {
       const reader = new PageReader(this.store, this.options.batchSize);
-      while (!signal.aborted && this.active.length > 0) {
+      while (!signal.aborted) {
+        if (this.active.length < this.bindings.length && Date.now() >= stoppedLookAt) {
+          // A fresh pass loads the restarted ones with the others, from their checkpoints.
+          if (await this.restartedElsewhere()) return true;
+          stoppedLookAt = Date.now() + STOPPED_LOOK_MS;
+        }
+        if (this.active.length === 0) {
+          await pause(STOPPED_LOOK_MS, signal);
+          continue;
+        }
         // Pages read from the store keep the log's order: a push channel that repeats or
         // reorders events only wakes the projector, it never feeds it.
         const page = await reader.next(this.lowest());
@@ -191,6 +206,19 @@ export class ProjectionRunner {
       this.options.log?.(`${this.name}: ${describeError(error)}; resuming from the checkpoints`);
       return true;
     }
+  }
+
+  /**
+   * Whether a projection this pass left out as stopped is stopped no more: an admin's
+   * restartProjection may be served by another process (an API replica, a standby),
+   * which can only clear the status.
+   */
+  private async restartedElsewhere(): Promise<boolean> {
+    const left = this.bindings
+      .filter((binding) => !this.active.includes(binding))
+      .map((binding) => binding.checkpointName);
+    const stillStopped = await this.checkpoints.stopped(left);
+    return stillStopped.length < left.length;
   }
 
   private lowest(): Position {

@@ -98,6 +98,10 @@ describe('ProjectionRunner', () => {
     }
   }
 
+  async function statusOf(name: string): Promise<string> {
+    return (await new CheckpointsRepository(db.pool).ensure(name)).status;
+  }
+
   async function seenCount(table = 'test_seen'): Promise<number> {
     return Number(
       (await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n,
@@ -168,9 +172,8 @@ describe('ProjectionRunner', () => {
     await append(10);
     await append(1, 'POISON');
     await append(10);
-    const stopping = runner('stop');
-    stopping.start();
-    await expect.poll(() => stopping.running, { timeout: 20_000 }).toBe(false);
+    runner('stop').start();
+    await expect.poll(() => statusOf('seen'), { timeout: 20_000 }).toBe('stopped');
     expect(await seenCount()).toBe(10);
     const checkpoint = await new CheckpointsRepository(db.pool).ensure('seen');
     expect(checkpoint.status).toBe('stopped');
@@ -187,7 +190,9 @@ describe('ProjectionRunner', () => {
       logged.push({ message, ...logContextFields() }),
     );
     stopping.start();
-    await expect.poll(() => stopping.running, { timeout: 20_000 }).toBe(false);
+    await expect
+      .poll(() => logged.some(({ message }) => message.includes('stopped at')), { timeout: 20_000 })
+      .toBe(true);
     // The whole batch failed first: its lines name its range, not a request.
     expect(logged[0]).toEqual({
       message: expect.stringMatching(/^seen: attempt 1 failed on the batch \d+\.\d+\.\.\d+\.\d+: /),
@@ -197,6 +202,28 @@ describe('ProjectionRunner', () => {
       message: expect.stringMatching(/^seen: stopped at \d+\.\d+ after 2 attempts$/),
       correlationId: 'corr-poison',
     });
+  });
+
+  it('takes a stopped projection back once another process has restarted it', async () => {
+    let cured = false;
+    const tolerant = recordingProjection('seen', 'test_seen', 'nothing');
+    const curable: Projection = {
+      ...seenProjection,
+      apply: (client, events, tables) =>
+        (cured ? tolerant : seenProjection).apply(client, events, tables),
+    };
+    await append(5);
+    await append(1, 'POISON');
+    await append(5);
+    runner('stop', 50, [curable]).start();
+    await expect.poll(() => statusOf('seen'), { timeout: 20_000 }).toBe('stopped');
+    expect(await seenCount()).toBe(5);
+    // What restartProjection does when another process serves it: it clears the status.
+    cured = true;
+    await new CheckpointsRepository(db.pool).setStatus('seen', 'running', null);
+    await caughtUp();
+    expect(await seenCount()).toBe(11);
+    expect(await statusOf('seen')).toBe('running');
   });
 
   describe('a group of projections', () => {
