@@ -155,10 +155,10 @@ function filtering(conditions: Conditions, filter: OrderSearchFilter): Condition
 
 /**
  * Text and filter as conditions. Each word must match the order's instrument (one of the
- * word's `instruments`) or its text columns. `part` narrows to one side of the split:
- * `instrument`, the orders that match through their instrument alone; `rest`, the
- * others. Only the filters given become conditions, so the planner can pick the index
- * that narrows most.
+ * word's `instruments`) or its text columns. `part` is every match (`all`, for the page)
+ * or one side of the split: `instrument`, the orders that match through their
+ * instrument alone; `rest`, the others. Only the filters given become conditions, so the
+ * planner can pick the index that narrows most.
  */
 function matching(
   split: SearchSplit,
