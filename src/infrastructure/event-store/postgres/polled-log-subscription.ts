@@ -7,6 +7,7 @@ import {
 import { type Position, START } from '../../../event-store/position.js';
 import { type WakeSignal } from '../../../event-store/wake-signal.js';
 import { pause } from '../../resilience/backoff.js';
+import { HELD_BACK_FIRST_RECHECK_MS, nextHeldBackDelay } from './held-back-rechecks.js';
 
 export interface PolledLogSource {
   /** Reads the next page of the whole log (unfiltered) after a position. */
@@ -20,15 +21,6 @@ export interface PolledLogSource {
 
 const DEFAULT_BATCH_SIZE = 500;
 const MAX_BATCH_SIZE = 10_000;
-/**
- * While an older transaction holds the horizon, look again soon: it is usually a
- * projector's batch or another append, over in milliseconds. The wait doubles while it
- * stays held (any long transaction on the server holds it), so a held horizon costs a
- * subscriber at most 1000 / HELD_BACK_MAX_RETRY_MS looks a second; the cap bounds the
- * extra read-your-writes lag.
- */
-const HELD_BACK_FIRST_RETRY_MS = 2;
-const HELD_BACK_MAX_RETRY_MS = 50;
 
 function matches(event: RecordedEvent, filter: LogFilter | undefined): boolean {
   if (!filter) return true;
@@ -62,7 +54,9 @@ export class PolledLogSubscription implements LogSubscription {
       Math.min(this.options.batchSize ?? DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE),
     );
     let after = this.options.after ?? START;
-    let heldBackDelayMs = HELD_BACK_FIRST_RETRY_MS;
+    // While an older append holds the horizon, look again soon; the wait grows only while
+    // nothing is read between two looks (held-back-rechecks.ts).
+    let heldBackDelayMs = HELD_BACK_FIRST_RECHECK_MS;
     while (!this.abort.signal.aborted) {
       const generation = this.source.signal.current;
       const page = await this.source.readPage(after, batchSize);
@@ -74,14 +68,15 @@ export class PolledLogSubscription implements LogSubscription {
         else skipped = true;
       }
       if (skipped) this.options.onCheckpoint?.(after);
+      if (page.length > 0) heldBackDelayMs = HELD_BACK_FIRST_RECHECK_MS;
       if (page.length === batchSize) continue;
 
       if (await this.source.isHeldBack(after)) {
         // Not a wake: appends keep coming while an old transaction holds the horizon.
         await pause(heldBackDelayMs, this.abort.signal);
-        heldBackDelayMs = Math.min(heldBackDelayMs * 2, HELD_BACK_MAX_RETRY_MS);
+        heldBackDelayMs = nextHeldBackDelay(heldBackDelayMs);
       } else {
-        heldBackDelayMs = HELD_BACK_FIRST_RETRY_MS;
+        heldBackDelayMs = HELD_BACK_FIRST_RECHECK_MS;
         await this.source.signal.wait(generation, this.source.idleRecheckMs, this.abort.signal);
       }
     }

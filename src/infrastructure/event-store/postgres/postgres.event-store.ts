@@ -22,6 +22,7 @@ import {
   type SubscribeOptions,
 } from '../../../event-store/event-store.port.js';
 import { type Position, START, comparePositions } from '../../../event-store/position.js';
+import { HeldBackRechecks } from './held-back-rechecks.js';
 import { PolledLogSubscription } from './polled-log-subscription.js';
 import { WakeSignal } from '../../../event-store/wake-signal.js';
 import { describeError, logSwallowed } from '../../../shared/error-logging.js';
@@ -29,14 +30,6 @@ import { pause } from '../../resilience/backoff.js';
 import { isDuplicateEventId, isExpectedAppendError, mapPostgresError } from './postgres-errors.js';
 
 const NOTIFY_CHANNEL = 'ledger_events';
-/**
- * How soon a reader held back by an older transaction looks again: soon at first (it is
- * usually another append or a projector's batch, over in milliseconds), then less often
- * while the horizon stays held (a long transaction anywhere on the server holds it), so
- * a held horizon costs each follower at most 1000 / HELD_BACK_MAX_RECHECK_MS looks a second.
- */
-const HELD_BACK_FIRST_RECHECK_MS = 2;
-const HELD_BACK_MAX_RECHECK_MS = 50;
 
 interface EventRow {
   commit_position: string;
@@ -102,8 +95,7 @@ export class PostgresEventStore implements EventStore {
    * (a NOTIFY that never came).
    */
   private quietPast: { after: Position; generation: number } | undefined;
-  /** The next held-back recheck's delay: doubles while the horizon stays held. */
-  private heldBackRecheckMs = HELD_BACK_FIRST_RECHECK_MS;
+  private readonly heldBack = new HeldBackRechecks();
   private notifyInFlight = false;
   private notifyPending = false;
   private closed = false;
@@ -292,12 +284,10 @@ export class PostgresEventStore implements EventStore {
       if (readable) return;
       if (held) {
         // An older transaction holds the horizon: no notification tells when it ends.
-        const delayMs = this.heldBackRecheckMs;
-        this.heldBackRecheckMs = Math.min(delayMs * 2, HELD_BACK_MAX_RECHECK_MS);
-        await pause(delayMs, abort);
+        await pause(this.heldBack.held(after), abort);
         return;
       }
-      this.heldBackRecheckMs = HELD_BACK_FIRST_RECHECK_MS;
+      this.heldBack.released(after);
       this.rememberQuiet(after, generation);
     }
     // The idle recheck (timeoutMs) finds what a lost NOTIFY did not announce.
