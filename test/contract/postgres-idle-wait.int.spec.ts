@@ -35,9 +35,10 @@ describe('PostgreSQL store: waiting for events', () => {
     store = new PostgresEventStore(pool);
     sent = [];
     const query = pool.query.bind(pool);
-    vi.spyOn(pool, 'query').mockImplementation(((sql: string, values?: unknown[]) => {
-      sent.push(sql);
-      return query(sql, values);
+    // The store's statements are named (prepared per connection): a config, not a string.
+    vi.spyOn(pool, 'query').mockImplementation(((statement: string | pg.QueryConfig, values) => {
+      sent.push(typeof statement === 'string' ? statement : statement.text);
+      return query(statement as string, values as unknown[]);
     }) as typeof pool.query);
   });
   afterEach(async () => {
@@ -127,5 +128,31 @@ describe('PostgreSQL store: waiting for events', () => {
     expect(waits).toBeLessThan(30);
     await store.waitForEvents(START, 30_000);
     expect((await store.readAll()).map((event) => event.streamId)).toEqual(['slow-1', 'held-1']);
+  });
+
+  // The statements on every command's and follower's path were sent unnamed, so the
+  // server parsed and planned each one every time.
+  it('prepares its hot statements once per connection, by name', async () => {
+    const one = createPool({ connectionString: database.url, max: 1 });
+    const onOne = new PostgresEventStore(one);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const stream = `prepared-${randomUUID()}`;
+        await onOne.appendToStream(stream, [anEvent()], { expectedRevision: 'no_stream' });
+        await onOne.readStream(stream);
+        await onOne.readAll({ after: START, maxCount: 10 });
+      }
+      const { rows } = await one.query<{ name: string }>(
+        'SELECT name FROM pg_prepared_statements ORDER BY name',
+      );
+      expect(rows.map((row) => row.name)).toEqual([
+        'ledger_append',
+        'ledger_read_all',
+        'ledger_read_stream',
+      ]);
+    } finally {
+      await onOne.close();
+      await one.end();
+    }
   });
 });

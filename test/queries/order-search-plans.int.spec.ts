@@ -15,7 +15,8 @@ async function statementsOf(
 ): Promise<{ page: [string, unknown[]]; counts: [string, unknown[]] }> {
   const sent: [string, unknown[]][] = [];
   const recording: ReadQueries = {
-    query: (text, values) => {
+    query: (statement, values) => {
+      const text = typeof statement === 'string' ? statement : statement.text;
       sent.push([text, values ?? []]);
       return pool.query(text, values);
     },

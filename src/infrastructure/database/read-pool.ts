@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type BackoffPolicy } from '../resilience/backoff.js';
 import { systemClock } from '../resilience/clock.js';
 import { retry } from '../resilience/retry.js';
+import { type NamedStatement, queryConfig } from './named-statement.js';
 
 /**
  * SQLSTATEs a hot standby cancels a query with when replaying the primary's WAL would
@@ -26,9 +27,12 @@ export function isRecoveryConflict(error: unknown): boolean {
   return typeof code === 'string' && RECOVERY_CONFLICT_CODES.has(code);
 }
 
-/** What a repository of the views needs of a pool: a pg.Pool has it, and so has a ReadPool. */
+/** What a repository of the views needs of a pool (a ReadPool). */
 export interface ReadQueries {
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow>(
+    statement: string | NamedStatement,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
 }
 
 /**
@@ -49,8 +53,12 @@ export class ReadPool implements ReadQueries {
     readonly replica: boolean,
   ) {}
 
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    const run = (): Promise<pg.QueryResult<R>> => this.pool.query<R>(text, values);
+  query<R extends pg.QueryResultRow>(
+    statement: string | NamedStatement,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    const run = (): Promise<pg.QueryResult<R>> =>
+      this.pool.query<R>(queryConfig(statement, values));
     if (!this.replica) return run();
     return retry(run, {
       backoff: RECOVERY_CONFLICT_RETRY,

@@ -63,4 +63,13 @@ describe('ReadPool', () => {
     await expect(new ReadPool(pool, false).query('SELECT 1')).rejects.toBe(CONFLICT);
     expect(query).toHaveBeenCalledTimes(1);
   });
+
+  it('sends a named statement as a prepared one, plain text as it is', async () => {
+    const { pool, query } = poolFailing();
+    const reads = new ReadPool(pool, false);
+    await reads.query({ name: 'one', text: 'SELECT $1::int' }, [1]);
+    await reads.query('SELECT 2');
+    expect(query).toHaveBeenNthCalledWith(1, { name: 'one', text: 'SELECT $1::int', values: [1] });
+    expect(query).toHaveBeenNthCalledWith(2, { text: 'SELECT 2', values: undefined });
+  });
 });

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type NamedStatement } from '../../infrastructure/database/named-statement.js';
 import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { type Slice, sliceOf } from '../paging/page.js';
 
@@ -30,6 +31,12 @@ interface AccountRow {
 const COLUMNS = `account_id, customer_id, name, currency, status, balance_minor::text AS balance_minor,
   reserved_minor::text AS reserved_minor, opened_at, updated_at`;
 
+/** Read after nearly every command (a consistent read): prepared once per connection. */
+const FIND_BY_ID: NamedStatement = {
+  name: 'accounts_find_by_id',
+  text: `SELECT ${COLUMNS} FROM view_accounts WHERE account_id = $1`,
+};
+
 function toView(row: AccountRow): AccountView {
   return {
     accountId: row.account_id,
@@ -50,10 +57,7 @@ export class AccountsRepository {
   constructor(@Inject(READ_DATABASE_POOL) private readonly pool: ReadQueries) {}
 
   async findById(accountId: string): Promise<AccountView | undefined> {
-    const { rows } = await this.pool.query<AccountRow>(
-      `SELECT ${COLUMNS} FROM view_accounts WHERE account_id = $1`,
-      [accountId],
-    );
+    const { rows } = await this.pool.query<AccountRow>(FIND_BY_ID, [accountId]);
     return rows[0] === undefined ? undefined : toView(rows[0]);
   }
 

@@ -1,10 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { READ_DATABASE_POOL } from '../../infrastructure/database/database.tokens.js';
+import { type NamedStatement } from '../../infrastructure/database/named-statement.js';
 import { type ReadQueries } from '../../infrastructure/database/read-pool.js';
 import { type Position } from '../../event-store/position.js';
 
 /** More rows than any deployment has projectors: the table is read whole. */
 export const MAX_CHECKPOINTS = 200;
+
+/** Read by every consistency wait, often several times: prepared once per connection. */
+const POSITIONS: NamedStatement = {
+  name: 'checkpoints_positions',
+  text: `SELECT projection, commit_position::text AS commit_position,
+              prepare_position::text AS prepare_position, status = 'stopped' AS stopped
+       FROM ledger_projection_checkpoints ORDER BY projection LIMIT $1`,
+};
 
 export interface CheckpointState {
   readonly position: Position;
@@ -29,12 +38,7 @@ export class ViewCheckpointsRepository {
 
   /** Where every projection stands, and whether it is stopped (it will not move by itself). */
   async positions(): Promise<Map<string, CheckpointState>> {
-    const { rows } = await this.pool.query<PositionRow>(
-      `SELECT projection, commit_position::text AS commit_position,
-              prepare_position::text AS prepare_position, status = 'stopped' AS stopped
-       FROM ledger_projection_checkpoints ORDER BY projection LIMIT $1`,
-      [MAX_CHECKPOINTS],
-    );
+    const { rows } = await this.pool.query<PositionRow>(POSITIONS, [MAX_CHECKPOINTS]);
     return new Map(
       rows.map((row) => [
         row.projection,

@@ -56,6 +56,53 @@ const EVENT_COLUMNS =
  */
 const HORIZON = 'tx_id < (SELECT ledger_read_horizon(pg_current_snapshot()))';
 
+/**
+ * The statements every command and follower runs, prepared once per connection under
+ * these names: unnamed, PostgreSQL parsed and planned each one every time, which was a
+ * third of the database's time on the command path at 500 commands/s (a page read's
+ * parse alone about 0.25 ms). The plans stay custom where the parameters matter (a
+ * position near the log's end, a page size): PostgreSQL keeps a generic plan only when
+ * it costs no more than the custom ones. A statement's name must keep its text.
+ */
+const STATEMENTS = {
+  append: {
+    name: 'ledger_append',
+    text: 'SELECT last_revision, tx_id, seq FROM ledger_append($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
+  },
+  readAll: {
+    name: 'ledger_read_all',
+    text: `SELECT ${EVENT_COLUMNS} FROM ledger_events
+       WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}
+         AND ($3::text[] IS NULL OR type = ANY($3))
+         AND ($4::text[] IS NULL OR stream_id ^@ ANY($4))
+       ORDER BY tx_id, seq LIMIT $5`,
+  },
+  readStreamForwards: {
+    name: 'ledger_read_stream',
+    text: `SELECT ${EVENT_COLUMNS} FROM ledger_events
+       WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision >= $2)
+       ORDER BY revision ASC LIMIT $3`,
+  },
+  readStreamBackwards: {
+    name: 'ledger_read_stream_backwards',
+    text: `SELECT ${EVENT_COLUMNS} FROM ledger_events
+       WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision <= $2)
+       ORDER BY revision DESC LIMIT $3`,
+  },
+  lookPast: {
+    name: 'ledger_look_past',
+    text: `SELECT EXISTS (SELECT 1 FROM ledger_events
+                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}) AS readable,
+              EXISTS (SELECT 1 FROM ledger_events
+                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS held`,
+  },
+  heldBeyondHorizon: {
+    name: 'ledger_held_beyond_horizon',
+    text: `SELECT EXISTS (SELECT 1 FROM ledger_events
+         WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS blocked`,
+  },
+} as const satisfies Record<string, { name: string; text: string }>;
+
 function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row.event_id,
@@ -117,18 +164,15 @@ export class PostgresEventStore implements EventStore {
         last_revision: string;
         tx_id: string;
         seq: string;
-      }>(
-        'SELECT last_revision, tx_id, seq FROM ledger_append($1, $2, $3, $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[])',
-        [
-          streamId,
-          kind,
-          revision,
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ],
-      );
+      }>(STATEMENTS.append, [
+        streamId,
+        kind,
+        revision,
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => JSON.stringify(e.data)),
+        events.map((e) => JSON.stringify(e.metadata)),
+      ]);
       const row = rows[0]!;
       this.announceAppend();
       return {
@@ -150,13 +194,13 @@ export class PostgresEventStore implements EventStore {
    * expected answer, not a broken connection, and reconnecting costs far more than it.
    */
   private async queryKeepingConnection<R extends pg.QueryResultRow>(
-    sql: string,
+    statement: { name: string; text: string },
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      return await client.query<R>(sql, values);
+      return await client.query<R>({ ...statement, values });
     } catch (error) {
       if (!isExpectedAppendError(error)) broken = error as Error;
       throw error;
@@ -188,32 +232,26 @@ export class PostgresEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? null : 0n);
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ledger_events
-       WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision ${backwards ? '<=' : '>='} $2)
-       ORDER BY revision ${backwards ? 'DESC' : 'ASC'} LIMIT $3`,
-      [streamId, from?.toString() ?? null, boundedCount(options.maxCount)],
-    );
+    const { rows } = await this.pool.query<EventRow>({
+      ...(backwards ? STATEMENTS.readStreamBackwards : STATEMENTS.readStreamForwards),
+      values: [streamId, from?.toString() ?? null, boundedCount(options.maxCount)],
+    });
     return rows.map(toRecorded);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const after = options.after ?? START;
     const filter: LogFilter = options.filter ?? {};
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ledger_events
-       WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}
-         AND ($3::text[] IS NULL OR type = ANY($3))
-         AND ($4::text[] IS NULL OR stream_id ^@ ANY($4))
-       ORDER BY tx_id, seq LIMIT $5`,
-      [
+    const { rows } = await this.pool.query<EventRow>({
+      ...STATEMENTS.readAll,
+      values: [
         after.commit.toString(),
         after.prepare.toString(),
         filter.eventTypes ? [...filter.eventTypes] : null,
         filter.streamPrefixes ? [...filter.streamPrefixes] : null,
         boundedCount(options.maxCount),
       ],
-    );
+    });
     const events = rows.map(toRecorded);
     const last = events[events.length - 1];
     if (last && this.quietPast && comparePositions(last.position, this.quietPast.after) > 0) {
@@ -254,11 +292,10 @@ export class PostgresEventStore implements EventStore {
    * soon rather than wait for the next notification.
    */
   async hasEventsBeyondHorizon(after: Position): Promise<boolean> {
-    const { rows } = await this.pool.query<{ blocked: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ledger_events
-         WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS blocked`,
-      [after.commit.toString(), after.prepare.toString()],
-    );
+    const { rows } = await this.pool.query<{ blocked: boolean }>({
+      ...STATEMENTS.heldBeyondHorizon,
+      values: [after.commit.toString(), after.prepare.toString()],
+    });
     return rows[0]!.blocked;
   }
 
@@ -295,13 +332,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async lookPast(after: Position): Promise<{ readable: boolean; held: boolean }> {
-    const { rows } = await this.pool.query<{ readable: boolean; held: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ledger_events
-                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}) AS readable,
-              EXISTS (SELECT 1 FROM ledger_events
-                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS held`,
-      [after.commit.toString(), after.prepare.toString()],
-    );
+    const { rows } = await this.pool.query<{ readable: boolean; held: boolean }>({
+      ...STATEMENTS.lookPast,
+      values: [after.commit.toString(), after.prepare.toString()],
+    });
     return rows[0]!;
   }
 
