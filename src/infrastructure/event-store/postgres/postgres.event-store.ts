@@ -89,12 +89,19 @@ const STATEMENTS = {
        WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision <= $2)
        ORDER BY revision DESC LIMIT $3`,
   },
+  // One horizon for both answers: each call reads the lock table (while anything runs),
+  // and two reads taken at different moments could answer "held" and "readable" for two
+  // different horizons.
   lookPast: {
     name: 'ledger_look_past',
-    text: `SELECT EXISTS (SELECT 1 FROM ledger_events
-                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND ${HORIZON}) AS readable,
+    text: `WITH reading AS MATERIALIZED (
+              SELECT ledger_read_horizon(pg_current_snapshot()) AS horizon)
+            SELECT EXISTS (SELECT 1 FROM ledger_events
+                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
+                  AND tx_id < (SELECT horizon FROM reading)) AS readable,
               EXISTS (SELECT 1 FROM ledger_events
-                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS held`,
+                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
+                  AND tx_id >= (SELECT horizon FROM reading)) AS held`,
   },
   heldBeyondHorizon: {
     name: 'ledger_held_beyond_horizon',
