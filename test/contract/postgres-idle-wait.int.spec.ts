@@ -36,9 +36,12 @@ describe('PostgreSQL store: waiting for events', () => {
     sent = [];
     const query = pool.query.bind(pool);
     // The store's statements are named (prepared per connection): a config, not a string.
-    vi.spyOn(pool, 'query').mockImplementation(((statement: string | pg.QueryConfig, values) => {
+    vi.spyOn(pool, 'query').mockImplementation(((
+      statement: string | pg.QueryConfig,
+      values?: unknown[],
+    ) => {
       sent.push(typeof statement === 'string' ? statement : statement.text);
-      return query(statement as string, values as unknown[]);
+      return query(statement as string, values);
     }) as typeof pool.query);
   });
   afterEach(async () => {
