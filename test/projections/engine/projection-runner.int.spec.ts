@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeEvent } from '../../../src/events/event-codec.js';
 import {
@@ -153,6 +154,37 @@ describe('ProjectionRunner', () => {
     await append(50);
     await caughtUp();
     expect(await seenCount()).toBe(250);
+    expect(await new ParkedEventsRepository(db.pool).list('seen')).toEqual([]);
+  });
+
+  // A batch's work goes out with its checkpoint locks, before they are checked: the loser
+  // of a race fails on the winner's rows, which must read as a moved checkpoint (start
+  // over from it), not as a failed attempt on its events (retried, split, parked).
+  it('takes a batch that lost a race to another runner as a moved checkpoint', async () => {
+    await append(5);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const holding: Projection = {
+      ...seenProjection,
+      async apply(client, events, tables) {
+        entered();
+        await gate;
+        await seenProjection.apply(client, events, tables);
+      },
+    };
+    runner('skip', 50, [holding]).start();
+    await inside;
+    // Its batch waits on the held checkpoint lock, the work queued behind it.
+    const logged: string[] = [];
+    runner('skip', 50, [seenProjection], (message) => logged.push(message)).start();
+    await sleep(200);
+    release();
+    await caughtUp();
+    expect(await seenCount()).toBe(5);
+    expect(await new ParkedEventsRepository(db.pool).list('seen')).toEqual([]);
+    expect(logged).toEqual([expect.stringMatching(/was moved by another runner/)]);
   });
 
   it("parks an event it cannot apply and, with 'skip', goes on past it", async () => {
