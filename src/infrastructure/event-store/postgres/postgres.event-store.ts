@@ -22,6 +22,7 @@ import {
   type SubscribeOptions,
 } from '../../../event-store/event-store.port.js';
 import { type Position, START, comparePositions } from '../../../event-store/position.js';
+import { type NamedStatement, queryConfig } from '../../database/named-statement.js';
 import { HeldBackRechecks } from './held-back-rechecks.js';
 import { PolledLogSubscription } from './polled-log-subscription.js';
 import { WakeSignal } from '../../../event-store/wake-signal.js';
@@ -108,7 +109,7 @@ const STATEMENTS = {
     text: `SELECT EXISTS (SELECT 1 FROM ledger_events
          WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS blocked`,
   },
-} as const satisfies Record<string, { name: string; text: string }>;
+} as const satisfies Record<string, NamedStatement>;
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
@@ -201,13 +202,13 @@ export class PostgresEventStore implements EventStore {
    * expected answer, not a broken connection, and reconnecting costs far more than it.
    */
   private async queryKeepingConnection<R extends pg.QueryResultRow>(
-    statement: { name: string; text: string },
+    statement: NamedStatement,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      return await client.query<R>({ ...statement, values });
+      return await client.query<R>(queryConfig(statement, values));
     } catch (error) {
       if (!isExpectedAppendError(error)) broken = error as Error;
       throw error;
@@ -239,26 +240,28 @@ export class PostgresEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? null : 0n);
-    const { rows } = await this.pool.query<EventRow>({
-      ...(backwards ? STATEMENTS.readStreamBackwards : STATEMENTS.readStreamForwards),
-      values: [streamId, from?.toString() ?? null, boundedCount(options.maxCount)],
-    });
+    const { rows } = await this.pool.query<EventRow>(
+      queryConfig(backwards ? STATEMENTS.readStreamBackwards : STATEMENTS.readStreamForwards, [
+        streamId,
+        from?.toString() ?? null,
+        boundedCount(options.maxCount),
+      ]),
+    );
     return rows.map(toRecorded);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const after = options.after ?? START;
     const filter: LogFilter = options.filter ?? {};
-    const { rows } = await this.pool.query<EventRow>({
-      ...STATEMENTS.readAll,
-      values: [
+    const { rows } = await this.pool.query<EventRow>(
+      queryConfig(STATEMENTS.readAll, [
         after.commit.toString(),
         after.prepare.toString(),
         filter.eventTypes ? [...filter.eventTypes] : null,
         filter.streamPrefixes ? [...filter.streamPrefixes] : null,
         boundedCount(options.maxCount),
-      ],
-    });
+      ]),
+    );
     const events = rows.map(toRecorded);
     const last = events[events.length - 1];
     if (last && this.quietPast && comparePositions(last.position, this.quietPast.after) > 0) {
@@ -299,10 +302,12 @@ export class PostgresEventStore implements EventStore {
    * soon rather than wait for the next notification.
    */
   async hasEventsBeyondHorizon(after: Position): Promise<boolean> {
-    const { rows } = await this.pool.query<{ blocked: boolean }>({
-      ...STATEMENTS.heldBeyondHorizon,
-      values: [after.commit.toString(), after.prepare.toString()],
-    });
+    const { rows } = await this.pool.query<{ blocked: boolean }>(
+      queryConfig(STATEMENTS.heldBeyondHorizon, [
+        after.commit.toString(),
+        after.prepare.toString(),
+      ]),
+    );
     return rows[0]!.blocked;
   }
 
@@ -339,10 +344,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async lookPast(after: Position): Promise<{ readable: boolean; held: boolean }> {
-    const { rows } = await this.pool.query<{ readable: boolean; held: boolean }>({
-      ...STATEMENTS.lookPast,
-      values: [after.commit.toString(), after.prepare.toString()],
-    });
+    const { rows } = await this.pool.query<{ readable: boolean; held: boolean }>(
+      queryConfig(STATEMENTS.lookPast, [after.commit.toString(), after.prepare.toString()]),
+    );
     return rows[0]!;
   }
 
