@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeEvent } from '../../../src/events/event-codec.js';
 import {
@@ -179,7 +178,21 @@ describe('ProjectionRunner', () => {
     // Its batch waits on the held checkpoint lock, the work queued behind it.
     const logged: string[] = [];
     runner('skip', 50, [seenProjection], (message) => logged.push(message)).start();
-    await sleep(200);
+    // Released only once the second runner's batch waits on the held checkpoint lock (a
+    // fixed pause was not always long enough on a loaded machine: the second runner then
+    // loaded the checkpoint after the first had moved it, and had nothing to apply).
+    await expect
+      .poll(
+        async () =>
+          (
+            await db.pool.query<{ waiting: number }>(
+              `SELECT count(*)::int AS waiting FROM pg_stat_activity
+               WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).rows[0]!.waiting,
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThan(0);
     release();
     await caughtUp();
     expect(await seenCount()).toBe(5);
