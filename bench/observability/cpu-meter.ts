@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { processCpuSeconds } from '../process-cpu.js';
+import { type DatabaseWork, snapshotDatabaseWork } from './database-work.js';
 
 /**
  * CPU time spent by the processes that serve a run's requests: the app, the PostgreSQL
@@ -12,6 +13,8 @@ export interface CpuUse {
   readonly appSeconds: number;
   readonly databaseSeconds: number;
   readonly benchSeconds: number;
+  /** The database's cumulative counts before and after the run (database-work.ts). */
+  readonly databaseWork: { readonly before: DatabaseWork; readonly after: DatabaseWork };
 }
 
 function benchCpuSeconds(): number {
@@ -43,6 +46,7 @@ export async function meterCpu<T>(
     const before = new Map<number, number>();
     for (const pid of await backendPids(client)) before.set(pid, processCpuSeconds(pid) ?? 0);
     const appBefore = processCpuSeconds(appPid) ?? 0;
+    const workBefore = await snapshotDatabaseWork(client);
     const benchBefore = benchCpuSeconds();
     const result = await work();
     const benchSeconds = benchCpuSeconds() - benchBefore;
@@ -52,7 +56,8 @@ export async function meterCpu<T>(
       const now = processCpuSeconds(pid);
       if (now !== undefined) databaseSeconds += now - (before.get(pid) ?? 0);
     }
-    return { result, cpu: { appSeconds, databaseSeconds, benchSeconds } };
+    const databaseWork = { before: workBefore, after: await snapshotDatabaseWork(client) };
+    return { result, cpu: { appSeconds, databaseSeconds, benchSeconds, databaseWork } };
   } finally {
     await client.end();
   }

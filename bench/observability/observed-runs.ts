@@ -10,6 +10,7 @@ import {
   spread,
 } from '../stats.js';
 import { type CpuUse } from './cpu-meter.js';
+import { workPerRequest } from './database-work.js';
 import { MetricsScraper, type ScrapeCounts } from './metrics-scraper.js';
 import {
   type ObservabilityMode,
@@ -140,11 +141,16 @@ function describeRecord(record: ObservedRecord): string {
     ? `, ${record.scrapes.scrapes} scrapes (${kib(record.scrapes.bytes)})`
     : '';
   const cpu = cpuPerRequest(record);
+  const { before, after } = record.cpu.databaseWork;
+  const work = Object.entries(workPerRequest(before, after, record.requests))
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ');
   return (
     `  run ${record.run}  ${record.mode.padEnd(3)}  ${formatRate(record.perSecond).padStart(9)}  ` +
     `logs ${kib(record.appOutput.stdoutBytes + record.appOutput.stderrBytes)}, ` +
     `traces ${record.traces.requests} exports (${kib(record.traces.bytes)})${scraped}; ` +
-    `CPU per request: app ${micros(cpu.app)}, database ${micros(cpu.database)}, bench ${micros(cpu.bench)}`
+    `CPU per request: app ${micros(cpu.app)}, database ${micros(cpu.database)}, bench ${micros(cpu.bench)}\n` +
+    `    database work per request: ${work}`
   );
 }
 

@@ -133,6 +133,51 @@ describe('PostgreSQL store: waiting for events', () => {
     expect((await store.readAll()).map((event) => event.streamId)).toEqual(['slow-1', 'held-1']);
   });
 
+  /** Appends `count` one-event transactions, each committed alone: a log of many tx ids. */
+  async function appendTransactions(count: number): Promise<void> {
+    await pool.query(`DO $$ BEGIN
+        FOR i IN 1..${count} LOOP
+          PERFORM ledger_append('many-' || i, 'any', NULL, ARRAY[gen_random_uuid()],
+            ARRAY['Counted.v1'], ARRAY['{}'::jsonb], ARRAY['{}'::jsonb]);
+          COMMIT;
+        END LOOP;
+      END $$`);
+    await pool.query('ANALYZE ledger_events');
+  }
+
+  /** Rows the connection's sequential scans read from the log (its own stats, flushed). */
+  async function logRowsScanned(client: pg.Pool): Promise<number> {
+    await client.query('SELECT pg_stat_force_next_flush()');
+    const { rows } = await client.query<{ scanned: string }>(
+      `SELECT seq_tup_read AS scanned FROM pg_stat_user_tables WHERE relname = 'ledger_events'`,
+    );
+    return Number(rows[0]!.scanned);
+  }
+
+  // Regression: both looks were EXISTS over a row comparison, which PostgreSQL's planner
+  // prices as a match every few rows, so it read the log from its start, all of it when
+  // nothing was held (875 rows a command in a 20,000-deposit run, growing with the log).
+  it('looks past a position through the log index, in generic and custom plans', async () => {
+    await appendTransactions(3_000);
+    const one = createPool({ connectionString: database.url, max: 1 });
+    const onOne = new PostgresEventStore(one);
+    try {
+      const nearEnd = (await onOne.readAll({ after: START, maxCount: 2_990 })).at(-1)!.position;
+      for (const mode of ['force_generic_plan', 'force_custom_plan']) {
+        await one.query(`SET plan_cache_mode = ${mode}`);
+        const before = await logRowsScanned(one);
+        for (let i = 0; i < 6; i++) {
+          await onOne.waitForEvents(nearEnd, 30_000);
+          expect(await onOne.hasEventsBeyondHorizon(nearEnd)).toBe(false);
+        }
+        expect(await logRowsScanned(one), mode).toBeLessThan(before + 100);
+      }
+    } finally {
+      await onOne.close();
+      await one.end();
+    }
+  });
+
   // The statements on every command's and follower's path were sent unnamed, so the
   // server parsed and planned each one every time.
   it('prepares its hot statements once per connection, by name', async () => {

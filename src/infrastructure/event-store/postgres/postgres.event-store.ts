@@ -90,6 +90,11 @@ const STATEMENTS = {
        WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision <= $2)
        ORDER BY revision DESC LIMIT $3`,
   },
+  // Both looks below take one event by the log's index (ORDER BY its key, LIMIT 1) rather
+  // than asking EXISTS: PostgreSQL prices an EXISTS over a row comparison as a match every
+  // few rows and reads the log sequentially from its start, all of it when nothing
+  // matches. The first event past the position is the oldest: readable when below the
+  // horizon, held back when at or above it (no older event can be readable then).
   // One horizon for both answers: each call reads the lock table (while anything runs),
   // and two reads taken at different moments could answer "held" and "readable" for two
   // different horizons.
@@ -97,17 +102,20 @@ const STATEMENTS = {
     name: 'ledger_look_past',
     text: `WITH reading AS MATERIALIZED (
               SELECT ledger_read_horizon(pg_current_snapshot()) AS horizon)
-            SELECT EXISTS (SELECT 1 FROM ledger_events
-                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
-                  AND tx_id < (SELECT horizon FROM reading)) AS readable,
-              EXISTS (SELECT 1 FROM ledger_events
-                WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
-                  AND tx_id >= (SELECT horizon FROM reading)) AS held`,
+            SELECT COALESCE(next.tx_id < reading.horizon, false) AS readable,
+                   COALESCE(next.tx_id >= reading.horizon, false) AS held
+              FROM reading LEFT JOIN LATERAL (
+                SELECT tx_id FROM ledger_events
+                 WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
+                 ORDER BY tx_id, seq LIMIT 1) AS next ON true`,
   },
+  // The newest event past the position: some event is held back exactly when it is.
   heldBeyondHorizon: {
     name: 'ledger_held_beyond_horizon',
-    text: `SELECT EXISTS (SELECT 1 FROM ledger_events
-         WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint) AND NOT (${HORIZON})) AS blocked`,
+    text: `SELECT COALESCE((SELECT tx_id FROM ledger_events
+               WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
+               ORDER BY tx_id DESC, seq DESC LIMIT 1)
+             >= (SELECT ledger_read_horizon(pg_current_snapshot())), false) AS blocked`,
   },
 } as const satisfies Record<string, NamedStatement>;
 
