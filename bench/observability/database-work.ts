@@ -18,6 +18,12 @@ const DATABASE_COUNTS = `
          tup_updated AS rows_updated, tup_deleted AS rows_deleted, blks_hit AS blocks_hit
     FROM pg_stat_database WHERE datname = current_database()`;
 
+// The server's WAL, all databases' (the bench's run is the only writer): a commit that
+// finds no other to share its flush with syncs on its own, so fewer commits at once cost
+// more syncs, and more of the committing backends' time, for the same work.
+const WAL_COUNTS = `
+  SELECT wal_records, wal_bytes, wal_write, wal_sync, wal_buffers_full FROM pg_stat_wal`;
+
 // Per table: rows written (a batch moves its checkpoint rows, an append inserts event
 // rows) and rows read by sequential scans (a scan where an index was meant shows here).
 const TABLE_COUNTS = `
@@ -31,8 +37,11 @@ export async function snapshotDatabaseWork(client: pg.Client): Promise<DatabaseW
     writes: string;
     scanned: string;
   }>(TABLE_COUNTS);
+  const { rows: wal } = await client.query<Record<string, string>>(WAL_COUNTS);
   const counts: Record<string, number> = {};
-  for (const [name, value] of Object.entries(database[0] ?? {})) counts[name] = Number(value);
+  for (const [name, value] of Object.entries({ ...database[0], ...wal[0] })) {
+    counts[name] = Number(value);
+  }
   for (const table of tables) {
     counts[`writes.${table.relname}`] = Number(table.writes);
     counts[`scanned.${table.relname}`] = Number(table.scanned);
