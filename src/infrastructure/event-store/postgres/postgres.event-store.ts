@@ -55,7 +55,8 @@ const EVENT_COLUMNS =
  * Only rows below the oldest append still running as of the statement's snapshot: see
  * migrations 006 and 008. A subquery, so the function runs once per statement, not once per row.
  */
-const HORIZON = 'tx_id < (SELECT ledger_read_horizon(pg_current_snapshot()))';
+const READ_HORIZON = 'ledger_read_horizon(pg_current_snapshot())';
+const HORIZON = `tx_id < (SELECT ${READ_HORIZON})`;
 
 /**
  * The statements every command and follower runs, prepared once per connection under
@@ -90,32 +91,23 @@ const STATEMENTS = {
        WHERE stream_id = $1 AND ($2::bigint IS NULL OR revision <= $2)
        ORDER BY revision DESC LIMIT $3`,
   },
-  // Both looks below take one event by the log's index (ORDER BY its key, LIMIT 1) rather
-  // than asking EXISTS: PostgreSQL prices an EXISTS over a row comparison as a match every
-  // few rows and reads the log sequentially from its start, all of it when nothing
-  // matches. The first event past the position is the oldest: readable when below the
-  // horizon, held back when at or above it (no older event can be readable then).
+  // The look takes one event by the log's index (ORDER BY its key, LIMIT 1) rather than
+  // asking EXISTS: PostgreSQL prices an EXISTS over a row comparison as a match every few
+  // rows and reads the log sequentially from its start, all of it when nothing matches.
+  // The first event past the position is the oldest: readable when below the horizon,
+  // held back when at or above it (no older event can be readable then).
   // One horizon for both answers: each call reads the lock table (while anything runs),
   // and two reads taken at different moments could answer "held" and "readable" for two
   // different horizons.
   lookPast: {
     name: 'ledger_look_past',
-    text: `WITH reading AS MATERIALIZED (
-              SELECT ledger_read_horizon(pg_current_snapshot()) AS horizon)
+    text: `WITH reading AS MATERIALIZED (SELECT ${READ_HORIZON} AS horizon)
             SELECT COALESCE(next.tx_id < reading.horizon, false) AS readable,
                    COALESCE(next.tx_id >= reading.horizon, false) AS held
               FROM reading LEFT JOIN LATERAL (
                 SELECT tx_id FROM ledger_events
                  WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
                  ORDER BY tx_id, seq LIMIT 1) AS next ON true`,
-  },
-  // The newest event past the position: some event is held back exactly when it is.
-  heldBeyondHorizon: {
-    name: 'ledger_held_beyond_horizon',
-    text: `SELECT COALESCE((SELECT tx_id FROM ledger_events
-               WHERE (tx_id, seq) > ($1::text::xid8, $2::bigint)
-               ORDER BY tx_id DESC, seq DESC LIMIT 1)
-             >= (SELECT ledger_read_horizon(pg_current_snapshot())), false) AS blocked`,
   },
 } as const satisfies Record<string, NamedStatement>;
 
@@ -305,18 +297,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * True when committed events exist past `after` that the horizon still hides because
-   * an older transaction (possibly not ours) is running: the follower should look again
-   * soon rather than wait for the next notification.
+   * True when the next committed event past `after` is one the horizon still hides
+   * because an older transaction (possibly not ours) is running: the follower should look
+   * again soon rather than wait for the next notification.
    */
   async hasEventsBeyondHorizon(after: Position): Promise<boolean> {
-    const { rows } = await this.pool.query<{ blocked: boolean }>(
-      queryConfig(STATEMENTS.heldBeyondHorizon, [
-        after.commit.toString(),
-        after.prepare.toString(),
-      ]),
-    );
-    return rows[0]!.blocked;
+    return (await this.lookPast(after)).held;
   }
 
   subscribeToAll(options: SubscribeOptions = {}): LogSubscription {
