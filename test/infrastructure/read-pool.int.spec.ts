@@ -4,8 +4,11 @@ import { createPool } from '../../src/infrastructure/database/create-pool.js';
 import { ReadPool, isRecoveryConflict } from '../../src/infrastructure/database/read-pool.js';
 import { type StreamingReplica, startStreamingReplica } from '../support/streaming-replica.js';
 
-/** Long enough for the primary's lock to reach the replica while the read still runs. */
-const READ = 'SELECT count(*)::integer AS n FROM conflicted, pg_sleep(0.6)';
+/**
+ * Long enough for the primary's lock to reach the replica while the read still runs, on a
+ * loaded machine too: 0.6 s was not always (seen in CI, the read ended first).
+ */
+const READ = 'SELECT count(*)::integer AS n FROM conflicted, pg_sleep(3)';
 
 let cluster: StreamingReplica;
 let primary: pg.Client;
@@ -49,7 +52,7 @@ async function readDuringConflict<T>(read: () => Promise<T>): Promise<T> {
       async () =>
         (
           await replicaPool.query(
-            `SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(0.6)%'
+            `SELECT 1 FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%pg_sleep(3)%'
              AND pid <> pg_backend_pid()`,
           )
         ).rowCount,
