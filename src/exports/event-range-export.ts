@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { type EventStore } from '../event-store/event-store.port.js';
@@ -8,6 +8,7 @@ import { type Position, comparePositions, encodePosition } from '../event-store/
 import { EVENT_VERSIONS } from '../events/event-catalog.js';
 import { DuckDbStaging, type StagedFile } from './duckdb-staging.js';
 import { EventSegments } from './event-segments.js';
+import { lastPositionOf } from './csv-tail.js';
 import { EVENT_DATASETS, type ExportFormat } from './export-datasets.js';
 import { publishRun } from './run-publication.js';
 import {
@@ -41,10 +42,18 @@ export interface EventRangeRequest {
   readonly run: number | null;
   readonly command: ExportCommand;
   readonly onProgress?: (progress: ExportProgress) => void;
+  /** Events per segment; SEGMENT_EVENTS unless a test wants many small ones. */
+  readonly segmentEvents?: number;
 }
 
 const segmentName = (first: Position, last: Position): string =>
   `${first.commit}_${first.prepare}-${last.commit}_${last.prepare}`;
+
+/**
+ * DuckDB connections staging segments side by side, one per core of the machines we run
+ * on: one loads a segment while the other stages and writes the one before.
+ */
+const LANES = 2;
 
 interface StagedRange {
   readonly files: StagedFile[];
@@ -52,23 +61,51 @@ interface StagedRange {
   readonly postings: number;
 }
 
-/** Streams the next segment of the log (through the port's bulk read) into a CSV file. */
-async function copySegment(
-  store: EventStore,
-  after: Position,
-  to: Position,
-  path: string,
-): Promise<string> {
-  await pipeline(
-    store.readAllAsCsv({ after, to, maxCount: SEGMENT_EVENTS }),
-    createWriteStream(path),
-  );
-  return path;
+/** A segment of the log read from the store into a CSV file in the staging folder. */
+interface CopiedSegment {
+  readonly index: number;
+  readonly path: string;
+  /** Its last row's position, read from the file's end (see lastPositionOf). */
+  readonly last: Position;
 }
 
 /**
- * Stages every event of the range, segment by segment, as files in the staging folder.
- * The next segment is read from the store while DuckDB works on this one.
+ * Streams the segment after `after` (through the port's bulk read) into a CSV file;
+ * undefined, and no file, when the range has no more events.
+ */
+async function copySegment(
+  store: EventStore,
+  request: EventRangeRequest,
+  staging: string,
+  index: number,
+  after: Position,
+): Promise<CopiedSegment | undefined> {
+  const path = join(staging, `segment-${index}.csv`);
+  const maxCount = request.segmentEvents ?? SEGMENT_EVENTS;
+  await pipeline(store.readAllAsCsv({ after, to: request.to, maxCount }), createWriteStream(path));
+  const last = await lastPositionOf(path);
+  if (last === undefined) await rm(path);
+  return last && { index, path, last };
+}
+
+/** A promise whose failure is handled where it is awaited later, not reported as unhandled. */
+function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** Where each lane stands: the last segment put on it, loaded and written. */
+interface Lane {
+  readonly segments: EventSegments;
+  readonly duck: DuckDbStaging;
+  loaded: Promise<unknown>;
+  written: Promise<unknown>;
+}
+
+/**
+ * Stages every event of the range, segment by segment, as files in the staging folder:
+ * the store reads the next segments while DuckDB's lanes load, stage and write the ones
+ * before, each lane one segment at a time, segments staged in log order.
  */
 async function stageRange(
   store: EventStore,
@@ -76,40 +113,96 @@ async function stageRange(
   staging: string,
 ): Promise<StagedRange> {
   const duck = await DuckDbStaging.open(EVENT_DATASETS, join(staging, 'spill'), 'relations');
-  let next: Promise<string> | undefined;
+  const ducks = [duck];
+  const segments: Promise<StagedRange>[] = [];
+  let failure: { error: unknown } | undefined;
   try {
-    const segments = await EventSegments.open(duck, store);
-    const files: StagedFile[] = [];
-    const started = performance.now();
-    let events = 0;
-    let postings = 0;
-    let index = 0;
-    next = copySegment(store, request.from, request.to, join(staging, `segment-${index}.csv`));
-    while (next) {
-      const path = await next;
-      next = undefined;
-      const loaded = await segments.load(path);
-      await rm(path);
-      if (loaded.events === 0) break;
-      const { first, last } = loaded as Required<typeof loaded>;
-      if (loaded.events === SEGMENT_EVENTS && comparePositions(last, request.to) < 0) {
-        index += 1;
-        next = copySegment(store, last, request.to, join(staging, `segment-${index}.csv`));
-      }
-      postings += await segments.stage();
-      files.push(...(await duck.writeOut(staging, segmentName(first, last), request.format)));
-      events += loaded.events;
-      const seconds = (performance.now() - started) / 1_000;
-      request.onProgress?.({
-        exported: events,
-        eventsPerSecond: seconds > 0 ? events / seconds : 0,
+    await EventSegments.prepare(duck);
+    while (ducks.length < LANES) ducks.push(await duck.another());
+    const lanes: Lane[] = [];
+    for (const lane of ducks) {
+      const done = Promise.resolve();
+      lanes.push({
+        segments: await EventSegments.open(lane, store),
+        duck: lane,
+        loaded: done,
+        written: done,
       });
     }
-    return { files, events, postings };
+    const progress = new ProgressReport(request.onProgress);
+    let stagedBefore: Promise<unknown> = Promise.resolve();
+    let after = request.from;
+    for (let index = 0; !failure && comparePositions(after, request.to) < 0; index++) {
+      const lane = lanes[index % LANES]!;
+      // Read once the lane has taken in its segment before: at most one file waits per lane.
+      await lane.loaded;
+      const copied = await copySegment(store, request, staging, index, after);
+      if (copied === undefined) break;
+      const segment = stageSegment(lane, copied, stagedBefore, request.format);
+      segments.push(awaitedLater(segment.written.then((staged) => progress.add(staged))));
+      segment.written.catch((error: unknown) => (failure ??= { error }));
+      lane.loaded = awaitedLater(segment.loaded);
+      lane.written = awaitedLater(segment.written);
+      stagedBefore = awaitedLater(segment.staged);
+      after = copied.last;
+    }
+    const staged = await Promise.allSettled(segments);
+    if (failure) throw failure.error;
+    const done = staged.map((segment) => (segment as PromiseFulfilledResult<StagedRange>).value);
+    return {
+      files: done.flatMap((segment) => segment.files),
+      events: done.reduce((sum, segment) => sum + segment.events, 0),
+      postings: done.reduce((sum, segment) => sum + segment.postings, 0),
+    };
   } finally {
-    // A failed segment's read still running is waited for, so the staging folder can go.
-    await next?.catch(() => undefined);
-    duck.close();
+    // Every lane's statements end before its database closes and the staging folder goes.
+    await Promise.allSettled(segments);
+    for (const lane of ducks.reverse()) lane.close();
+  }
+}
+
+/**
+ * One segment on its lane: loaded once the lane is free (beside the other lane's work),
+ * staged once the segment before it is, then written out.
+ */
+function stageSegment(
+  lane: Lane,
+  copied: CopiedSegment,
+  stagedBefore: Promise<unknown>,
+  format: ExportFormat,
+): { loaded: Promise<unknown>; staged: Promise<number>; written: Promise<StagedRange> } {
+  const loaded = lane.written.then(async () => {
+    const segment = await lane.segments.load(copied.path);
+    await rm(copied.path);
+    if (segment.events === 0 || comparePositions(segment.last!, copied.last) !== 0) {
+      throw new Error(`segment ${copied.index} does not end where its file's last row does`);
+    }
+    return segment as Required<typeof segment>;
+  });
+  const staged = Promise.all([loaded, stagedBefore]).then(() => lane.segments.stage());
+  const written = Promise.all([loaded, staged]).then(async ([segment, postings]) => {
+    const name = segmentName(segment.first, segment.last);
+    const files = await lane.duck.writeOut(dirname(copied.path), name, format);
+    return { files, events: segment.events, postings };
+  });
+  return { loaded, staged, written };
+}
+
+/** The events written so far, as segments finish, over the time since the first began. */
+class ProgressReport {
+  private readonly started = performance.now();
+  private events = 0;
+
+  constructor(private readonly report: ((progress: ExportProgress) => void) | undefined) {}
+
+  add(segment: StagedRange): StagedRange {
+    this.events += segment.events;
+    const seconds = (performance.now() - this.started) / 1_000;
+    this.report?.({
+      exported: this.events,
+      eventsPerSecond: seconds > 0 ? this.events / seconds : 0,
+    });
+    return segment;
   }
 }
 

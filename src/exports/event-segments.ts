@@ -121,7 +121,11 @@ export class EventSegments {
     private readonly store: EventStore,
   ) {}
 
-  static async open(duck: DuckDbStaging, store: EventStore): Promise<EventSegments> {
+  /**
+   * The tables every lane shares, made once per staging database: the stored type names,
+   * and every account's and order's currency the range has taught so far.
+   */
+  static async prepare(duck: DuckDbStaging): Promise<void> {
     const types = Object.entries(EVENT_VERSIONS).flatMap(([type, version]) =>
       isDomainEventType(type)
         ? storedTypeNames(type).map((stored) => [
@@ -137,23 +141,32 @@ export class EventSegments {
          is_current::BOOLEAN AS is_current FROM (VALUES ${valuesList(types)})
          t(stored_type, event_type, schema_version, is_current)`,
     );
-    // Every account's and order's currency the range has taught so far: it spills to the
-    // staging folder past DuckDB's memory limit, so memory stays flat as the log grows.
+    // It spills to the staging folder past DuckDB's memory limit, so memory stays flat as
+    // the log grows. Segments learn into it in log order (see stage).
     await duck.run('CREATE TABLE owners (owner VARCHAR, currency VARCHAR)');
+  }
+
+  /**
+   * Segments staged on `duck`, one at a time, in its TEMP tables and views (`seg`,
+   * `priced`, `staged_events`, `staged_postings`): another connection of the same
+   * database (a lane of its own) stages other segments beside it.
+   */
+  static async open(duck: DuckDbStaging, store: EventStore): Promise<EventSegments> {
     await duck.run(
-      'CREATE TABLE recoded (position_commit UBIGINT, position_prepare UBIGINT, data VARCHAR)',
+      'CREATE TEMP TABLE recoded (position_commit UBIGINT, position_prepare UBIGINT, data VARCHAR)',
     );
     return new EventSegments(duck, store);
   }
 
   /**
    * Loads one segment's CSV (CSV_EVENT_COLUMNS) into `seg`, its JSON minified and taken
-   * apart in the same pass; answers its events and its first and last positions.
+   * apart in the same pass, what needs the codec recoded, in log order; answers its events
+   * and its first and last positions. Nothing here depends on other segments.
    */
   async load(csvPath: string): Promise<{ events: number; first?: Position; last?: Position }> {
     const metadataPaths = `[${METADATA_FIELDS.map((field) => quote(`$.${field}`)).join(', ')}]`;
     await this.duck.run(
-      `CREATE OR REPLACE TABLE seg AS
+      `CREATE OR REPLACE TEMP TABLE seg AS
        SELECT *, ${OWNER} AS owner FROM (
          SELECT *, ${MOVES_MONEY} AS moves_money FROM (
            SELECT *, ${FIELDS} AS f FROM (
@@ -175,6 +188,8 @@ export class EventSegments {
               max([position_commit, position_prepare])::VARCHAR[] FROM seg`,
     )) as [[number, string[], string[]]];
     if (events === 0) return { events };
+    await this.recode();
+    await this.inLogOrder();
     const positionOf = ([commit, prepare]: readonly string[]): Position => ({
       commit: BigInt(commit!),
       prepare: BigInt(prepare!),
@@ -182,13 +197,15 @@ export class EventSegments {
     return { events, first: positionOf(first), last: positionOf(last) };
   }
 
-  /** Flattens the loaded segment into the staged relations; answers how many postings. */
+  /**
+   * Flattens the loaded segment into the staged relations; answers how many postings.
+   * Segments are staged in log order, one after the other (a money event's currency may
+   * come from an opening in the segment before), though loaded side by side.
+   */
   async stage(): Promise<number> {
-    await this.recode();
-    await this.inLogOrder();
     await this.learnOwners();
     await this.duck.run(
-      `CREATE OR REPLACE VIEW priced AS
+      `CREATE OR REPLACE TEMP VIEW priced AS
        SELECT *, left(occurred_at, 10) AS date FROM (
          SELECT *, CASE currency ${Object.entries(CURRENCIES)
            .map(([code, digits]) => `WHEN ${quote(code)} THEN ${digits}`)
@@ -200,11 +217,11 @@ export class EventSegments {
          FROM seg)`,
     );
     await this.duck.run(
-      `CREATE OR REPLACE VIEW staged_events AS
+      `CREATE OR REPLACE TEMP VIEW staged_events AS
        SELECT ${selectList(EVENTS_DATASET, EVENT_EXPRESSIONS)} FROM priced`,
     );
     await this.duck.run(
-      `CREATE OR REPLACE VIEW staged_postings AS
+      `CREATE OR REPLACE TEMP VIEW staged_postings AS
        SELECT ${selectList(POSTINGS_DATASET, POSTING_EXPRESSIONS)}
        FROM (SELECT *, unnest(f.postings) AS p,
                     generate_subscripts(f.postings, 1) - 1 AS posting_index
@@ -231,7 +248,7 @@ export class EventSegments {
     )) as [[number]];
     if (disordered > 0)
       await this.duck.run(
-        'CREATE OR REPLACE TABLE seg AS SELECT * FROM seg ORDER BY position_commit, position_prepare',
+        'CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM seg ORDER BY position_commit, position_prepare',
       );
   }
 
