@@ -7,7 +7,10 @@ export type Cell = bigint | number | string | null;
 
 /** How each format is written: one file per dataset, day and segment. */
 const FORMATS: Readonly<Record<ExportFormat, { extension: string; copyOptions: string }>> = {
-  parquet: { extension: 'parquet', copyOptions: 'FORMAT parquet, COMPRESSION zstd' },
+  parquet: {
+    extension: 'parquet',
+    copyOptions: 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1',
+  },
   ndjson: { extension: 'ndjson', copyOptions: 'FORMAT json' },
   csv: { extension: 'csv', copyOptions: 'FORMAT csv, HEADER true' },
 };
