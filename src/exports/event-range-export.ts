@@ -115,7 +115,8 @@ async function stageRange(
   const duck = await DuckDbStaging.open(EVENT_DATASETS, join(staging, 'spill'), 'relations');
   const ducks = [duck];
   const segments: Promise<StagedRange>[] = [];
-  let failure: { error: unknown } | undefined;
+  // Set by a segment's failure, to stop reading more; the failure itself is thrown below.
+  let failed = false;
   try {
     await EventSegments.prepare(duck);
     while (ducks.length < LANES) ducks.push(await duck.another());
@@ -132,7 +133,7 @@ async function stageRange(
     const progress = new ProgressReport(request.onProgress);
     let stagedBefore: Promise<unknown> = Promise.resolve();
     let after = request.from;
-    for (let index = 0; !failure && comparePositions(after, request.to) < 0; index++) {
+    for (let index = 0; !failed && comparePositions(after, request.to) < 0; index++) {
       const lane = lanes[index % LANES]!;
       // Read once the lane has taken in its segment before: at most one file waits per lane.
       await lane.loaded;
@@ -140,15 +141,13 @@ async function stageRange(
       if (copied === undefined) break;
       const segment = stageSegment(lane, copied, stagedBefore, request.format);
       segments.push(awaitedLater(segment.written.then((staged) => progress.add(staged))));
-      segment.written.catch((error: unknown) => (failure ??= { error }));
+      segment.written.catch(() => (failed = true));
       lane.loaded = awaitedLater(segment.loaded);
       lane.written = awaitedLater(segment.written);
       stagedBefore = awaitedLater(segment.staged);
       after = copied.last;
     }
-    const staged = await Promise.allSettled(segments);
-    if (failure) throw failure.error;
-    const done = staged.map((segment) => (segment as PromiseFulfilledResult<StagedRange>).value);
+    const done = await Promise.all(segments);
     return {
       files: done.flatMap((segment) => segment.files),
       events: done.reduce((sum, segment) => sum + segment.events, 0),
