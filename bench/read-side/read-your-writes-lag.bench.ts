@@ -20,7 +20,8 @@
  *
  * `--conditions` measures each run in three conditions, side by side: quiet; while a
  * blue/green rebuild of every view replays the log (loaded beforehand with
- * `--history-events` generated events); while another database on the server holds a
+ * `--history-events` generated events), from its start to its swap (the phase lasts at
+ * least `--seconds`, and until the rebuild ends); while another database on the server holds a
  * writing transaction open. Only a running append holds the store's readers back
  * (migration 006), so the goal is the same bound in all three.
  */
@@ -259,23 +260,30 @@ interface RunStats {
   readonly notifications: number;
 }
 
+/** A phase that lasts while its disturbance does (a rebuild) stops offering after this. */
+const MAX_PHASE_SECONDS = 900;
+
 /**
- * Sends `rate` commands per second for `seconds`, each at its scheduled time (bursting to
- * catch up when a timer fires late), never more than `maxInFlight` at once: a command
- * due while that many are in flight is dropped and counted. Resolves once all are done.
+ * Sends `rate` commands per second for `seconds` (and on while `ongoing` says so, up to
+ * MAX_PHASE_SECONDS), each at its scheduled time (bursting to catch up when a timer fires
+ * late), never more than `maxInFlight` at once: a command due while that many are in
+ * flight is dropped and counted. Resolves once all are done.
  */
 async function openLoop(
   rate: number,
   seconds: number,
   maxInFlight: number,
   fire: (index: number, dueAt: number) => Promise<void>,
+  ongoing: () => boolean = () => false,
 ): Promise<{ offered: number; sent: number; dropped: number; sendSeconds: number }> {
   const interval = 1_000 / rate;
-  const offered = Math.round(rate * seconds);
+  const least = Math.round(rate * seconds);
+  const most = Math.round(rate * Math.max(seconds, MAX_PHASE_SECONDS));
   const pending = new Set<Promise<void>>();
   let dropped = 0;
+  let offered = 0;
   const started = performance.now();
-  for (let index = 0; index < offered; index++) {
+  for (let index = 0; index < most && (index < least || ongoing()); index++, offered++) {
     const dueAt = started + index * interval;
     const wait = dueAt - performance.now();
     if (wait >= 1) await sleep(wait);
@@ -339,6 +347,7 @@ runBench({
     const phase = async (
       run: number,
       seconds: number,
+      ongoing?: () => boolean,
     ): Promise<{
       stats: Omit<RunStats, 'run' | 'condition' | 'note'>;
       outcomes: CommandOutcome[];
@@ -348,16 +357,14 @@ runBench({
       let firstFailure: string | undefined;
       const readsBefore = watcher.reads;
       const notificationsBefore = watcher.notifications;
-      const plan = Array.from({ length: Math.round(options.rate * seconds) }, () => ({
-        accountId: ids[Math.floor(random() * ids.length)]!,
-        amountMinor: 1 + Math.floor(random() * 10_000),
-      }));
       const loop = await openLoop(
         options.rate,
         seconds,
         options['max-in-flight'],
         async (index, dueAt) => {
-          const { accountId, amountMinor } = plan[index]!;
+          // Drawn as each command is sent, in order: the same seed, the same commands.
+          const accountId = ids[Math.floor(random() * ids.length)]!;
+          const amountMinor = 1 + Math.floor(random() * 10_000);
           const sentAt = performance.now();
           let position: string;
           try {
@@ -399,6 +406,7 @@ runBench({
             ...(read ? { readMs: read.at - resultAt, stale: read.stale } : {}),
           });
         },
+        ongoing,
       );
       const lags = outcomes.flatMap((o) =>
         o.checkpointLagMs === undefined ? [] : [o.checkpointLagMs],
@@ -452,8 +460,8 @@ runBench({
         // own condition. The aftermath is real, and BENCHMARKS.md says what it costs.
         if (options.conditions) await settleDatabase(observer);
         const disturbance = await disturbances?.start(condition);
-        const { stats, outcomes } = await phase(run, options.seconds);
-        const note = await disturbance?.();
+        const { stats, outcomes } = await phase(run, options.seconds, disturbance?.ongoing);
+        const note = await disturbance?.end();
         runs.push({ run, condition, ...(note === undefined ? {} : { note }), ...stats });
         pooled.set(condition, [...(pooled.get(condition) ?? []), ...outcomes]);
         logRun(runs.at(-1)!);
@@ -618,9 +626,16 @@ async function caughtUp(pool: pg.Pool, watcher: CheckpointWatcher): Promise<void
 }
 
 /**
- * What disturbs a measured phase: started before it, ended after it by the function
- * returned, which says what happened meanwhile.
+ * What disturbs a measured phase: started before it, ended after it by `end`, which says
+ * what happened meanwhile. A rebuild's phase lasts until the rebuild has ended (its
+ * `ongoing`), so that its last steps, the comparison and the swap, are measured too.
  */
+interface Disturbance {
+  readonly ongoing: () => boolean;
+  readonly end: () => Promise<string>;
+}
+
+/** Starts the disturbance of each condition (none for quiet). */
 class Disturbances {
   constructor(
     private readonly app: LedgerApp,
@@ -630,13 +645,13 @@ class Disturbances {
     private readonly cliDatabaseUrl: string | undefined,
   ) {}
 
-  async start(condition: Condition): Promise<(() => Promise<string>) | undefined> {
+  async start(condition: Condition): Promise<Disturbance | undefined> {
     if (condition === 'rebuild') return this.rebuild();
     if (condition === 'held') return this.holdTransaction();
     return undefined;
   }
 
-  private rebuild(): () => Promise<string> {
+  private rebuild(): Disturbance {
     if (this.cliDatabaseUrl !== undefined) return rebuildInOwnProcess(this.cliDatabaseUrl);
     const started = performance.now();
     let endedAt: number | undefined;
@@ -644,22 +659,26 @@ class Disturbances {
       .gql<{ rebuildAllProjections: { projection: string; swapped: boolean }[] }>(REBUILD_ALL, {})
       .finally(() => (endedAt = performance.now()));
     const phaseStarted = performance.now();
-    return async () => {
-      const phaseEnded = performance.now();
-      const response = await rebuilding;
-      const reports = response.data?.rebuildAllProjections ?? [];
-      if (response.errors?.length || reports.length === 0 || reports.some((r) => !r.swapped)) {
-        throw new VerificationError(
-          `the rebuild failed: ${JSON.stringify(response.errors ?? reports)}`,
-        );
-      }
-      const seconds = (endedAt! - started) / 1_000;
-      const overlap = (Math.min(endedAt!, phaseEnded) - phaseStarted) / 1_000;
-      return `rebuild of ${reports.length} views took ${seconds.toFixed(1)} s, ${overlap.toFixed(1)} s of it during the phase`;
+    const ongoing = () => endedAt === undefined;
+    return {
+      ongoing,
+      end: async () => {
+        const phaseEnded = performance.now();
+        const response = await rebuilding;
+        const reports = response.data?.rebuildAllProjections ?? [];
+        if (response.errors?.length || reports.length === 0 || reports.some((r) => !r.swapped)) {
+          throw new VerificationError(
+            `the rebuild failed: ${JSON.stringify(response.errors ?? reports)}`,
+          );
+        }
+        const seconds = (endedAt! - started) / 1_000;
+        const overlap = (Math.min(endedAt!, phaseEnded) - phaseStarted) / 1_000;
+        return `rebuild of ${reports.length} views took ${seconds.toFixed(1)} s, ${overlap.toFixed(1)} s of it during the phase`;
+      },
     };
   }
 
-  private async holdTransaction(): Promise<() => Promise<string>> {
+  private async holdTransaction(): Promise<Disturbance> {
     const holder = await this.elsewhere.connect();
     await holder.query('BEGIN');
     await holder.query('CREATE TABLE IF NOT EXISTS held_open (n int)');
@@ -668,11 +687,14 @@ class Disturbances {
       'SELECT pg_current_xact_id()::text AS xid',
     );
     const started = performance.now();
-    return async () => {
-      await holder.query('ROLLBACK');
-      holder.release();
-      const seconds = (performance.now() - started) / 1_000;
-      return `transaction ${rows[0]!.xid} held open in another database for ${seconds.toFixed(1)} s`;
+    return {
+      ongoing: () => false,
+      end: async () => {
+        await holder.query('ROLLBACK');
+        holder.release();
+        const seconds = (performance.now() - started) / 1_000;
+        return `transaction ${rows[0]!.xid} held open in another database for ${seconds.toFixed(1)} s`;
+      },
     };
   }
 }
@@ -681,7 +703,7 @@ class Disturbances {
 const CLI = fileURLToPath(new URL('../../src/cli/ledger.cli.js', import.meta.url));
 
 /** `ledger projections rebuild all` in a process of its own at a lower priority. */
-function rebuildInOwnProcess(databaseUrl: string): () => Promise<string> {
+function rebuildInOwnProcess(databaseUrl: string): Disturbance {
   const started = performance.now();
   const child = spawn(
     'nice',
@@ -694,14 +716,20 @@ function rebuildInOwnProcess(databaseUrl: string): () => Promise<string> {
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000)));
   child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000)));
-  const exited = once(child, 'exit') as Promise<[number | null]>;
+  let exitedAt: number | undefined;
+  const exited = (once(child, 'exit') as Promise<[number | null]>).finally(
+    () => (exitedAt = performance.now()),
+  );
   const phaseStarted = performance.now();
-  return async () => {
-    const phaseEnded = performance.now();
-    const [code] = await exited;
-    const endedAt = performance.now();
-    if (code !== 0) throw new VerificationError(`the CLI rebuild exited with ${code}: ${output}`);
-    const overlap = (Math.min(endedAt, phaseEnded) - phaseStarted) / 1_000;
-    return `CLI rebuild (own process, nice 10) took ${((endedAt - started) / 1_000).toFixed(1)} s, ${overlap.toFixed(1)} s of it during the phase`;
+  return {
+    ongoing: () => exitedAt === undefined,
+    end: async () => {
+      const phaseEnded = performance.now();
+      const [code] = await exited;
+      const endedAt = exitedAt!;
+      if (code !== 0) throw new VerificationError(`the CLI rebuild exited with ${code}: ${output}`);
+      const overlap = (Math.min(endedAt, phaseEnded) - phaseStarted) / 1_000;
+      return `CLI rebuild (own process, nice 10) took ${((endedAt - started) / 1_000).toFixed(1)} s, ${overlap.toFixed(1)} s of it during the phase`;
+    },
   };
 }

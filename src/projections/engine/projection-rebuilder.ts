@@ -16,6 +16,7 @@ import { type CatchUpProgress, DEFAULT_RETRY, ProjectionRunner } from './project
 import {
   type DeferredIndexes,
   type TableFingerprint,
+  type TablesSnapshot,
   ViewTablesRepository,
 } from './view-tables.repository.js';
 
@@ -78,6 +79,31 @@ function planFor(projection: Projection): RebuildPlan {
   };
 }
 
+/** The earliest of the positions (a map of at least one). */
+function earliest(positions: ReadonlyMap<string, Position>): Position {
+  return [...positions.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
+}
+
+/** Each live table against its shadow in `snapshot`, the two scanned at once. */
+async function parity(
+  snapshot: TablesSnapshot,
+  pairs: readonly { live: string; shadow: string }[],
+): Promise<TableParity[]> {
+  const compared: TableParity[] = [];
+  for (const { live, shadow } of pairs) {
+    const [liveFingerprint, shadowFingerprint] = await snapshot.fingerprints(live, shadow);
+    compared.push({
+      table: live,
+      live: liveFingerprint,
+      shadow: shadowFingerprint,
+      equal:
+        liveFingerprint.rows === shadowFingerprint.rows &&
+        liveFingerprint.checksum === shadowFingerprint.checksum,
+    });
+  }
+  return compared;
+}
+
 function sameTarget(plans: readonly RebuildPlan[], position: Position): Map<string, Position> {
   return new Map(plans.map((plan) => [plan.shadowName, position]));
 }
@@ -119,11 +145,13 @@ interface Outcome {
 
 /**
  * Blue/green rebuild: builds shadow copies of projections' tables from the start of the
- * log while the live tables keep serving and updating, then pauses the live projectors
- * between two batches, brings each shadow to its live copy's position, compares them
- * (row counts and checksums) and swaps the copies in one transaction. A projection
- * whose parity check fails is not swapped, and its report says where they differ.
- * Several projections rebuild in one pass over the log.
+ * log while the live tables keep serving and updating, then compares each shadow with
+ * its live copy at one position (row counts and checksums, in a snapshot taken while
+ * the live projectors were paused between two batches) and swaps the copies in one
+ * transaction (in a second pause, after the shadows have followed the live projectors
+ * meanwhile). Each pause lasts a few batches, whatever the size of the views. A
+ * projection whose parity check fails is not swapped, and its report says where they
+ * differ. Several projections rebuild in one pass over the log.
  */
 export class ProjectionRebuilder {
   private readonly tables: ViewTablesRepository;
@@ -150,7 +178,7 @@ export class ProjectionRebuilder {
     }
   }
 
-  /** The phases in order; the last three with the live projectors paused. */
+  /** The phases in order; the live projectors pause twice, briefly (compare, swap). */
   private async build(
     plans: readonly RebuildPlan[],
     options: RebuildOptions,
@@ -164,25 +192,33 @@ export class ProjectionRebuilder {
       shadow: this.shadowRunner(plans, options.batchSize),
       tally: new RebuildTally(started, options.onProgress),
     };
-    const position = await this.catchUp(run, await this.load(run));
+    const loaded = await this.catchUp(run, await this.load(run));
     await this.finish(deferred);
-    for (const plan of plans) {
+    await this.liveReaches(run, loaded);
+    const names = plans.map((plan) => plan.projection.name).sort();
+    const { targets, outcomes } = await this.compare(run, names);
+    const passing = outcomes.filter(({ parity }) => parity.every((p) => p.equal));
+    if (passing.length === 0) return this.reports(run, outcomes, passing, targets);
+    // The live projectors went on while the copies were compared: the shadows follow them
+    // up to the head, and the swap pauses them once more, for the last few batches only.
+    await this.liveReaches(run, await this.catchUp(run, earliest(targets), 'aligning'));
+    return withSessionLock(this.pool, names.map(pauseLockKey), async (paused) => {
+      await this.align(run, names);
+      await this.swap(paused, passing);
+      return this.reports(run, outcomes, passing, targets);
+    });
+  }
+
+  /** Waits (bounded) for every live projector to reach `position`, where the shadows are. */
+  private async liveReaches(run: RebuildRun, position: Position): Promise<void> {
+    for (const plan of run.plans) {
       await waitForCheckpoint(
         this.checkpoints,
         plan.projection.name,
         position,
-        options.alignTimeoutMs,
+        run.options.alignTimeoutMs,
       );
     }
-    const names = plans.map((plan) => plan.projection.name).sort();
-    // Held until the reports are made: the live projectors stay between two batches.
-    return withSessionLock(this.pool, names.map(pauseLockKey), async (paused) => {
-      const targets = await this.align(run, names);
-      const outcomes = await this.compare(plans);
-      const passing = outcomes.filter(({ parity }) => parity.every((p) => p.equal));
-      await this.swap(paused, passing);
-      return this.reports(run, outcomes, passing, targets);
-    });
   }
 
   /**
@@ -256,15 +292,22 @@ export class ProjectionRebuilder {
     }
   }
 
-  /** Phase `catching-up`: batch by batch up to the head, a few rounds while writes go on. */
-  private async catchUp(run: RebuildRun, from: Position): Promise<Position> {
+  /**
+   * Batch by batch up to the head, a few rounds while writes go on: phase `catching-up`
+   * after the bulk load, `aligning` when following the live copies before the swap.
+   */
+  private async catchUp(
+    run: RebuildRun,
+    from: Position,
+    phase: RebuildProgress['phase'] = 'catching-up',
+  ): Promise<Position> {
     let position = from;
     for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
       const head = await this.store.headPosition();
       if (comparePositions(position, head) >= 0) break;
       const caughtUp = await run.shadow.catchUpTo(
         sameTarget(run.plans, head),
-        run.tally.reporter('catching-up'),
+        run.tally.reporter(phase),
       );
       position = head;
       run.tally.applied += caughtUp.applied;
@@ -310,11 +353,34 @@ export class ProjectionRebuilder {
     return targets;
   }
 
-  /** Comparing: each projection's live tables against their shadows. */
-  private async compare(plans: readonly RebuildPlan[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    for (const plan of plans) outcomes.push({ plan, parity: await this.parity(plan.pairs) });
-    return outcomes;
+  /**
+   * Comparing, at one position: with the live projectors paused, each shadow is brought
+   * to its live copy's position and a snapshot of the database is taken; the pause ends
+   * there, and the copies are compared in that snapshot while the live projectors go on.
+   * A checksum reads every row of a table: on a large view that is seconds, too long to
+   * hold the live side still. Answers the positions compared, by shadow checkpoint.
+   */
+  private async compare(
+    run: RebuildRun,
+    names: readonly string[],
+  ): Promise<{ targets: Map<string, Position>; outcomes: Outcome[] }> {
+    const { targets, snapshot } = await withSessionLock(
+      this.pool,
+      names.map(pauseLockKey),
+      async () => ({
+        targets: await this.align(run, names),
+        snapshot: await this.tables.snapshot(),
+      }),
+    );
+    try {
+      const outcomes: Outcome[] = [];
+      for (const plan of run.plans) {
+        outcomes.push({ plan, parity: await parity(snapshot, plan.pairs) });
+      }
+      return { targets, outcomes };
+    } finally {
+      await snapshot.close();
+    }
   }
 
   /** Swapping: the shadows that match in place of their live tables, all in one transaction. */
@@ -342,27 +408,6 @@ export class ProjectionRebuilder {
     }));
   }
 
-  /** Each live table against its shadow, the two scanned at once (the server has the cores). */
-  private async parity(pairs: readonly { live: string; shadow: string }[]): Promise<TableParity[]> {
-    const parity: TableParity[] = [];
-    for (const { live, shadow } of pairs) {
-      const [liveFingerprint, shadowFingerprint] = await Promise.all([
-        this.tables.fingerprint(live),
-        this.tables.fingerprint(shadow),
-      ]);
-      parity.push({
-        table: live,
-        live: liveFingerprint,
-        shadow: shadowFingerprint,
-        equal:
-          liveFingerprint.rows === shadowFingerprint.rows &&
-          liveFingerprint.checksum === shadowFingerprint.checksum,
-      });
-    }
-    return parity;
-  }
-
-  /** The swap needs both copies at one position: let the live projector reach the shadow first. */
   /**
    * What a rebuild that never ended (its process killed) left of these projections: the
    * projections with shadow tables or a shadow checkpoint. The caller must hold their

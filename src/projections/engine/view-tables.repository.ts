@@ -12,6 +12,8 @@ export interface DeferredIndexes {
   readonly definitions: readonly string[];
 }
 
+const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
@@ -66,15 +68,27 @@ export class ViewTablesRepository {
   }
 
   /**
-   * Row count and an order-independent checksum: the sum of a 64-bit hash of every row's
-   * full text. A sum needs no sort, so a table is fingerprinted in one sequential scan.
+   * Two connections that see the database as it is now, and go on seeing it so whatever
+   * commits after (one exports its snapshot, the other imports it): tables compared in it
+   * are compared at this moment, however long the comparison takes.
    */
-  async fingerprint(table: string): Promise<TableFingerprint> {
-    const { rows } = await this.pool.query<{ rows: string; checksum: string }>(
-      `SELECT count(*) AS rows, coalesce(sum(hashtextextended(t::text, 0)), 0)::text AS checksum
-       FROM ${quote(table)} AS t`,
-    );
-    return { rows: Number(rows[0]!.rows), checksum: rows[0]!.checksum };
+  async snapshot(): Promise<TablesSnapshot> {
+    const clients: pg.PoolClient[] = [];
+    try {
+      for (let i = 0; i < 2; i++) clients.push(await this.pool.connect());
+      const [exporter, importer] = clients as [pg.PoolClient, pg.PoolClient];
+      await exporter.query(BEGIN_SNAPSHOT);
+      const { rows } = await exporter.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+      const id = rows[0]!.id;
+      // SET TRANSACTION takes no parameters; the id is the server's own (e.g. 00000003-0000001B-1).
+      if (!/^[0-9A-F-]+$/i.test(id)) throw new Error(`unexpected snapshot id ${id}`);
+      await importer.query(BEGIN_SNAPSHOT);
+      await importer.query(`SET TRANSACTION SNAPSHOT '${id}'`);
+      return new TablesSnapshot(exporter, importer);
+    } catch (error) {
+      for (const client of clients) client.release(true);
+      throw error;
+    }
   }
 
   /** Puts each shadow in its live table's place, in the caller's transaction. */
@@ -88,6 +102,44 @@ export class ViewTablesRepository {
       await client.query(`ALTER TABLE ${quote(live)} RENAME TO ${quote(retired)}`);
       await client.query(`ALTER TABLE ${quote(shadow)} RENAME TO ${quote(live)}`);
       await client.query(`DROP TABLE ${quote(retired)}`);
+    }
+  }
+}
+
+/**
+ * Row count and an order-independent checksum: the sum of a 64-bit hash of every row's
+ * full text. A sum needs no sort, so a table is fingerprinted in one sequential scan.
+ */
+async function fingerprint(client: pg.ClientBase, table: string): Promise<TableFingerprint> {
+  const { rows } = await client.query<{ rows: string; checksum: string }>(
+    `SELECT count(*) AS rows, coalesce(sum(hashtextextended(t::text, 0)), 0)::text AS checksum
+     FROM ${quote(table)} AS t`,
+  );
+  return { rows: Number(rows[0]!.rows), checksum: rows[0]!.checksum };
+}
+
+/** The database at one moment, on two connections (see ViewTablesRepository.snapshot). */
+export class TablesSnapshot {
+  constructor(
+    private readonly first: pg.PoolClient,
+    private readonly second: pg.PoolClient,
+  ) {}
+
+  /** Both tables' fingerprints as of the snapshot, the two scanned at once. */
+  fingerprints(a: string, b: string): Promise<[TableFingerprint, TableFingerprint]> {
+    return Promise.all([fingerprint(this.first, a), fingerprint(this.second, b)]);
+  }
+
+  /** Ends the snapshot's transactions (they only read) and gives the connections back. */
+  async close(): Promise<void> {
+    for (const client of [this.first, this.second]) {
+      try {
+        await client.query('ROLLBACK');
+        client.release();
+      } catch {
+        // A connection that cannot end its transaction is closed rather than pooled.
+        client.release(true);
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../src/config/ledger-config.js';
 import { CheckpointProgress } from '../../../src/event-store/checkpoint-progress.js';
 import { Leaderships } from '../../../src/infrastructure/leadership/leaderships.service.js';
@@ -13,6 +13,7 @@ import {
 import { liveBinding } from '../../../src/projections/engine/projection.js';
 import { type RebuildReport } from '../../../src/projections/engine/projection-rebuilder.js';
 import { type CommittedStep } from '../../../src/projections/engine/shadow-bulk-load.js';
+import { TablesSnapshot } from '../../../src/projections/engine/view-tables.repository.js';
 import { DEFAULT_RETRY } from '../../../src/projections/engine/projection-runner.js';
 import { ProjectionsService } from '../../../src/projections/projections.service.js';
 import { VIEW_PROJECTIONS } from '../../../src/projections/views/index.js';
@@ -45,10 +46,7 @@ describe('blue/green rebuild in bounded steps', () => {
   beforeEach(async () => {
     const { events } = generateHistory(seededRandom(7), LOG_EVENTS);
     await appendLog(db.store, events, APPEND_WINDOW);
-    const { rows } = await db.pool.query<{ commit: string; seq: string }>(
-      'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
-    );
-    last = { commit: BigInt(rows[0]!.commit), prepare: BigInt(rows[0]!.seq) };
+    last = await lastPosition();
     db.runner(VIEW_PROJECTIONS.map(liveBinding), {
       batchSize: 200,
       retry: DEFAULT_RETRY,
@@ -62,6 +60,13 @@ describe('blue/green rebuild in bounded steps', () => {
   afterEach(async () => {
     await observer.end();
   });
+
+  async function lastPosition(): Promise<Position> {
+    const { rows } = await db.pool.query<{ commit: string; seq: string }>(
+      'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
+    );
+    return { commit: BigInt(rows[0]!.commit), prepare: BigInt(rows[0]!.seq) };
+  }
 
   async function liveCaughtUp(): Promise<void> {
     await expect
@@ -220,6 +225,45 @@ describe('blue/green rebuild in bounded steps', () => {
     expect(Math.max(...oldest.values())).toBeLessThan(1_000);
   });
 
+  it('leaves the live projectors running while the copies are compared, and swaps in what they applied meanwhile', async () => {
+    // The comparison reads every row of every view: a pause for it would grow with the views.
+    const compare = TablesSnapshot.prototype.fingerprints;
+    let appendedDuringComparison = false;
+    const spy = vi
+      .spyOn(TablesSnapshot.prototype, 'fingerprints')
+      .mockImplementation(async function (this: TablesSnapshot, a, b) {
+        if (!appendedDuringComparison) {
+          appendedDuringComparison = true;
+          const { events: more } = generateHistory(seededRandom(9), 50);
+          await appendLog(db.store, more, APPEND_WINDOW);
+          last = await lastPosition();
+          await liveCaughtUp();
+        }
+        return compare.call(this, a, b);
+      });
+    try {
+      const reports = await db.rebuilder().rebuild(VIEW_PROJECTIONS, {
+        batchSize: BATCH_SIZE,
+        alignTimeoutMs: 20_000,
+      });
+      expectAllSwapped(reports);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(appendedDuringComparison).toBe(true);
+    // The copies swapped in hold the events the live projectors applied during the comparison.
+    const swapped = await liveDigests();
+    await db
+      .rebuilder()
+      .rebuild(VIEW_PROJECTIONS, { batchSize: BATCH_SIZE, alignTimeoutMs: 20_000 });
+    expect(await liveDigests()).toEqual(swapped);
+    const rows = await checkpointRows(db.pool);
+    for (const projection of VIEW_PROJECTIONS) {
+      expect(encodePosition(positionOf(rows.get(projection.name)!))).toBe(encodePosition(last));
+    }
+    expect(await leftovers()).toEqual([]);
+  });
+
   it('leaves the live views serving when killed between steps, and the next rebuild starts over', async () => {
     const before = await liveDigests();
     const steps = await killedRebuild(2);
@@ -234,10 +278,7 @@ describe('blue/green rebuild in bounded steps', () => {
     expect(await liveDigests()).toEqual(before);
     const { events: more } = generateHistory(seededRandom(8), 100);
     await appendLog(db.store, more, APPEND_WINDOW);
-    const { rows } = await db.pool.query<{ commit: string; seq: string }>(
-      'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
-    );
-    last = { commit: BigInt(rows[0]!.commit), prepare: BigInt(rows[0]!.seq) };
+    last = await lastPosition();
     await liveCaughtUp();
     expect(await liveDigests()).not.toEqual(before);
 
