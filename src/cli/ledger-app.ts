@@ -89,13 +89,17 @@ async function rebuild(
   };
   process.once('SIGINT', interrupted);
   try {
-    const reports = await projections.rebuild(names, (progress) =>
-      reporter.update({
-        phase: progress.phase,
-        applied: progress.applied,
-        total,
-        eventsPerSecond: progress.eventsPerSecond,
-      }),
+    // The CLI is a process of its own already: the rebuild runs in it.
+    const reports = await projections.rebuild(
+      names,
+      (progress) =>
+        reporter.update({
+          phase: progress.phase,
+          applied: progress.applied,
+          total,
+          eventsPerSecond: progress.eventsPerSecond,
+        }),
+      { inThisProcess: true },
     );
     reporter.finish();
     out(reports.map(formatRebuildReport).join('\n\n'));

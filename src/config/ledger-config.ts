@@ -29,6 +29,11 @@ export interface LedgerConfig {
   readonly projectionOnFailure: 'stop' | 'skip';
   /** A rebuild's rest after each page it loads, as a multiple of the page's time (see BulkLoadOptions). */
   readonly rebuildPace: number;
+  /**
+   * The niceness (0 to 19) of the process an app's rebuild runs in: a rebuild takes the
+   * cores the live path leaves, and its pages never wait their turn on the app's event loop.
+   */
+  readonly rebuildNice: number;
   readonly sagas: SagaConfig;
   readonly auth: AuthConfig;
   readonly graphql: GraphQLConfig;
@@ -82,6 +87,7 @@ function readConfig(env: NodeJS.ProcessEnv): LedgerConfig {
       'stop',
     ),
     rebuildPace: decimal('LEDGER_REBUILD_PACE', env['LEDGER_REBUILD_PACE'], 1, 0, 10),
+    rebuildNice: integer('LEDGER_REBUILD_NICE', env['LEDGER_REBUILD_NICE'], 10, 0, 19),
     sagas: { ...sagas, enabled: runsWorkers(deployment.role) && sagas.enabled },
     auth: loadAuthConfig(env),
     graphql: loadGraphQLConfig(env),

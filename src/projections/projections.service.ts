@@ -27,6 +27,7 @@ import {
 import { DEFAULT_RETRY, ProjectionRunner } from './engine/projection-runner.js';
 import { VIEW_PROJECTIONS } from './views/index.js';
 import { ProjectionBatchMetrics } from './projection-batch.metrics.js';
+import { type ChildRebuild, rebuildInChild } from './rebuild-process/rebuild-in-child.js';
 
 /** A projector with a runner of its own, run by another service (see attach). */
 export interface AttachedProjector {
@@ -83,6 +84,8 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   /** One runner for every view: the log is read once and each batch is one transaction. */
   private readonly runner: ProjectionRunner;
   private readonly attached = new Map<string, AttachedProjector>();
+  /** Rebuilds running in processes of their own, ended if this app stops first. */
+  private readonly childRebuilds = new Set<ChildRebuild>();
   /** Runs the runner while this process leads the `projections` group. */
   private readonly election: LeaderElection;
 
@@ -148,6 +151,8 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    // A rebuild cut short leaves shadows only, which the next start drops.
+    for (const child of this.childRebuilds) child.stop();
     await this.election.stop();
   }
 
@@ -211,20 +216,47 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     this.attached.set(projector.projection.name, projector);
   }
 
-  /** Rebuilds the named projections blue/green, in one pass over the log. */
+  /**
+   * Rebuilds the named projections blue/green, in one pass over the log: in a process of
+   * its own at LEDGER_REBUILD_NICE (rebuild-process/), or in this one when told (the CLI,
+   * a process of its own already).
+   */
   rebuild(
     names: readonly string[],
     onProgress?: RebuildOptions['onProgress'],
+    where: { readonly inThisProcess?: boolean } = {},
   ): Promise<RebuildReport[]> {
-    return this.exclusively(names, (projections) =>
-      this.rebuilder().rebuild(projections, {
-        batchSize: REBUILD_BATCH_SIZE,
-        alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
-        pace: this.config.rebuildPace,
-        log: (message) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`),
-        ...(onProgress ? { onProgress } : {}),
-      }),
-    );
+    const log = (message: string) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`);
+    const options = {
+      batchSize: REBUILD_BATCH_SIZE,
+      alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
+      pace: this.config.rebuildPace,
+    };
+    return this.exclusively(names, (projections) => {
+      if (where.inThisProcess)
+        return this.rebuilder().rebuild(projections, {
+          ...options,
+          log,
+          ...(onProgress && { onProgress }),
+        });
+      const { connectionString, statement_timeout: timeout } = this.pool.options;
+      if (connectionString === undefined) throw new Error('a rebuild needs the database URL');
+      const child = rebuildInChild(
+        {
+          ...options,
+          names: projections.map((projection) => projection.name),
+          connectionString,
+          statementTimeoutMs: typeof timeout === 'number' ? timeout : undefined,
+          eventStoreUrl: this.config.eventStoreUrl,
+        },
+        { nice: this.config.rebuildNice, log, ...(onProgress && { onProgress }) },
+      );
+      this.logger.log(
+        `rebuilding ${names.join(', ')} in process ${child.pid ?? '?'} at nice ${this.config.rebuildNice}`,
+      );
+      this.childRebuilds.add(child);
+      return child.reports.finally(() => this.childRebuilds.delete(child));
+    });
   }
 
   /** Runs `work` holding the projections' admin locks, or throws ProjectionBusyError at once. */

@@ -3,8 +3,7 @@ import type pg from 'pg';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../config/ledger-config.js';
 import { DATABASE_POOL } from '../database/database.tokens.js';
 import { EVENT_STORE, type EventStore } from '../../event-store/event-store.port.js';
-import { EventStoreDbEventStore } from './eventstoredb/eventstoredb.event-store.js';
-import { PostgresEventStore } from './postgres/postgres.event-store.js';
+import { openEventStore } from './open-event-store.js';
 
 @Global()
 @Module({
@@ -13,9 +12,7 @@ import { PostgresEventStore } from './postgres/postgres.event-store.js';
       provide: EVENT_STORE,
       inject: [LEDGER_CONFIG, DATABASE_POOL],
       useFactory: (config: LedgerConfig, pool: pg.Pool): EventStore =>
-        config.eventStoreUrl === undefined
-          ? new PostgresEventStore(pool)
-          : EventStoreDbEventStore.fromConnectionString(config.eventStoreUrl),
+        openEventStore(config.eventStoreUrl, pool),
     },
   ],
   exports: [EVENT_STORE],
