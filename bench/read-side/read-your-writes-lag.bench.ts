@@ -227,6 +227,8 @@ class CheckpointWatcher {
 }
 
 interface CommandOutcome {
+  /** When it was due, in seconds from the start of its phase. */
+  readonly dueS: number;
   /** Sent this long after its scheduled time (the load generator falling behind). */
   readonly lateMs: number;
   /** From the scheduled time to the result: what the open-loop client waited. */
@@ -357,6 +359,7 @@ runBench({
       let firstFailure: string | undefined;
       const readsBefore = watcher.reads;
       const notificationsBefore = watcher.notifications;
+      const phaseStarted = performance.now();
       const loop = await openLoop(
         options.rate,
         seconds,
@@ -400,6 +403,7 @@ runBench({
                   })),
           ]);
           outcomes.push({
+            dueS: (dueAt - phaseStarted) / 1_000,
             lateMs: sentAt - dueAt,
             commandMs: resultAt - dueAt,
             checkpointLagMs: seenAt === undefined ? undefined : Math.max(0, seenAt - resultAt),
@@ -465,6 +469,7 @@ runBench({
         runs.push({ run, condition, ...(note === undefined ? {} : { note }), ...stats });
         pooled.set(condition, [...(pooled.get(condition) ?? []), ...outcomes]);
         logRun(runs.at(-1)!);
+        if (options.conditions) log(`    ${timeline(outcomes)}`);
       }
     }
 
@@ -510,6 +515,22 @@ runBench({
 });
 
 /** Logs one run's line as it ends. */
+/** Seconds per step of a phase's timeline. */
+const TIMELINE_STEP_S = 10;
+
+/** The checkpoint lag's p99 over each TIMELINE_STEP_S of the phase, by when commands were due. */
+function timeline(outcomes: readonly CommandOutcome[]): string {
+  const steps: number[][] = [];
+  for (const { dueS, checkpointLagMs } of outcomes) {
+    const step = Math.floor(dueS / TIMELINE_STEP_S);
+    (steps[step] ??= []).push(checkpointLagMs ?? WAIT_TIMEOUT_MS);
+  }
+  const p99s = Array.from(steps, (lags = []) =>
+    lags.length === 0 ? '-' : formatMs(summarizeLatencies(lags).p99),
+  );
+  return `checkpoint lag p99 per ${TIMELINE_STEP_S} s: ${p99s.join(', ')}`;
+}
+
 function logRun(stats: RunStats): void {
   log(
     `  run ${stats.run} ${stats.condition.padEnd(7)}: ${stats.sent} sent (${stats.sentPerSecond.toFixed(0)}/s, ${stats.dropped} dropped, ` +

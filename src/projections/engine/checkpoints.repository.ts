@@ -57,6 +57,11 @@ export class CheckpointsRepository {
        SELECT unnest($1::text[]) ON CONFLICT (projection) DO NOTHING`,
       [projections],
     );
+    return this.readAll(projections);
+  }
+
+  /** Where the named projections' checkpoints stand (those that have a row): a read only. */
+  async readAll(projections: readonly string[]): Promise<Map<string, Checkpoint>> {
     const { rows } = await this.pool.query<CheckpointRow & { projection: string }>(
       `SELECT projection, commit_position, prepare_position, status, last_error
        FROM ledger_projection_checkpoints WHERE projection = ANY($1::text[])`,

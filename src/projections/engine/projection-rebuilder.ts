@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type LockedSession, withSessionLock } from '../../infrastructure/database/session-lock.js';
 import { type EventStore } from '../../event-store/event-store.port.js';
 import { type Position, comparePositions, encodePosition } from '../../event-store/position.js';
-import { waitForCheckpoint } from './checkpoint-wait.js';
+import { type GiveWayBounds, LiveProjectors, waitForCheckpoint } from './checkpoint-wait.js';
 import { type CheckpointsRepository, pauseLockKey } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
 import { type Projection, type ProjectionBinding } from './projection.js';
@@ -56,10 +56,12 @@ export interface RebuildOptions {
   readonly onStep?: (step: CommittedStep) => void | Promise<void>;
   /** The bulk load's rest after each page, as a multiple of the page's time (BulkLoadOptions.pace). */
   readonly pace?: number;
+  /**
+   * Bounds on the wait, after each page of the bulk load and each shadow finished, for
+   * the live projectors to reach the head (LiveProjectors); GIVE_WAY_BOUNDS by default.
+   */
+  readonly giveWay?: GiveWayBounds;
 }
-
-/** Shadows made ready for the swap at once. */
-const FINISHING_CONNECTIONS = 2;
 
 /** Catch-up rounds before the swap; each is shorter than the one before while writes continue. */
 const MAX_CATCH_UP_ROUNDS = 5;
@@ -134,6 +136,8 @@ interface RebuildRun {
   readonly started: number;
   /** Applies the log to the shadows batch by batch, under their shadow checkpoints. */
   readonly shadow: ProjectionRunner;
+  /** The live projectors of the views rebuilt, which the rebuild gives way to. */
+  readonly live: LiveProjectors;
   readonly tally: RebuildTally;
 }
 
@@ -190,10 +194,15 @@ export class ProjectionRebuilder {
       options,
       started,
       shadow: this.shadowRunner(plans, options.batchSize),
+      live: new LiveProjectors(
+        this.checkpoints,
+        plans.map((plan) => plan.projection.name),
+        options.giveWay,
+      ),
       tally: new RebuildTally(started, options.onProgress),
     };
     const loaded = await this.catchUp(run, await this.load(run));
-    await this.finish(deferred);
+    await this.finish(run, deferred);
     await this.liveReaches(run, loaded);
     const names = plans.map((plan) => plan.projection.name).sort();
     const { targets, outcomes } = await this.compare(run, names);
@@ -277,6 +286,7 @@ export class ProjectionRebuilder {
           ...(steps ? { steps } : {}),
           ...(onStep ? { onStep } : {}),
           ...(pace ? { pace } : {}),
+          giveWay: () => this.giveWay(run),
         },
       );
       run.tally.applied += loaded.applied;
@@ -316,18 +326,20 @@ export class ProjectionRebuilder {
   }
 
   /**
-   * The bulk of the log is in: the shadows become what the live tables are, two at a
-   * time (the table rewrites and index builds are the server's work, on its cores).
+   * The bulk of the log is in: the shadows become what the live tables are, one at a
+   * time (the table rewrites and index builds are the server's work, on its cores: the
+   * live path keeps the others), giving way to the live projectors after each.
    */
-  private async finish(deferred: readonly DeferredIndexes[]): Promise<void> {
-    const pending = [...deferred];
-    await Promise.all(
-      Array.from({ length: FINISHING_CONNECTIONS }, async () => {
-        for (let next = pending.shift(); next; next = pending.shift()) {
-          await this.tables.finishShadow(next);
-        }
-      }),
-    );
+  private async finish(run: RebuildRun, deferred: readonly DeferredIndexes[]): Promise<void> {
+    for (const next of deferred) {
+      await this.tables.finishShadow(next);
+      await this.giveWay(run);
+    }
+  }
+
+  /** Waits, for a bounded time, for the live projectors to reach the log's head. */
+  private async giveWay(run: RebuildRun): Promise<void> {
+    await run.live.giveWay(await this.store.headPosition());
   }
 
   /**

@@ -61,6 +61,8 @@ export interface BulkLoadOptions {
   readonly pace?: number;
   /** Called after each commit, before the next step starts. */
   readonly onStep?: (step: CommittedStep) => void | Promise<void>;
+  /** Awaited after each page and its rest: where the load waits for the live path. */
+  readonly giveWay?: () => Promise<void>;
 }
 
 /**
@@ -165,6 +167,7 @@ async function loadStep(
     if (page.length === 0) break;
     await addPage(client, state.loads, page);
     await rest(Date.now() - pageStarted, state.options.pace ?? 0);
+    await state.options.giveWay?.();
     state.position = page[page.length - 1]!.position;
     applied += page.length;
     state.applied += page.length;

@@ -12,8 +12,6 @@ export interface DeferredIndexes {
   readonly definitions: readonly string[];
 }
 
-const BEGIN_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
-
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
@@ -49,9 +47,19 @@ export class ViewTablesRepository {
    * row) and fresh planner statistics for the queries it will serve.
    */
   async finishShadow(deferred: DeferredIndexes): Promise<void> {
-    await this.pool.query(`ALTER TABLE ${quote(deferred.table)} SET LOGGED`);
-    for (const definition of deferred.definitions) await this.pool.query(definition);
-    await this.pool.query(`ANALYZE ${quote(deferred.table)}`);
+    const client = await this.pool.connect();
+    try {
+      // An index build keeps to one core (no parallel workers): the live path has the other.
+      await client.query('SET max_parallel_maintenance_workers = 0');
+      await client.query(`ALTER TABLE ${quote(deferred.table)} SET LOGGED`);
+      for (const definition of deferred.definitions) await client.query(definition);
+      await client.query(`ANALYZE ${quote(deferred.table)}`);
+      await client.query('RESET max_parallel_maintenance_workers');
+      client.release();
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
   }
 
   /** Those of the named tables that exist. */
@@ -68,25 +76,21 @@ export class ViewTablesRepository {
   }
 
   /**
-   * Two connections that see the database as it is now, and go on seeing it so whatever
-   * commits after (one exports its snapshot, the other imports it): tables compared in it
-   * are compared at this moment, however long the comparison takes.
+   * A connection that sees the database as it is now, and goes on seeing it so whatever
+   * commits after (a read-only repeatable-read transaction, its snapshot taken here):
+   * tables compared in it are compared at this moment, however long that takes.
    */
   async snapshot(): Promise<TablesSnapshot> {
-    const clients: pg.PoolClient[] = [];
+    const client = await this.pool.connect();
     try {
-      for (let i = 0; i < 2; i++) clients.push(await this.pool.connect());
-      const [exporter, importer] = clients as [pg.PoolClient, pg.PoolClient];
-      await exporter.query(BEGIN_SNAPSHOT);
-      const { rows } = await exporter.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-      const id = rows[0]!.id;
-      // SET TRANSACTION takes no parameters; the id is the server's own (e.g. 00000003-0000001B-1).
-      if (!/^[0-9A-F-]+$/i.test(id)) throw new Error(`unexpected snapshot id ${id}`);
-      await importer.query(BEGIN_SNAPSHOT);
-      await importer.query(`SET TRANSACTION SNAPSHOT '${id}'`);
-      return new TablesSnapshot(exporter, importer);
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // A scan of a whole view keeps to one core (no parallel workers): the live path has the other.
+      await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+      // The transaction's snapshot is that of its first query.
+      await client.query('SELECT 1');
+      return new TablesSnapshot(client);
     } catch (error) {
-      for (const client of clients) client.release(true);
+      client.release(true);
       throw error;
     }
   }
@@ -118,28 +122,26 @@ async function fingerprint(client: pg.ClientBase, table: string): Promise<TableF
   return { rows: Number(rows[0]!.rows), checksum: rows[0]!.checksum };
 }
 
-/** The database at one moment, on two connections (see ViewTablesRepository.snapshot). */
+/** The database at one moment (see ViewTablesRepository.snapshot). */
 export class TablesSnapshot {
-  constructor(
-    private readonly first: pg.PoolClient,
-    private readonly second: pg.PoolClient,
-  ) {}
+  constructor(private readonly client: pg.PoolClient) {}
 
-  /** Both tables' fingerprints as of the snapshot, the two scanned at once. */
-  fingerprints(a: string, b: string): Promise<[TableFingerprint, TableFingerprint]> {
-    return Promise.all([fingerprint(this.first, a), fingerprint(this.second, b)]);
+  /**
+   * Both tables' fingerprints as of the snapshot, one scan after the other: on one core,
+   * for as long as it takes (the live projectors are not waiting for it).
+   */
+  async fingerprints(a: string, b: string): Promise<[TableFingerprint, TableFingerprint]> {
+    return [await fingerprint(this.client, a), await fingerprint(this.client, b)];
   }
 
-  /** Ends the snapshot's transactions (they only read) and gives the connections back. */
+  /** Ends the snapshot's transaction (it only read) and gives the connection back. */
   async close(): Promise<void> {
-    for (const client of [this.first, this.second]) {
-      try {
-        await client.query('ROLLBACK');
-        client.release();
-      } catch {
-        // A connection that cannot end its transaction is closed rather than pooled.
-        client.release(true);
-      }
+    try {
+      await this.client.query('ROLLBACK');
+      this.client.release();
+    } catch {
+      // A connection that cannot end its transaction is closed rather than pooled.
+      this.client.release(true);
     }
   }
 }
