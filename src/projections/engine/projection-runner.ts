@@ -234,13 +234,15 @@ export class ProjectionRunner {
   catchUpTo(
     targets: ReadonlyMap<string, Position>,
     onProgress?: (progress: CatchUpProgress) => void,
+    betweenBatches?: () => Promise<void>,
   ): Promise<{ applied: number }> {
-    return this.withBatchConnection(() => this.catchUpWithin(targets, onProgress));
+    return this.withBatchConnection(() => this.catchUpWithin(targets, onProgress, betweenBatches));
   }
 
   private async catchUpWithin(
     targets: ReadonlyMap<string, Position>,
     onProgress?: (progress: CatchUpProgress) => void,
+    betweenBatches?: () => Promise<void>,
   ): Promise<{ applied: number }> {
     await this.load();
     const stopped = this.bindings.filter((binding) => !this.active.includes(binding));
@@ -279,6 +281,7 @@ export class ProjectionRunner {
         }
         applied += page.length;
         onProgress?.({ applied, position: page[page.length - 1]!.position, target: highest });
+        await betweenBatches?.();
       }
       return { applied };
     } finally {
