@@ -61,12 +61,6 @@ export interface RebuildOptions {
    * the live projectors to reach the head (LiveProjectors); GIVE_WAY_BOUNDS by default.
    */
   readonly giveWay?: GiveWayBounds;
-  /**
-   * Shadows logged and indexed from the start (see ViewTablesRepository.createShadow):
-   * slower, but the rebuild's WAL and index writes are spread over the load instead of
-   * coming in a burst at its end. For a rebuild beside live traffic.
-   */
-  readonly spread?: boolean;
 }
 
 /** Catch-up rounds before the swap; each is shorter than the one before while writes continue. */
@@ -194,7 +188,7 @@ export class ProjectionRebuilder {
     options: RebuildOptions,
     started: number,
   ): Promise<RebuildReport[]> {
-    const deferred = await this.prepare(plans, options.spread ?? false);
+    const deferred = await this.prepare(plans);
     const run: RebuildRun = {
       plans,
       options,
@@ -243,16 +237,13 @@ export class ProjectionRebuilder {
    * checkpoint), their deferred indexes and the bulk load's folded rows went with that
    * process, and one more pass over the log is all a restart costs.
    */
-  private async prepare(
-    plans: readonly RebuildPlan[],
-    spread: boolean,
-  ): Promise<DeferredIndexes[]> {
+  private async prepare(plans: readonly RebuildPlan[]): Promise<DeferredIndexes[]> {
     const deferred: DeferredIndexes[] = [];
     const client = await this.pool.connect();
     try {
       for (const plan of plans) {
         for (const { live, shadow } of plan.pairs) {
-          deferred.push(await this.tables.createShadow(live, shadow, spread));
+          deferred.push(await this.tables.createShadow(live, shadow));
         }
         await this.checkpoints.reset(client, plan.shadowName);
       }

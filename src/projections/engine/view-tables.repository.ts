@@ -6,11 +6,9 @@ export interface TableFingerprint {
   readonly checksum: string;
 }
 
-/** What is left to do to a shadow once it is loaded: its WAL, and the indexes it lacks. */
+/** The indexes a shadow is created without, to be built once it is loaded. */
 export interface DeferredIndexes {
   readonly table: string;
-  /** Logged from the start (no table rewrite into the WAL at the end). */
-  readonly logged: boolean;
   readonly definitions: readonly string[];
 }
 
@@ -23,20 +21,16 @@ export class ViewTablesRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * A fresh, empty copy of `live` with its columns, defaults and keys. Built for a bulk
-   * load at full speed (`spread` false): unlogged, and without the indexes no upsert
-   * needs (their definitions are returned for finishShadow). Or, to run beside live
-   * traffic (`spread`): logged and with every index, so that the WAL and the index
-   * entries are written as the load goes, not in a burst at its end that every live
-   * commit would wait behind. A rebuild never resumes a shadow after a crash (it drops it
-   * and starts over), so losing an unlogged table's rows in one costs nothing.
+   * A fresh, empty copy of `live` with its columns, defaults and keys, built for a bulk
+   * load: unlogged, and without the indexes no upsert needs (their definitions are
+   * returned for finishShadow). A rebuild never resumes a shadow after a crash (it
+   * drops it and starts over), so losing an unlogged table's rows in one costs nothing.
    */
-  async createShadow(live: string, shadow: string, spread: boolean): Promise<DeferredIndexes> {
+  async createShadow(live: string, shadow: string): Promise<DeferredIndexes> {
     await this.pool.query(`DROP TABLE IF EXISTS ${quote(shadow)}`);
     await this.pool.query(
-      `CREATE ${spread ? '' : 'UNLOGGED '}TABLE ${quote(shadow)} (LIKE ${quote(live)} INCLUDING ALL)`,
+      `CREATE UNLOGGED TABLE ${quote(shadow)} (LIKE ${quote(live)} INCLUDING ALL)`,
     );
-    if (spread) return { table: shadow, logged: true, definitions: [] };
     const { rows } = await this.pool.query<{ name: string; definition: string }>(
       `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -44,7 +38,7 @@ export class ViewTablesRepository {
       [quote(shadow)],
     );
     for (const { name } of rows) await this.pool.query(`DROP INDEX ${quote(name)}`);
-    return { table: shadow, logged: false, definitions: rows.map((row) => row.definition) };
+    return { table: shadow, definitions: rows.map((row) => row.definition) };
   }
 
   /**
@@ -57,7 +51,7 @@ export class ViewTablesRepository {
     try {
       // An index build keeps to one core (no parallel workers): the live path has the other.
       await client.query('SET max_parallel_maintenance_workers = 0');
-      if (!deferred.logged) await client.query(`ALTER TABLE ${quote(deferred.table)} SET LOGGED`);
+      await client.query(`ALTER TABLE ${quote(deferred.table)} SET LOGGED`);
       for (const definition of deferred.definitions) await client.query(definition);
       await client.query(`ANALYZE ${quote(deferred.table)}`);
       await client.query('RESET max_parallel_maintenance_workers');

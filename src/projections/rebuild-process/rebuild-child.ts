@@ -45,8 +45,6 @@ async function rebuild(request: RebuildRequest): Promise<void> {
       batchSize: request.batchSize,
       alignTimeoutMs: request.alignTimeoutMs,
       pace: request.pace,
-      // Beside the app's live traffic: no burst of WAL and index builds at the end.
-      spread: true,
       onProgress: (progress) => void send({ type: 'progress', progress }),
       log: (message) => void send({ type: 'log', message }),
     });
