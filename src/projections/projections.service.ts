@@ -226,37 +226,46 @@ export class ProjectionsService implements OnApplicationBootstrap, BeforeApplica
     onProgress?: RebuildOptions['onProgress'],
     where: { readonly inThisProcess?: boolean } = {},
   ): Promise<RebuildReport[]> {
-    const log = (message: string) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`);
     const options = {
       batchSize: REBUILD_BATCH_SIZE,
       alignTimeoutMs: REBUILD_ALIGN_TIMEOUT_MS,
       pace: this.config.rebuildPace,
+      log: (message: string) => this.logger.warn(`rebuild of ${names.join(', ')}: ${message}`),
+      ...(onProgress && { onProgress }),
     };
-    return this.exclusively(names, (projections) => {
-      if (where.inThisProcess)
-        return this.rebuilder().rebuild(projections, {
-          ...options,
-          log,
-          ...(onProgress && { onProgress }),
-        });
-      const { connectionString, statement_timeout: timeout } = this.pool.options;
-      if (connectionString === undefined) throw new Error('a rebuild needs the database URL');
-      const child = rebuildInChild(
-        {
-          ...options,
-          names: projections.map((projection) => projection.name),
-          connectionString,
-          statementTimeoutMs: typeof timeout === 'number' ? timeout : undefined,
-          eventStoreUrl: this.config.eventStoreUrl,
-        },
-        { nice: this.config.rebuildNice, log, ...(onProgress && { onProgress }) },
-      );
-      this.logger.log(
-        `rebuilding ${names.join(', ')} in process ${child.pid ?? '?'} at nice ${this.config.rebuildNice}`,
-      );
-      this.childRebuilds.add(child);
-      return child.reports.finally(() => this.childRebuilds.delete(child));
-    });
+    return this.exclusively(names, (projections) =>
+      where.inThisProcess
+        ? this.rebuilder().rebuild(projections, options)
+        : this.rebuildInChild(projections, options),
+    );
+  }
+
+  /** A rebuild in a child process of its own (see rebuild-process/), ended if this app stops. */
+  private rebuildInChild(
+    projections: readonly Projection[],
+    options: RebuildOptions & { readonly pace: number; readonly log: (message: string) => void },
+  ): Promise<RebuildReport[]> {
+    const { connectionString, statement_timeout: timeout } = this.pool.options;
+    if (connectionString === undefined) throw new Error('a rebuild needs the database URL');
+    const names = projections.map((projection) => projection.name);
+    const { onProgress, log } = options;
+    const child = rebuildInChild(
+      {
+        batchSize: options.batchSize,
+        alignTimeoutMs: options.alignTimeoutMs,
+        pace: options.pace,
+        names,
+        connectionString,
+        statementTimeoutMs: typeof timeout === 'number' ? timeout : undefined,
+        eventStoreUrl: this.config.eventStoreUrl,
+      },
+      { nice: this.config.rebuildNice, log, ...(onProgress && { onProgress }) },
+    );
+    this.logger.log(
+      `rebuilding ${names.join(', ')} in process ${child.pid ?? '?'} at nice ${this.config.rebuildNice}`,
+    );
+    this.childRebuilds.add(child);
+    return child.reports.finally(() => this.childRebuilds.delete(child));
   }
 
   /** Runs `work` holding the projections' admin locks, or throws ProjectionBusyError at once. */

@@ -6,6 +6,7 @@ import {
   type TableNames,
   bulkLoadOf,
 } from '../../src/projections/engine/projection.js';
+import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { inTransaction } from '../support/in-transaction.js';
 
 /** Logical = physical: the live tables. */
@@ -103,6 +104,15 @@ export async function digest(pool: pg.Pool, table: string): Promise<TableDigest>
        FROM ${table} t`,
   );
   return rows[0]!;
+}
+
+/** The digest of every view's live table, by table: what a rebuild must leave as it was. */
+export async function viewDigests(pool: pg.Pool): Promise<Record<string, TableDigest>> {
+  const digests: Record<string, TableDigest> = {};
+  for (const table of VIEW_PROJECTIONS.flatMap((view) => view.tables)) {
+    digests[table] = await digest(pool, table);
+  }
+  return digests;
 }
 
 /** A few rows of `a` that `b` lacks, as text: what a difference looks like. */

@@ -9,14 +9,13 @@ import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { appendLog, generateHistory } from './projected-events.js';
 import { useProjectionDatabase } from './projection-database.fixture.js';
-import { checkpointRows, digest } from './projection-tables.js';
+import { checkpointRows, viewDigests } from './projection-tables.js';
 
 /**
  * The app's rebuilds run in a process of their own at a lower priority, so that their
  * pages never hold the app's event loop; the live projectors pause for them across
  * processes, as the pause locks are the database's.
  */
-const LIVE_TABLES = VIEW_PROJECTIONS.flatMap((projection) => projection.tables);
 
 describe('a rebuild in a process of its own', () => {
   const db = useProjectionDatabase({ scope: 'test', poolSize: 10 });
@@ -42,11 +41,7 @@ describe('a rebuild in a process of its own', () => {
       .toBe(true);
   }
 
-  async function liveDigests(): Promise<Record<string, unknown>> {
-    const digests: Record<string, unknown> = {};
-    for (const table of LIVE_TABLES) digests[table] = await digest(db.pool, table);
-    return digests;
-  }
+  const liveDigests = () => viewDigests(db.pool);
 
   function request(): RebuildRequest {
     return {

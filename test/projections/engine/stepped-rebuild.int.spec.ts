@@ -20,7 +20,7 @@ import { VIEW_PROJECTIONS } from '../../../src/projections/views/index.js';
 import { seededRandom } from '../../../src/shared/seeded-random.js';
 import { appendLog, generateHistory } from '../projected-events.js';
 import { useProjectionDatabase } from '../projection-database.fixture.js';
-import { checkpointRows, digest, positionOf } from '../projection-tables.js';
+import { checkpointRows, positionOf, viewDigests } from '../projection-tables.js';
 
 /**
  * A rebuild's bulk load commits in bounded steps, each with the shadows' checkpoints, so
@@ -34,8 +34,6 @@ const APPEND_WINDOW = 300;
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const REBUILD_SCRIPT = fileURLToPath(new URL('../support/rebuild-process.ts', import.meta.url));
-
-const LIVE_TABLES = VIEW_PROJECTIONS.flatMap((projection) => projection.tables);
 
 describe('blue/green rebuild in bounded steps', () => {
   const db = useProjectionDatabase({ scope: 'test', poolSize: 10 });
@@ -83,11 +81,7 @@ describe('blue/green rebuild in bounded steps', () => {
       .toBe(true);
   }
 
-  async function liveDigests(): Promise<Record<string, unknown>> {
-    const digests: Record<string, unknown> = {};
-    for (const table of LIVE_TABLES) digests[table] = await digest(db.pool, table);
-    return digests;
-  }
+  const liveDigests = () => viewDigests(db.pool);
 
   /** Tables and checkpoints a rebuild leaves behind: none, once it has ended. */
   async function leftovers(): Promise<string[]> {
