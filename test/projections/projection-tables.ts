@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type Position } from '../../src/event-store/position.js';
+import { type Position, comparePositions } from '../../src/event-store/position.js';
 import {
   type ProjectedEvent,
   type Projection,
@@ -104,6 +104,23 @@ export async function digest(pool: pg.Pool, table: string): Promise<TableDigest>
        FROM ${table} t`,
   );
   return rows[0]!;
+}
+
+/** The log's last event's position, read from its table (not below the readers' horizon). */
+export async function lastLogPosition(pool: pg.Pool): Promise<Position> {
+  const { rows } = await pool.query<{ commit: string; seq: string }>(
+    'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
+  );
+  return { commit: BigInt(rows[0]!.commit), prepare: BigInt(rows[0]!.seq) };
+}
+
+/** Whether every view's live checkpoint has reached `position`. */
+export async function viewsReached(pool: pg.Pool, position: Position): Promise<boolean> {
+  const rows = await checkpointRows(pool);
+  return VIEW_PROJECTIONS.every((view) => {
+    const row = rows.get(view.name);
+    return row !== undefined && comparePositions(positionOf(row), position) >= 0;
+  });
 }
 
 /** The digest of every view's live table, by table: what a rebuild must leave as it was. */

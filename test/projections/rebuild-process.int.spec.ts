@@ -1,6 +1,5 @@
 import { getPriority } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { comparePositions } from '../../src/event-store/position.js';
 import { liveBinding } from '../../src/projections/engine/projection.js';
 import { DEFAULT_RETRY } from '../../src/projections/engine/projection-runner.js';
 import { type RebuildProgress } from '../../src/projections/engine/projection-rebuilder.js';
@@ -10,7 +9,7 @@ import { VIEW_PROJECTIONS } from '../../src/projections/views/index.js';
 import { seededRandom } from '../../src/shared/seeded-random.js';
 import { appendLog, generateHistory } from './projected-events.js';
 import { useProjectionDatabase } from './projection-database.fixture.js';
-import { checkpointRows, positionOf, viewDigests } from './projection-tables.js';
+import { lastLogPosition, viewDigests, viewsReached } from './projection-tables.js';
 
 /**
  * The app's rebuilds run in a process of their own at a lower priority, so that their
@@ -28,22 +27,8 @@ describe('a rebuild in a process of its own', () => {
       retry: DEFAULT_RETRY,
       onFailure: 'stop',
     }).start();
-    const { rows: lastRows } = await db.pool.query<{ commit: string; seq: string }>(
-      'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
-    );
-    const last = { commit: BigInt(lastRows[0]!.commit), prepare: BigInt(lastRows[0]!.seq) };
-    await expect
-      .poll(
-        async () => {
-          const rows = await checkpointRows(db.pool);
-          return VIEW_PROJECTIONS.every((view) => {
-            const row = rows.get(view.name);
-            return row !== undefined && comparePositions(positionOf(row), last) >= 0;
-          });
-        },
-        { timeout: 30_000 },
-      )
-      .toBe(true);
+    const last = await lastLogPosition(db.pool);
+    await expect.poll(() => viewsReached(db.pool, last), { timeout: 30_000 }).toBe(true);
   }
 
   const liveDigests = () => viewDigests(db.pool);

@@ -20,7 +20,13 @@ import { VIEW_PROJECTIONS } from '../../../src/projections/views/index.js';
 import { seededRandom } from '../../../src/shared/seeded-random.js';
 import { appendLog, generateHistory } from '../projected-events.js';
 import { useProjectionDatabase } from '../projection-database.fixture.js';
-import { checkpointRows, positionOf, viewDigests } from '../projection-tables.js';
+import {
+  checkpointRows,
+  lastLogPosition,
+  positionOf,
+  viewDigests,
+  viewsReached,
+} from '../projection-tables.js';
 
 /**
  * A rebuild's bulk load commits in bounded steps, each with the shadows' checkpoints, so
@@ -59,26 +65,10 @@ describe('blue/green rebuild in bounded steps', () => {
     await observer.end();
   });
 
-  async function lastPosition(): Promise<Position> {
-    const { rows } = await db.pool.query<{ commit: string; seq: string }>(
-      'SELECT tx_id::text AS commit, seq::text FROM ledger_events ORDER BY tx_id DESC, seq DESC LIMIT 1',
-    );
-    return { commit: BigInt(rows[0]!.commit), prepare: BigInt(rows[0]!.seq) };
-  }
+  const lastPosition = () => lastLogPosition(db.pool);
 
   async function liveCaughtUp(): Promise<void> {
-    await expect
-      .poll(
-        async () => {
-          const rows = await checkpointRows(db.pool);
-          return VIEW_PROJECTIONS.every((projection) => {
-            const row = rows.get(projection.name);
-            return row !== undefined && comparePositions(positionOf(row), last) >= 0;
-          });
-        },
-        { timeout: 30_000 },
-      )
-      .toBe(true);
+    await expect.poll(() => viewsReached(db.pool, last), { timeout: 30_000 }).toBe(true);
   }
 
   const liveDigests = () => viewDigests(db.pool);
