@@ -5,7 +5,7 @@ import { type Position, comparePositions, encodePosition } from '../../event-sto
 import { type GiveWayBounds, LiveProjectors, waitForCheckpoint } from './checkpoint-wait.js';
 import { type CheckpointsRepository, pauseLockKey } from './checkpoints.repository.js';
 import { type ParkedEventsRepository } from './parked-events.repository.js';
-import { type Projection, type ProjectionBinding } from './projection.js';
+import { type Projection, type ProjectionBinding, lowestPosition } from './projection.js';
 import {
   BulkLoadFailedError,
   type CommittedStep,
@@ -79,11 +79,6 @@ function planFor(projection: Projection): RebuildPlan {
     shadowName: `${projection.name}#rebuild`,
     pairs: projection.tables.map((live) => ({ live, shadow: `${live}__shadow` })),
   };
-}
-
-/** The earliest of the positions (a map of at least one). */
-function earliest(positions: ReadonlyMap<string, Position>): Position {
-  return [...positions.values()].reduce((a, b) => (comparePositions(a, b) <= 0 ? a : b));
 }
 
 /** Each live table against its shadow in `snapshot`, the two scanned at once. */
@@ -210,7 +205,10 @@ export class ProjectionRebuilder {
     if (passing.length === 0) return this.reports(run, outcomes, passing, targets);
     // The live projectors went on while the copies were compared: the shadows follow them
     // up to the head, and the swap pauses them once more, for the last few batches only.
-    await this.liveReaches(run, await this.catchUp(run, earliest(targets), 'aligning'));
+    await this.liveReaches(
+      run,
+      await this.catchUp(run, lowestPosition([...targets.values()]), 'aligning'),
+    );
     return withSessionLock(this.pool, names.map(pauseLockKey), async (paused) => {
       await this.align(run, names);
       await this.swap(paused, passing);
