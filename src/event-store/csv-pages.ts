@@ -1,4 +1,5 @@
 import {
+  CSV_QUOTE,
   type CsvReadOptions,
   MAX_CSV_READ_COUNT,
   MAX_READ_COUNT,
@@ -7,7 +8,8 @@ import {
 } from './event-store.port.js';
 import { comparePositions } from './position.js';
 
-const quoted = (text: string): string => `"${text.replaceAll('"', '""')}"`;
+const quoted = (text: string): string =>
+  `${CSV_QUOTE}${text.replaceAll(CSV_QUOTE, CSV_QUOTE + CSV_QUOTE)}${CSV_QUOTE}`;
 
 /** One event as a row of readAllAsCsv (CSV_EVENT_COLUMNS). */
 function csvRow(event: RecordedEvent): string {

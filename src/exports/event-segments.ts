@@ -1,4 +1,4 @@
-import { type EventStore } from '../event-store/event-store.port.js';
+import { CSV_QUOTE, type EventStore } from '../event-store/event-store.port.js';
 import { type Position } from '../event-store/position.js';
 import { CURRENCIES } from '../domain/money.js';
 import {
@@ -176,7 +176,7 @@ export class EventSegments {
                     NULL::VARCHAR AS currency, json(r.data)::VARCHAR AS data,
                     json_extract_string(r.metadata, ${metadataPaths}) AS m
              FROM read_csv(${quote(csvPath)}, header = false, auto_detect = false, delim = ',',
-                    quote = '"', escape = '"', allow_quoted_nulls = false, columns = {
+                    quote = ${quote(CSV_QUOTE)}, escape = ${quote(CSV_QUOTE)}, allow_quoted_nulls = false, columns = {
                       'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT',
                       'event_id': 'VARCHAR', 'stream': 'VARCHAR', 'stream_revision': 'UBIGINT',
                       'stored_type': 'VARCHAR', 'data': 'VARCHAR', 'metadata': 'VARCHAR',

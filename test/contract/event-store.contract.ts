@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  CSV_QUOTE,
   type EventStore,
   type EventToAppend,
   type RecordedEvent,
@@ -58,7 +59,7 @@ async function logReaches(
   }
 }
 
-/** RFC 4180 rows (quoted fields with doubled quotes), as readAllAsCsv writes them. */
+/** RFC 4180 rows (quoted fields with doubled quotes, CSV_QUOTE), as readAllAsCsv writes them. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -66,10 +67,10 @@ function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
-    if (quoted && char === '"' && text[i + 1] === '"') {
-      field += '"';
+    if (quoted && char === CSV_QUOTE && text[i + 1] === CSV_QUOTE) {
+      field += CSV_QUOTE;
       i++;
-    } else if (char === '"') {
+    } else if (char === CSV_QUOTE) {
       quoted = !quoted;
     } else if (!quoted && (char === ',' || char === '\n')) {
       row.push(field);
@@ -300,7 +301,9 @@ export function eventStoreContract(
         await store.appendToStream(stream, [event('A.v1', tricky), event('B.v1')], {
           expectedRevision: 'any',
         });
-        const mid = await store.appendToStream(stream, [event('C.v1')], {
+        // A raw quote character, a comma and a double quote in a field other than the JSON.
+        const oddStream = `thing-${CSV_QUOTE}"odd",${randomUUID()}`;
+        const mid = await store.appendToStream(oddStream, [event('C.v1')], {
           expectedRevision: 'any',
         });
         const last = await store.appendToStream(stream, [event('D.v1')], {

@@ -271,8 +271,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * COPY straight from the table: PostgreSQL writes the CSV itself and this process only
-   * passes its bytes on (the JSON is never parsed here). The positions are bigints, so
+   * COPY straight from the table: PostgreSQL writes the CSV itself (its quote is
+   * CSV_QUOTE, U+0001) and this process only passes its bytes on (the JSON is never parsed
+   * here). The positions are bigints, so
    * writing them into the statement (COPY takes no parameters) is safe.
    */
   async *readAllAsCsv({ after, to, maxCount }: CsvReadOptions): AsyncGenerator<Uint8Array> {
@@ -286,7 +287,7 @@ export class PostgresEventStore implements EventStore {
           FROM ledger_events
           WHERE (tx_id, seq) > ('${after.commit}'::xid8, ${after.prepare})
             AND (tx_id, seq) <= ('${to.commit}'::xid8, ${to.prepare}) AND ${HORIZON}
-          ORDER BY tx_id, seq LIMIT ${count}) TO STDOUT (FORMAT csv)`),
+          ORDER BY tx_id, seq LIMIT ${count}) TO STDOUT (FORMAT csv, QUOTE E'\\x01')`),
       );
       for await (const chunk of stream) yield chunk as Uint8Array;
       finished = true;
