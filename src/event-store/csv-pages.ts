@@ -22,7 +22,7 @@ function csvRow(event: RecordedEvent): string {
     quoted(event.type),
     quoted(JSON.stringify(event.data)),
     quoted(JSON.stringify(event.metadata)),
-    event.createdAt.toISOString(),
+    (event.createdAt.getTime() / 1_000).toFixed(3),
   ].join(',')}\n`;
 }
 

@@ -74,7 +74,9 @@ export interface CsvReadOptions {
 /**
  * The columns of readAllAsCsv's rows, in order: the position's two parts, the event id,
  * stream, revision, stored type name (`<Type>.v<n>`), data and metadata as JSON text, and
- * the time it was recorded (ISO 8601 in UTC, milliseconds).
+ * the time it was recorded, in seconds since the Unix epoch (a decimal, to the microsecond
+ * at most: a number PostgreSQL writes at no cost, where a formatted date cost a fifth of
+ * its COPY).
  */
 export const CSV_EVENT_COLUMNS = [
   'commit',

@@ -71,6 +71,13 @@ const OWNER = `CASE WHEN moves_money THEN
        THEN 'account:' || substr(stream, ${ACCOUNT_STREAM_PREFIX.length + 1})
        ELSE 'order:' || f.orderId END END`;
 
+/**
+ * When an event was recorded (the CSV's seconds since the epoch) as the codec writes a
+ * time: ISO 8601 in UTC, milliseconds cut (not rounded), as a JavaScript Date has them.
+ */
+const RECORDED_AT = `strftime(make_timestamp(CAST(CAST(created_at AS DECIMAL(38, 6)) * 1000000 AS BIGINT)),
+  '%Y-%m-%dT%H:%M:%S.%gZ')`;
+
 /** Rows per INSERT of recoded events. */
 const RECODED_BATCH = 1_000;
 
@@ -210,7 +217,7 @@ export class EventSegments {
          SELECT *, CASE currency ${Object.entries(CURRENCIES)
            .map(([code, digits]) => `WHEN ${quote(code)} THEN ${digits}`)
            .join(' ')} END AS scale,
-                CASE WHEN coalesce(m[1], '') = '' THEN created_at ELSE m[1] END AS occurred_at,
+                CASE WHEN coalesce(m[1], '') = '' THEN ${RECORDED_AT} ELSE m[1] END AS occurred_at,
                 coalesce(m[2], '') AS correlation_id, coalesce(m[3], '') AS causation_id,
                 coalesce(m[4], '') AS command_id, coalesce(m[5], '') AS user_id,
                 nullif(m[6], '') AS initiator_id

@@ -324,7 +324,7 @@ export function eventStoreContract(
               JSON.parse(data!),
               JSON.parse(metadata!),
               // PostgreSQL's milliseconds and the driver's (from a float) may differ by one.
-              Math.abs(Date.parse(createdAt!) - all[index]!.createdAt.getTime()) <= 1,
+              Math.abs(Number(createdAt) * 1_000 - all[index]!.createdAt.getTime()) <= 1,
             ],
           ),
         ).toEqual(

@@ -279,6 +279,36 @@ describe('the data column', () => {
       postings: 0n,
     });
   });
+
+  it('dates an event whose metadata has no occurredAt by when it was recorded, to the millisecond', async () => {
+    const stream = `order-saga-${randomUUID()}`;
+    const { position } = await db.store.appendToStream(
+      stream,
+      [
+        {
+          id: randomUUID(),
+          type: 'OrderSagaMarketPolled.v1',
+          data: { orderId: randomUUID(), nextCursor: 1 },
+          metadata: { correlationId: 'c', causationId: 'c', commandId: randomUUID() },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    await waitForHead(db.store, position);
+    const [recorded] = await db.store.readStream(stream);
+    const directory = await newDirectory();
+    await service.exportRange({
+      directory,
+      format: 'parquet',
+      to: position,
+      command: TEST_COMMAND,
+    });
+    const rows = await queryExport<{ at: string }>(
+      `SELECT strftime(occurred_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS at
+       FROM ${parquetOf(directory, 'events')} WHERE position = '${encodePosition(position)}'`,
+    );
+    expect(rows).toEqual([{ at: recorded!.createdAt.toISOString() }]);
+  });
 });
 
 describe('errors, with nothing written', () => {

@@ -283,7 +283,7 @@ export class PostgresEventStore implements EventStore {
     try {
       const stream = client.query(
         copyTo(`COPY (SELECT tx_id, seq, event_id, stream_id, revision, type, data, metadata,
-            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+            extract(epoch FROM created_at)
           FROM ledger_events
           WHERE (tx_id, seq) > ('${after.commit}'::xid8, ${after.prepare})
             AND (tx_id, seq) <= ('${to.commit}'::xid8, ${to.prepare}) AND ${HORIZON}
