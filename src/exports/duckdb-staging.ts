@@ -77,6 +77,9 @@ export type StagingMode =
   /**
    * Relations the caller defines itself, whose rows are already in the dataset's order:
    * written out as they stand (sorting wide rows again costs more than all the rest).
+   * Beside each, `staged_<dataset>_days` (date, rows): its days and how many rows each,
+   * counted where the caller can count them cheaply (grouping the wide relation itself
+   * cost an eighth of a segment's time in DuckDB).
    */
   | 'relations';
 
@@ -186,9 +189,11 @@ export class DuckDbStaging {
   ): Promise<StagedFile[]> {
     const table = `staged_${dataset.name}`;
     const days = await this.connection.runAndReadAll(
-      dataset.partitioned
-        ? `SELECT date, count(*)::INTEGER AS rows FROM ${table} GROUP BY date ORDER BY date`
-        : `SELECT NULL AS date, count(*)::INTEGER AS rows FROM ${table}`,
+      this.mode === 'relations'
+        ? `SELECT date, rows FROM ${table}_days ORDER BY date`
+        : dataset.partitioned
+          ? `SELECT date, count(*)::INTEGER AS rows FROM ${table} GROUP BY date ORDER BY date`
+          : `SELECT NULL AS date, count(*)::INTEGER AS rows FROM ${table}`,
     );
     const files: StagedFile[] = [];
     const columns = dataset.columns.map(selected).join(', ');

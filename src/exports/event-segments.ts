@@ -78,6 +78,9 @@ const OWNER = `CASE WHEN moves_money THEN
 const RECORDED_AT = `strftime(make_timestamp(CAST(CAST(created_at AS DECIMAL(38, 6)) * 1000000 AS BIGINT)),
   '%Y-%m-%dT%H:%M:%S.%gZ')`;
 
+/** When it happened: its metadata's occurredAt, else when it was recorded. */
+const OCCURRED_AT = `CASE WHEN coalesce(m[1], '') = '' THEN ${RECORDED_AT} ELSE m[1] END`;
+
 /** Rows per INSERT of recoded events. */
 const RECODED_BATCH = 1_000;
 
@@ -176,19 +179,21 @@ export class EventSegments {
       `CREATE OR REPLACE TEMP TABLE seg AS
        SELECT *, ${OWNER} AS owner FROM (
          SELECT *, ${MOVES_MONEY} AS moves_money FROM (
-           SELECT *, ${FIELDS} AS f FROM (
-             SELECT r.position_commit, r.position_prepare, r.event_id, r.stream,
-                    r.stream_revision, r.stored_type, t.event_type, t.schema_version,
-                    coalesce(t.is_current, false) AS is_current, r.created_at,
-                    NULL::VARCHAR AS currency, json(r.data)::VARCHAR AS data,
-                    json_extract_string(r.metadata, ${metadataPaths}) AS m
-             FROM read_csv(${quote(csvPath)}, header = false, auto_detect = false, delim = ',',
-                    quote = ${quote(CSV_QUOTE)}, escape = ${quote(CSV_QUOTE)}, allow_quoted_nulls = false, columns = {
-                      'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT',
-                      'event_id': 'VARCHAR', 'stream': 'VARCHAR', 'stream_revision': 'UBIGINT',
-                      'stored_type': 'VARCHAR', 'data': 'VARCHAR', 'metadata': 'VARCHAR',
-                      'created_at': 'VARCHAR'}) r
-             LEFT JOIN event_types t USING (stored_type))))`,
+           SELECT *, ${FIELDS} AS f, left(occurred_at, 10) AS date FROM (
+             SELECT *, ${OCCURRED_AT} AS occurred_at FROM (
+               SELECT r.position_commit, r.position_prepare, r.event_id, r.stream,
+                      r.stream_revision, r.stored_type, t.event_type, t.schema_version,
+                      coalesce(t.is_current, false) AS is_current, r.created_at,
+                      NULL::VARCHAR AS currency, json(r.data)::VARCHAR AS data,
+                      json_extract_string(r.metadata, ${metadataPaths}) AS m
+               FROM read_csv(${quote(csvPath)}, header = false, auto_detect = false,
+                      delim = ',', quote = ${quote(CSV_QUOTE)}, escape = ${quote(CSV_QUOTE)},
+                      allow_quoted_nulls = false, columns = {
+                        'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT',
+                        'event_id': 'VARCHAR', 'stream': 'VARCHAR', 'stream_revision': 'UBIGINT',
+                        'stored_type': 'VARCHAR', 'data': 'VARCHAR', 'metadata': 'VARCHAR',
+                        'created_at': 'VARCHAR'}) r
+               LEFT JOIN event_types t USING (stored_type)))))`,
     );
     const [[events, first, last]] = (await this.duck.rows<[number, string[], string[]]>(
       `SELECT count(*)::INTEGER, min([position_commit, position_prepare])::VARCHAR[],
@@ -213,15 +218,13 @@ export class EventSegments {
     await this.learnOwners();
     await this.duck.run(
       `CREATE OR REPLACE TEMP VIEW priced AS
-       SELECT *, left(occurred_at, 10) AS date FROM (
-         SELECT *, CASE currency ${Object.entries(CURRENCIES)
-           .map(([code, digits]) => `WHEN ${quote(code)} THEN ${digits}`)
-           .join(' ')} END AS scale,
-                CASE WHEN coalesce(m[1], '') = '' THEN ${RECORDED_AT} ELSE m[1] END AS occurred_at,
-                coalesce(m[2], '') AS correlation_id, coalesce(m[3], '') AS causation_id,
-                coalesce(m[4], '') AS command_id, coalesce(m[5], '') AS user_id,
-                nullif(m[6], '') AS initiator_id
-         FROM seg)`,
+       SELECT *, CASE currency ${Object.entries(CURRENCIES)
+         .map(([code, digits]) => `WHEN ${quote(code)} THEN ${digits}`)
+         .join(' ')} END AS scale,
+              coalesce(m[2], '') AS correlation_id, coalesce(m[3], '') AS causation_id,
+              coalesce(m[4], '') AS command_id, coalesce(m[5], '') AS user_id,
+              nullif(m[6], '') AS initiator_id
+       FROM seg`,
     );
     await this.duck.run(
       `CREATE OR REPLACE TEMP VIEW staged_events AS
@@ -233,6 +236,16 @@ export class EventSegments {
        FROM (SELECT *, unnest(f.postings) AS p,
                     generate_subscripts(f.postings, 1) - 1 AS posting_index
              FROM priced WHERE f.postings IS NOT NULL)`,
+    );
+    // Each dataset's days and rows, from `seg` (see StagingMode).
+    await this.duck.run(
+      `CREATE OR REPLACE TEMP VIEW staged_events_days AS
+       SELECT date, count(*)::INTEGER AS rows FROM seg GROUP BY date`,
+    );
+    await this.duck.run(
+      `CREATE OR REPLACE TEMP VIEW staged_postings_days AS
+       SELECT date, sum(len(f.postings))::INTEGER AS rows FROM seg
+       WHERE f.postings IS NOT NULL GROUP BY date HAVING sum(len(f.postings)) > 0`,
     );
     const [[postings]] = (await this.duck.rows<[number]>(
       'SELECT coalesce(sum(len(f.postings)), 0)::INTEGER FROM seg',
