@@ -88,6 +88,9 @@ async function copySegment(
   return last && { index, path, last };
 }
 
+const sumOf = <T>(items: readonly T[], count: (item: T) => number): number =>
+  items.reduce((sum, item) => sum + count(item), 0);
+
 /** A promise whose failure is handled where it is awaited later, not reported as unhandled. */
 function awaitedLater<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
@@ -150,8 +153,8 @@ async function stageRange(
     const done = await Promise.all(segments);
     return {
       files: done.flatMap((segment) => segment.files),
-      events: done.reduce((sum, segment) => sum + segment.events, 0),
-      postings: done.reduce((sum, segment) => sum + segment.postings, 0),
+      events: sumOf(done, (segment) => segment.events),
+      postings: sumOf(done, (segment) => segment.postings),
     };
   } finally {
     // Every lane's statements end before its database closes and the staging folder goes.
@@ -169,7 +172,7 @@ function stageSegment(
   copied: CopiedSegment,
   stagedBefore: Promise<unknown>,
   format: ExportFormat,
-): { loaded: Promise<unknown>; staged: Promise<number>; written: Promise<StagedRange> } {
+): { loaded: Promise<unknown>; staged: Promise<void>; written: Promise<StagedRange> } {
   const loaded = lane.written.then(async () => {
     const segment = await lane.segments.load(copied.path);
     await rm(copied.path);
@@ -179,10 +182,11 @@ function stageSegment(
     return segment as Required<typeof segment>;
   });
   const staged = Promise.all([loaded, stagedBefore]).then(() => lane.segments.stage());
-  const written = Promise.all([loaded, staged]).then(async ([segment, postings]) => {
+  const written = Promise.all([loaded, staged]).then(async ([segment]) => {
     const name = segmentName(segment.first, segment.last);
     const files = await lane.duck.writeOut(dirname(copied.path), name, format);
-    return { files, events: segment.events, postings };
+    const postings = files.filter((file) => file.dataset === 'postings');
+    return { files, events: segment.events, postings: sumOf(postings, (file) => file.rows) };
   });
   return { loaded, staged, written };
 }

@@ -59,6 +59,12 @@ const METADATA_FIELDS = [
  */
 const NEEDS_CODEC = String.raw`\\u|(":|\[|,) ?-?[0-9]+[.eE]|(":|\[|,) ?-?[0-9]{16}|"[0-9]+":`;
 
+/** Whether an event goes through the codec: an older schema version, or NEEDS_CODEC. */
+const NEEDS_CODEC_CHECK = `NOT is_current OR regexp_matches(data, ${quote(NEEDS_CODEC)})`;
+
+/** A loaded segment: events, first and last positions, events for the codec, rows out of order. */
+type Summary = [number, string[], string[], number, number];
+
 /** The data's fields the export reads, from `seg.data`. */
 const FIELDS = `from_json(data, ${quote(DATA_SHAPE)})`;
 const MOVES_MONEY = [
@@ -126,6 +132,8 @@ const selectList = (dataset: Dataset, expressions: Readonly<Record<string, strin
  * data as the codec writes it, money as integer minor units.
  */
 export class EventSegments {
+  private viewsMade = false;
+
   private constructor(
     private readonly duck: DuckDbStaging,
     private readonly store: EventStore,
@@ -177,7 +185,7 @@ export class EventSegments {
     const metadataPaths = `[${METADATA_FIELDS.map((field) => quote(`$.${field}`)).join(', ')}]`;
     await this.duck.run(
       `CREATE OR REPLACE TEMP TABLE seg AS
-       SELECT *, ${OWNER} AS owner FROM (
+       SELECT *, ${OWNER} AS owner, ${NEEDS_CODEC_CHECK} AS needs_codec FROM (
          SELECT *, ${MOVES_MONEY} AS moves_money FROM (
            SELECT *, ${FIELDS} AS f, left(occurred_at, 10) AS date FROM (
              SELECT *, ${OCCURRED_AT} AS occurred_at FROM (
@@ -195,13 +203,23 @@ export class EventSegments {
                         'created_at': 'VARCHAR'}) r
                LEFT JOIN event_types t USING (stored_type)))))`,
     );
-    const [[events, first, last]] = (await this.duck.rows<[number, string[], string[]]>(
-      `SELECT count(*)::INTEGER, min([position_commit, position_prepare])::VARCHAR[],
-              max([position_commit, position_prepare])::VARCHAR[] FROM seg`,
-    )) as [[number, string[], string[]]];
+    const [[events, first, last, recoded, disordered]] = (await this.duck.rows<Summary>(
+      `SELECT count(*)::INTEGER, min([c, p])::VARCHAR[], max([c, p])::VARCHAR[],
+              count(*) FILTER (WHERE needs_codec)::INTEGER,
+              count(*) FILTER (WHERE c < lc OR (c = lc AND p <= lp))::INTEGER
+       FROM (SELECT position_commit AS c, position_prepare AS p, needs_codec,
+                    lag(position_commit) OVER w AS lc, lag(position_prepare) OVER w AS lp
+             FROM seg WINDOW w AS (ORDER BY rowid))`,
+    )) as [Summary];
     if (events === 0) return { events };
-    await this.recode();
-    await this.inLogOrder();
+    if (recoded > 0) await this.recode();
+    // The staged rows are written out in the order they stand in `seg` (see StagingMode):
+    // the log's order as the store sent it, checked above, restored here if some step
+    // did not keep it.
+    if (disordered > 0)
+      await this.duck.run(
+        'CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM seg ORDER BY position_commit, position_prepare',
+      );
     const positionOf = ([commit, prepare]: readonly string[]): Position => ({
       commit: BigInt(commit!),
       prepare: BigInt(prepare!),
@@ -210,12 +228,23 @@ export class EventSegments {
   }
 
   /**
-   * Flattens the loaded segment into the staged relations; answers how many postings.
-   * Segments are staged in log order, one after the other (a money event's currency may
-   * come from an opening in the segment before), though loaded side by side.
+   * Flattens the loaded segment into the staged relations (`staged_events`,
+   * `staged_postings` and their days). Segments are staged in log order, one after the
+   * other (a money event's currency may come from an opening in the segment before),
+   * though loaded side by side.
    */
-  async stage(): Promise<number> {
+  async stage(): Promise<void> {
     await this.learnOwners();
+    if (!this.viewsMade) await this.makeViews();
+    this.viewsMade = true;
+  }
+
+  /**
+   * The staged relations, as views over `seg`: made once per lane (a view finds the
+   * table of its name when it is read, so each segment's new `seg`), since every
+   * statement costs about a millisecond however few its rows.
+   */
+  private async makeViews(): Promise<void> {
     await this.duck.run(
       `CREATE OR REPLACE TEMP VIEW priced AS
        SELECT *, CASE currency ${Object.entries(CURRENCIES)
@@ -247,29 +276,6 @@ export class EventSegments {
        SELECT date, sum(len(f.postings))::INTEGER AS rows FROM seg
        WHERE f.postings IS NOT NULL GROUP BY date HAVING sum(len(f.postings)) > 0`,
     );
-    const [[postings]] = (await this.duck.rows<[number]>(
-      'SELECT coalesce(sum(len(f.postings)), 0)::INTEGER FROM seg',
-    )) as [[number]];
-    return postings;
-  }
-
-  /**
-   * The staged rows are written out in the order they stand in `seg` (see StagingMode):
-   * it is the log's order as the store sent it, which this checks on narrow columns, and
-   * restores by sorting only if some step did not keep it.
-   */
-  private async inLogOrder(): Promise<void> {
-    const [[disordered]] = (await this.duck.rows<[number]>(
-      `SELECT count(*)::INTEGER FROM (
-         SELECT position_commit AS c, position_prepare AS p,
-                lag(position_commit) OVER w AS lc, lag(position_prepare) OVER w AS lp
-         FROM seg WINDOW w AS (ORDER BY rowid))
-       WHERE c < lc OR (c = lc AND p <= lp)`,
-    )) as [[number]];
-    if (disordered > 0)
-      await this.duck.run(
-        'CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM seg ORDER BY position_commit, position_prepare',
-      );
   }
 
   /**
@@ -279,9 +285,8 @@ export class EventSegments {
   private async recode(): Promise<void> {
     const rows = await this.duck.rows<[string, string, string, string, string]>(
       `SELECT position_commit::VARCHAR, position_prepare::VARCHAR, stream, stored_type, data
-       FROM seg WHERE NOT is_current OR regexp_matches(data, ${quote(NEEDS_CODEC)})`,
+       FROM seg WHERE needs_codec`,
     );
-    if (rows.length === 0) return;
     // The minified text parses to the same values as the stored text it came from.
     const values = rows.map(([commit, prepare, streamId, type, data]) => {
       const event = decodeEvent({ type, streamId, data: JSON.parse(data) as never });
