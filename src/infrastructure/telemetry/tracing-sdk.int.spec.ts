@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { ROOT_CONTEXT, context, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { logContextFields, withLogContext } from '../logging/log-context.js';
 import { endSpan, inSpan, startSpan, tracingEnabled } from './tracing.js';
 import { TRACING_SHUTDOWN_TIMEOUT_MS, startTracing } from './tracing-sdk.js';
 
@@ -93,5 +96,33 @@ describe('the tracing SDK', () => {
     await tracing.shutdown();
     // Within its bound (and a margin for a busy machine), and without throwing.
     expect(performance.now() - startedMs).toBeLessThan(TRACING_SHUTDOWN_TIMEOUT_MS + 2_000);
+  });
+
+  it("carries the active span and the log lines' fields in one context, which outlives the SDK", async () => {
+    const tracing = startTracing({
+      serviceName: 'ledger-test',
+      exporter: new InMemorySpanExporter(),
+    });
+    const seen = await withLogContext('corr-shared', () =>
+      inSpan('command openAccount', {}, async () => {
+        await Promise.resolve();
+        return {
+          span: trace.getActiveSpan(),
+          fields: logContextFields(),
+          active: context.active(),
+        };
+      }),
+    );
+    await tracing.shutdown();
+    expect(seen.span).toBeDefined();
+    expect(seen.fields).toEqual({ correlationId: 'corr-shared' });
+    // One context holds both: the span's is the one the log fields are read from.
+    expect(trace.getSpan(seen.active)).toBe(seen.span);
+    // Stopping tracing leaves the async context: log lines keep their fields, in it.
+    expect(withLogContext('corr-root', () => context.active())).not.toBe(ROOT_CONTEXT);
+    await withLogContext('corr-after', async () => {
+      await Promise.resolve();
+      expect(logContextFields()).toEqual({ correlationId: 'corr-after' });
+    });
   });
 });

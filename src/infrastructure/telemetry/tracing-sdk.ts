@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DiagLogLevel, context, diag, propagation, trace } from '@opentelemetry/api';
+import { DiagLogLevel, diag, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { logSwallowed } from '../../shared/error-logging.js';
+import { useAsyncContext } from './async-context.js';
 import { setTracingEnabled } from './tracing.js';
 
 /** One export of a batch to the collector gives up after this. */
@@ -46,7 +47,8 @@ export interface RunningTracing {
 
 /**
  * Starts the OpenTelemetry SDK for this process: a tracer provider registered as the
- * global one, with AsyncLocalStorage carrying the active span across awaits. Called only
+ * global one, the process's async context (async-context.ts) carrying the active span
+ * across awaits. Called only
  * when traces are wanted: otherwise no SDK is loaded into the app's path at all.
  */
 export function startTracing(options: TracingOptions): RunningTracing {
@@ -62,7 +64,9 @@ export function startTracing(options: TracingOptions): RunningTracing {
     spanProcessors: [processor],
   });
   diag.setLogger(SDK_LOGGER, DiagLogLevel.WARN);
-  provider.register();
+  // The process's one async context, shared with the log lines' fields (async-context.ts).
+  useAsyncContext();
+  provider.register({ contextManager: null });
   setTracingEnabled(true);
   return {
     async shutdown() {
@@ -78,9 +82,9 @@ export function startTracing(options: TracingOptions): RunningTracing {
         ]);
       } finally {
         clearTimeout(timer);
-        // Unregistered, so that a later start in the same process (tests) registers anew.
+        // Unregistered, so that a later start in the same process (tests) registers anew;
+        // the async context stays, for the log lines.
         trace.disable();
-        context.disable();
         propagation.disable();
         diag.disable();
       }
