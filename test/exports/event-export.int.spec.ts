@@ -2,7 +2,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { START, encodePosition } from '../../src/event-store/position.js';
+import { type Position, START, encodePosition } from '../../src/event-store/position.js';
 import { decodeEvent, encodeEvent } from '../../src/events/event-codec.js';
 import { accountStream } from '../../src/events/stream-names.js';
 import { exportEventRange } from '../../src/exports/event-range-export.js';
@@ -36,6 +36,13 @@ let service: ExportsService;
 async function newDirectory(): Promise<string> {
   const directory = await temporaryDirectory();
   directories.push(directory);
+  return directory;
+}
+
+/** The log up to `position`, exported to Parquet in a new directory. */
+async function exportUpTo(position: Position): Promise<string> {
+  const directory = await newDirectory();
+  await service.exportRange({ directory, format: 'parquet', to: position, command: TEST_COMMAND });
   return directory;
 }
 
@@ -248,13 +255,7 @@ describe('the data column', () => {
         );
       after = page.at(-1)!.position;
     }
-    const directory = await newDirectory();
-    await service.exportRange({
-      directory,
-      format: 'parquet',
-      to: position,
-      command: TEST_COMMAND,
-    });
+    const directory = await exportUpTo(position);
     const rows = await queryExport<{ position: string; data: string }>(
       `SELECT position, data FROM ${parquetOf(directory, 'events')}`,
     );
@@ -296,13 +297,7 @@ describe('the data column', () => {
     );
     await waitForHead(db.store, position);
     const [recorded] = await db.store.readStream(stream);
-    const directory = await newDirectory();
-    await service.exportRange({
-      directory,
-      format: 'parquet',
-      to: position,
-      command: TEST_COMMAND,
-    });
+    const directory = await exportUpTo(position);
     const rows = await queryExport<{ at: string }>(
       `SELECT strftime(occurred_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS at
        FROM ${parquetOf(directory, 'events')} WHERE position = '${encodePosition(position)}'`,
