@@ -13,7 +13,10 @@ import { type RebuildMessage, type RebuildRequest } from './rebuild-request.js';
  * rebuild as for any other (the pause locks are the database's).
  */
 
-/** The rebuild's connections: its pause lock, the load, its page reads, the shadow batches, the looks at the live projectors, the finish or the comparison. */
+/**
+ * The rebuild's connections: its pause lock, the load, its page reads, the shadow
+ * batches, the looks at the live projectors, the finish or the comparison.
+ */
 const POOL_SIZE = 6;
 
 function send(message: RebuildMessage): Promise<void> {
