@@ -12,6 +12,14 @@ export interface DeferredIndexes {
   readonly definitions: readonly string[];
 }
 
+/**
+ * The bound on a rebuild's statements over a whole view table (turning a shadow logged,
+ * building its indexes, fingerprinting a table for the parity check), in place of the
+ * pool's statement_timeout (30 s), which bounds requests: these grow with the view, and
+ * a view of a hundred-million-event log takes minutes to rewrite, index or checksum.
+ */
+export const WHOLE_TABLE_STATEMENT_TIMEOUT_MS = 60 * 60_000;
+
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
@@ -51,10 +59,12 @@ export class ViewTablesRepository {
     try {
       // An index build keeps to one core (no parallel workers): the live path has the other.
       await client.query('SET max_parallel_maintenance_workers = 0');
+      await client.query(`SET statement_timeout = ${WHOLE_TABLE_STATEMENT_TIMEOUT_MS}`);
       await client.query(`ALTER TABLE ${quote(deferred.table)} SET LOGGED`);
       for (const definition of deferred.definitions) await client.query(definition);
       await client.query(`ANALYZE ${quote(deferred.table)}`);
-      await client.query('RESET max_parallel_maintenance_workers');
+      // Back to the connection's own settings (the pool's) before it is pooled again.
+      await client.query('RESET max_parallel_maintenance_workers; RESET statement_timeout');
       client.release();
     } catch (error) {
       client.release(true);
@@ -86,6 +96,7 @@ export class ViewTablesRepository {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // A scan of a whole view keeps to one core (no parallel workers): the live path has the other.
       await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+      await client.query(`SET LOCAL statement_timeout = ${WHOLE_TABLE_STATEMENT_TIMEOUT_MS}`);
       // The transaction's snapshot is that of its first query.
       await client.query('SELECT 1');
       return new TablesSnapshot(client);
