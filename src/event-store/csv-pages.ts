@@ -1,4 +1,5 @@
 import {
+  CSV_METADATA_FIELDS,
   CSV_QUOTE,
   type CsvReadOptions,
   MAX_CSV_READ_COUNT,
@@ -11,6 +12,12 @@ import { comparePositions } from './position.js';
 const quoted = (text: string): string =>
   `${CSV_QUOTE}${text.replaceAll(CSV_QUOTE, CSV_QUOTE + CSV_QUOTE)}${CSV_QUOTE}`;
 
+/** A metadata field as readAllAsCsv sends it (what PostgreSQL's `->>` gives). */
+function metadataField(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return quoted(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
 /** One event as a row of readAllAsCsv (CSV_EVENT_COLUMNS). */
 function csvRow(event: RecordedEvent): string {
   return `${[
@@ -21,7 +28,7 @@ function csvRow(event: RecordedEvent): string {
     event.revision.toString(),
     quoted(event.type),
     quoted(JSON.stringify(event.data)),
-    quoted(JSON.stringify(event.metadata)),
+    ...CSV_METADATA_FIELDS.map((field) => metadataField(event.metadata[field])),
     (event.createdAt.getTime() / 1_000).toFixed(3),
   ].join(',')}\n`;
 }

@@ -40,15 +40,6 @@ const DATA_SHAPE = JSON.stringify({
   currency: 'VARCHAR',
 });
 
-const METADATA_FIELDS = [
-  'occurredAt',
-  'correlationId',
-  'causationId',
-  'commandId',
-  'userId',
-  'initiatorId',
-];
-
 /**
  * Stored JSON whose minified form (DuckDB's `json()`) might not be the text the codec
  * writes: an escape (DuckDB writes `\u001F`, JavaScript `\u001f`), a number with a
@@ -85,7 +76,8 @@ const RECORDED_AT = `strftime(make_timestamp(CAST(CAST(created_at AS DECIMAL(38,
   '%Y-%m-%dT%H:%M:%S.%gZ')`;
 
 /** When it happened: its metadata's occurredAt, else when it was recorded. */
-const OCCURRED_AT = `CASE WHEN coalesce(m[1], '') = '' THEN ${RECORDED_AT} ELSE m[1] END`;
+const OCCURRED_AT = `CASE WHEN coalesce(metadata_occurred_at, '') = '' THEN ${RECORDED_AT}
+  ELSE metadata_occurred_at END`;
 
 /** Rows per INSERT of recoded events. */
 const RECODED_BATCH = 1_000;
@@ -182,25 +174,31 @@ export class EventSegments {
    * and its first and last positions. Nothing here depends on other segments.
    */
   async load(csvPath: string): Promise<{ events: number; first?: Position; last?: Position }> {
-    const metadataPaths = `[${METADATA_FIELDS.map((field) => quote(`$.${field}`)).join(', ')}]`;
     await this.duck.run(
       `CREATE OR REPLACE TEMP TABLE seg AS
        SELECT *, ${OWNER} AS owner, ${NEEDS_CODEC_CHECK} AS needs_codec FROM (
          SELECT *, ${MOVES_MONEY} AS moves_money FROM (
            SELECT *, ${FIELDS} AS f, left(occurred_at, 10) AS date FROM (
-             SELECT *, ${OCCURRED_AT} AS occurred_at FROM (
+             SELECT * EXCLUDE (metadata_occurred_at), ${OCCURRED_AT} AS occurred_at FROM (
                SELECT r.position_commit, r.position_prepare, r.event_id, r.stream,
                       r.stream_revision, r.stored_type, t.event_type, t.schema_version,
                       coalesce(t.is_current, false) AS is_current, r.created_at,
                       NULL::VARCHAR AS currency, json(r.data)::VARCHAR AS data,
-                      json_extract_string(r.metadata, ${metadataPaths}) AS m
+                      r.occurred_at AS metadata_occurred_at,
+                      coalesce(r.correlation_id, '') AS correlation_id,
+                      coalesce(r.causation_id, '') AS causation_id,
+                      coalesce(r.command_id, '') AS command_id,
+                      coalesce(r.user_id, '') AS user_id,
+                      nullif(r.initiator_id, '') AS initiator_id
                FROM read_csv(${quote(csvPath)}, header = false, auto_detect = false,
                       delim = ',', quote = ${quote(CSV_QUOTE)}, escape = ${quote(CSV_QUOTE)},
                       allow_quoted_nulls = false, columns = {
                         'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT',
                         'event_id': 'VARCHAR', 'stream': 'VARCHAR', 'stream_revision': 'UBIGINT',
-                        'stored_type': 'VARCHAR', 'data': 'VARCHAR', 'metadata': 'VARCHAR',
-                        'created_at': 'VARCHAR'}) r
+                        'stored_type': 'VARCHAR', 'data': 'VARCHAR',
+                        'occurred_at': 'VARCHAR', 'correlation_id': 'VARCHAR',
+                        'causation_id': 'VARCHAR', 'command_id': 'VARCHAR', 'user_id': 'VARCHAR',
+                        'initiator_id': 'VARCHAR', 'created_at': 'VARCHAR'}) r
                LEFT JOIN event_types t USING (stored_type)))))`,
     );
     const [[events, first, last, recoded, disordered]] = (await this.duck.rows<Summary>(
@@ -249,10 +247,7 @@ export class EventSegments {
       `CREATE OR REPLACE TEMP VIEW priced AS
        SELECT *, CASE currency ${Object.entries(CURRENCIES)
          .map(([code, digits]) => `WHEN ${quote(code)} THEN ${digits}`)
-         .join(' ')} END AS scale,
-              coalesce(m[2], '') AS correlation_id, coalesce(m[3], '') AS causation_id,
-              coalesce(m[4], '') AS command_id, coalesce(m[5], '') AS user_id,
-              nullif(m[6], '') AS initiator_id
+         .join(' ')} END AS scale
        FROM seg`,
     );
     await this.duck.run(

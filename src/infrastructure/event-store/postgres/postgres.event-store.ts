@@ -7,6 +7,7 @@ import {
 } from '../../../event-store/event-store.errors.js';
 import {
   type AppendResult,
+  CSV_METADATA_FIELDS,
   type CsvReadOptions,
   type EventStore,
   type EventToAppend,
@@ -50,6 +51,9 @@ interface EventRow {
 const EVENT_COLUMNS =
   'tx_id::text AS commit_position, seq, event_id, stream_id, revision, type, data, metadata, ' +
   '(extract(epoch FROM created_at) * 1000)::float8 AS created_ms';
+
+/** readAllAsCsv's metadata columns: the keys are the port's constants, never input. */
+const CSV_METADATA_SELECT = CSV_METADATA_FIELDS.map((field) => `metadata->>'${field}'`).join(', ');
 
 /**
  * Only rows below the oldest append still running as of the statement's snapshot: see
@@ -273,7 +277,7 @@ export class PostgresEventStore implements EventStore {
   /**
    * COPY straight from the table: PostgreSQL writes the CSV itself (its quote is
    * CSV_QUOTE, U+0001) and this process only passes its bytes on (the JSON is never parsed
-   * here). The positions are bigints, so writing them into the statement (COPY takes no
+   * here; the metadata's fields are taken out of it by `->>`, CSV_METADATA_SELECT). The positions are bigints, so writing them into the statement (COPY takes no
    * parameters) is safe.
    */
   async *readAllAsCsv({ after, to, maxCount }: CsvReadOptions): AsyncGenerator<Uint8Array> {
@@ -282,8 +286,8 @@ export class PostgresEventStore implements EventStore {
     let finished = false;
     try {
       const stream = client.query(
-        copyTo(`COPY (SELECT tx_id, seq, event_id, stream_id, revision, type, data, metadata,
-            extract(epoch FROM created_at)
+        copyTo(`COPY (SELECT tx_id, seq, event_id, stream_id, revision, type, data,
+            ${CSV_METADATA_SELECT}, extract(epoch FROM created_at)
           FROM ledger_events
           WHERE (tx_id, seq) > ('${after.commit}'::xid8, ${after.prepare})
             AND (tx_id, seq) <= ('${to.commit}'::xid8, ${to.prepare}) AND ${HORIZON}
