@@ -92,6 +92,8 @@ export class ObservedApp {
     mode: ObservabilityMode,
     otlpEndpoint: string,
     parts: ObservedParts,
+    /** More of the app's environment (LEDGER_PROJECTIONS, say). */
+    env: Record<string, string> = {},
   ): Promise<ObservedApp> {
     const port = await findFreePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'ledger-bench-observed-'));
@@ -115,6 +117,7 @@ export class ObservedApp {
           // One token drives the whole load: no per-caller limit.
           LEDGER_RATE_LIMIT_PER_SECOND: '0',
           ...modeEnvironment(mode, otlpEndpoint, parts),
+          ...env,
         },
       }),
       dataDir,

@@ -8,12 +8,6 @@ import { type Position, comparePositions, decodePosition } from '../../src/event
 import { runLoad } from '../load-runner.js';
 import { type CommandResultData, OPEN_ACCOUNT } from '../../test-kit/graphql-operations.js';
 
-/**
- * The whole app in this process, as `main.ts` starts it (projections on, the default
- * pool size and batch size), on a database of the bench's own; GraphQL calls go through
- * Fastify's `inject` (no socket) unless the app is asked to listen.
- */
-
 export { DEPOSIT } from '../../test-kit/graphql-operations.js';
 export const ACCOUNT = `query ($id: ID!, $consistency: ConsistencyInput) {
   account(id: $id, consistency: $consistency) { id customerId name currency status balance reserved available openedAt updatedAt }
@@ -47,59 +41,20 @@ export async function bearerFor(sub: string, role: 'admin' | 'customer'): Promis
   return `Bearer ${token}`;
 }
 
-export class LedgerApp {
-  private constructor(
-    readonly app: NestFastifyApplication,
-    /** Set when started with `listen`: where autocannon can reach it. */
-    readonly baseUrl: string | undefined,
+/**
+ * What the benchmarks ask of the app, whatever carries their GraphQL calls: Fastify's
+ * `inject` into the app in this process (LedgerApp), or HTTP to the app in a process of
+ * its own (LedgerAppProcess).
+ */
+export abstract class LedgerClient {
+  constructor(
     /** `Bearer <token>` of an admin: the benchmarks read and write every customer's data. */
     readonly authorization: string,
   ) {}
 
-  static async start(
-    databaseUrl: string,
-    options: { listen?: boolean; env?: NodeJS.ProcessEnv } = {},
-  ): Promise<LedgerApp> {
-    const config = loadConfig({ ...options.env, DATABASE_URL: databaseUrl });
-    const app = await createApp(
-      // One admin token drives the whole load: no per-caller limit.
-      { ...config, auth: { ...config.auth, jwtSecret: BENCH_JWT_SECRET, requestsPerSecond: 0 } },
-      { logger: false },
-    );
-    const authorization = await bearerFor('bench-admin', 'admin');
-    if (options.listen) {
-      await app.listen(0, '127.0.0.1');
-      const address = app.getHttpServer().address() as AddressInfo;
-      return new LedgerApp(app, `http://127.0.0.1:${address.port}`, authorization);
-    }
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    return new LedgerApp(app, undefined, authorization);
-  }
+  abstract gql<T>(query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<T>>;
 
-  /**
-   * Switches the app's access check (authentication, rules, ownership, rate limits) off or
-   * on again, in place, so a benchmark can measure its cost in one process and one run.
-   * Nothing outside the benchmarks can do this: the product has no such setting.
-   */
-  switchAccessCheck(on: boolean): void {
-    const guard = this.app.get(AuthorizationGuard, { strict: false });
-    this.realCheck ??= guard.canActivate.bind(guard);
-    const real = this.realCheck;
-    guard.canActivate = on ? real : () => Promise.resolve(true);
-  }
-
-  private realCheck: AuthorizationGuard['canActivate'] | undefined;
-
-  async gql<T>(query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-    const response = await this.app.inject({
-      method: 'POST',
-      url: '/graphql',
-      payload: { query, variables },
-      headers: { authorization: this.authorization },
-    });
-    return response.json<GraphQLResponse<T>>();
-  }
+  abstract close(): Promise<void>;
 
   /** A mutation's result; a GraphQL error throws. */
   async command(mutation: string, input: Record<string, unknown>): Promise<CommandResultData> {
@@ -148,6 +103,67 @@ export class LedgerApp {
       throw new Error(`account ${id}: the view did not reach ${atLeast} within ${timeoutMs} ms`);
     }
     return response.data.account;
+  }
+}
+
+/**
+ * The whole app in this process, as `main.ts` starts it (projections on, the default
+ * pool size and batch size), on a database of the bench's own; GraphQL calls go through
+ * Fastify's `inject` (no socket) unless the app is asked to listen.
+ */
+export class LedgerApp extends LedgerClient {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    /** Set when started with `listen`: where autocannon can reach it. */
+    readonly baseUrl: string | undefined,
+    authorization: string,
+  ) {
+    super(authorization);
+  }
+
+  static async start(
+    databaseUrl: string,
+    options: { listen?: boolean; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<LedgerApp> {
+    const config = loadConfig({ ...options.env, DATABASE_URL: databaseUrl });
+    const app = await createApp(
+      // One admin token drives the whole load: no per-caller limit.
+      { ...config, auth: { ...config.auth, jwtSecret: BENCH_JWT_SECRET, requestsPerSecond: 0 } },
+      { logger: false },
+    );
+    const authorization = await bearerFor('bench-admin', 'admin');
+    if (options.listen) {
+      await app.listen(0, '127.0.0.1');
+      const address = app.getHttpServer().address() as AddressInfo;
+      return new LedgerApp(app, `http://127.0.0.1:${address.port}`, authorization);
+    }
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return new LedgerApp(app, undefined, authorization);
+  }
+
+  /**
+   * Switches the app's access check (authentication, rules, ownership, rate limits) off or
+   * on again, in place, so a benchmark can measure its cost in one process and one run.
+   * Nothing outside the benchmarks can do this: the product has no such setting.
+   */
+  switchAccessCheck(on: boolean): void {
+    const guard = this.app.get(AuthorizationGuard, { strict: false });
+    this.realCheck ??= guard.canActivate.bind(guard);
+    const real = this.realCheck;
+    guard.canActivate = on ? real : () => Promise.resolve(true);
+  }
+
+  private realCheck: AuthorizationGuard['canActivate'] | undefined;
+
+  async gql<T>(query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+    const response = await this.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      payload: { query, variables },
+      headers: { authorization: this.authorization },
+    });
+    return response.json<GraphQLResponse<T>>();
   }
 
   close(): Promise<void> {

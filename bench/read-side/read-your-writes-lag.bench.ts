@@ -1,8 +1,8 @@
 /**
- * Read-your-writes lag: the app in this process (projections on) takes deposit commands
- * through its GraphQL API at a fixed offered rate (open loop: a command is sent when its
- * time comes, whether or not earlier ones have answered), and for every command this
- * measures
+ * Read-your-writes lag: the app in this process (projections on; with `--app-process`, in
+ * a process of its own, called over HTTP) takes deposit commands through its GraphQL API
+ * at a fixed offered rate (open loop: a command is sent when its time comes, whether or
+ * not earlier ones have answered), and for every command this measures
  *   - checkpoint lag: from the command's result to the moment the `accounts`
  *     projection's checkpoint is seen at or past the command's position;
  *   - read-your-writes latency: from the command's result to the answer of
@@ -46,10 +46,12 @@ import {
   type AccountData,
   DEPOSIT,
   LedgerApp,
+  type LedgerClient,
   decimalAmount,
   positionOf,
 } from './ledger-app.js';
 import { renderTable, spread } from '../stats.js';
+import { LedgerAppProcess } from './ledger-app-process.js';
 import { ProjectorProcess } from './projector-process.js';
 import { rotate } from '../bench-results.js';
 import { migrate } from '../../src/infrastructure/database/migrator.js';
@@ -100,6 +102,11 @@ const OPTIONS = {
     kind: 'flag',
     description:
       'run the projectors in a second app process (LEDGER_PROJECTIONS=off in the one under load)',
+  },
+  'app-process': {
+    kind: 'flag',
+    description:
+      'run the app under load in a process of its own (node dist/src/main.js), called over HTTP, instead of in the bench process through inject',
   },
   conditions: {
     kind: 'flag',
@@ -306,7 +313,7 @@ runBench({
   title: 'Read-your-writes lag bench (read side)',
   script: 'dist/bench/read-side/read-your-writes-lag.bench.js',
   summary:
-    'The app in-process, deposits through GraphQL at a fixed offered rate (open loop); per command,\n' +
+    'The app in-process (or in its own process), deposits through GraphQL at a fixed offered rate (open loop); per command,\n' +
     "the time from its result until the accounts projection's checkpoint reaches its position, and\n" +
     'the latency of account(id, consistency: {atLeast: position}).',
   options: OPTIONS,
@@ -320,9 +327,10 @@ runBench({
     const separate = options['projector-process'];
     const observer = context.pool(db.url, 3);
     if (options.conditions) await loadLog(observer, options['history-events'], options.seed);
-    const app = await LedgerApp.start(db.url, {
-      env: separate ? { LEDGER_PROJECTIONS: 'off' } : {},
-    });
+    const env: Record<string, string> = separate ? { LEDGER_PROJECTIONS: 'off' } : {};
+    const app: LedgerClient = options['app-process']
+      ? await LedgerAppProcess.start(db.url, env)
+      : await LedgerApp.start(db.url, { env });
     context.defer(() => app.close());
     if (separate) {
       const projector = await ProjectorProcess.start(db.url);
@@ -498,12 +506,15 @@ runBench({
         options.rate,
       ),
     );
+    const transport = options['app-process']
+      ? 'HTTP to the app in its own process'
+      : 'app.inject (the app in the bench process)';
     return {
       method: {
         checkpoint:
           'LISTEN ledger_checkpoints + coalesced reads of the checkpoint row on each notification and each new result; released by the first read started after registration (an upper bound by one read); 50 ms fallback tick',
-        read: `account(id, consistency: {atLeast: position, timeoutMs: 30000}) through app.inject after every ${options['read-every'] === 1 ? '' : `${options['read-every']}th `}command, timed from the command result`,
-        commands: 'depositFunds through app.inject (GraphQL), open loop at the offered rate',
+        read: `account(id, consistency: {atLeast: position, timeoutMs: 30000}) through ${transport} after every ${options['read-every'] === 1 ? '' : `${options['read-every']}th `}command, timed from the command result`,
+        commands: `depositFunds through ${transport} (GraphQL), open loop at the offered rate`,
       },
       summary: {
         goalP99Ms: { quiet: GOAL_P99_MS, disturbed: GOAL_DISTURBED_P99_MS },
@@ -659,7 +670,7 @@ interface Disturbance {
 /** Starts the disturbance of each condition (none for quiet). */
 class Disturbances {
   constructor(
-    private readonly app: LedgerApp,
+    private readonly app: LedgerClient,
     /** A pool on another database of the same server. */
     private readonly elsewhere: pg.Pool,
     /** Set: rebuild with the CLI in a process of its own, on this database. */
