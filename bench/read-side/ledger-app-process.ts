@@ -2,6 +2,9 @@ import { Agent, request } from 'node:http';
 import { ObservedApp, parseObservedParts } from '../observability/observed-app.js';
 import { type GraphQLResponse, LedgerClient, bearerFor } from './ledger-app.js';
 
+/** Connections to the app at most; requests beyond them queue in the client. */
+const MAX_SOCKETS = 256;
+
 /**
  * The app as an operator runs it (`node dist/src/main.js`, production settings, logs and
  * traces off) in a process of its own, on a database of the bench's own; GraphQL calls go
@@ -10,8 +13,10 @@ import { type GraphQLResponse, LedgerClient, bearerFor } from './ledger-app.js';
  */
 export class LedgerAppProcess extends LedgerClient {
   // No timeouts here: a rebuild's mutation answers when the rebuild ends, and the bench
-  // bounds each of its waits itself. As many sockets as requests in flight, as with inject.
-  private readonly agent = new Agent({ keepAlive: true });
+  // bounds each of its waits itself. The connections are bounded, as a real client's
+  // are: unbounded, a slow moment opened a socket for every request waiting (up to two
+  // thousand), and some were reset (a run at 4235116).
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
   private constructor(
     private readonly app: ObservedApp,
