@@ -276,9 +276,9 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * COPY straight from the table: PostgreSQL writes the CSV itself (its quote is
-   * CSV_QUOTE, U+0001) and this process only passes its bytes on (the JSON is never parsed
-   * here; the metadata's fields are taken out of it by `->>`, CSV_METADATA_SELECT). The positions are bigints, so writing them into the statement (COPY takes no
-   * parameters) is safe.
+   * CSV_QUOTE, U+0001, and it takes the metadata's fields out with `->>`) and this process
+   * only passes its bytes on (the JSON is never parsed here). The positions are bigints,
+   * so writing them into the statement (COPY takes no parameters) is safe.
    */
   async *readAllAsCsv({ after, to, maxCount }: CsvReadOptions): AsyncGenerator<Uint8Array> {
     const count = Math.max(1, Math.min(maxCount, MAX_CSV_READ_COUNT));
