@@ -332,11 +332,12 @@ export function eventStoreContract(
 
         const all = await store.readAll({ after: START });
         const rows = await csvRows(store, { after: START, to: last.position, maxCount: 100 });
-        const metadataColumns = CSV_METADATA_FIELDS.length;
+        const firstMetadata = CSV_EVENT_COLUMNS.indexOf(CSV_METADATA_FIELDS[0]);
+        const afterMetadata = firstMetadata + CSV_METADATA_FIELDS.length;
         expect(
           rows.map((row, index) => {
             const [commit, prepare, id, streamId, revision, type, data] = row;
-            const createdAt = row[7 + metadataColumns];
+            const createdAt = row[afterMetadata];
             return [
               { commit: BigInt(commit!), prepare: BigInt(prepare!) },
               id,
@@ -344,7 +345,7 @@ export function eventStoreContract(
               BigInt(revision!),
               type,
               JSON.parse(data!),
-              row.slice(7, 7 + metadataColumns),
+              row.slice(firstMetadata, afterMetadata),
               // PostgreSQL's milliseconds and the driver's (from a float) may differ by one.
               Math.abs(Number(createdAt) * 1_000 - all[index]!.createdAt.getTime()) <= 1,
             ];
