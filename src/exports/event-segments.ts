@@ -1,4 +1,4 @@
-import { CSV_QUOTE, type EventStore } from '../event-store/event-store.port.js';
+import { CSV_EVENT_COLUMNS, CSV_QUOTE, type EventStore } from '../event-store/event-store.port.js';
 import { type Position } from '../event-store/position.js';
 import { CURRENCIES } from '../domain/money.js';
 import {
@@ -39,6 +39,34 @@ const DATA_SHAPE = JSON.stringify({
   accountId: 'VARCHAR',
   currency: 'VARCHAR',
 });
+
+/**
+ * Each column of the store's CSV (CSV_EVENT_COLUMNS, in the port's order) as DuckDB reads
+ * it: its name in `seg` and its type. Keyed by the port's columns, so a column the port
+ * adds or moves cannot be read under another's name.
+ */
+const CSV_READ_AS: Readonly<Record<(typeof CSV_EVENT_COLUMNS)[number], [string, string]>> = {
+  commit: ['position_commit', 'UBIGINT'],
+  prepare: ['position_prepare', 'UBIGINT'],
+  event_id: ['event_id', 'VARCHAR'],
+  stream_id: ['stream', 'VARCHAR'],
+  revision: ['stream_revision', 'UBIGINT'],
+  type: ['stored_type', 'VARCHAR'],
+  data: ['data', 'VARCHAR'],
+  occurredAt: ['occurred_at', 'VARCHAR'],
+  correlationId: ['correlation_id', 'VARCHAR'],
+  causationId: ['causation_id', 'VARCHAR'],
+  commandId: ['command_id', 'VARCHAR'],
+  userId: ['user_id', 'VARCHAR'],
+  initiatorId: ['initiator_id', 'VARCHAR'],
+  created_at: ['created_at', 'VARCHAR'],
+};
+
+/** read_csv's `columns`: every CSV column in order, named and typed as CSV_READ_AS says. */
+const CSV_COLUMNS = `{${CSV_EVENT_COLUMNS.map((column) => {
+  const [name, type] = CSV_READ_AS[column];
+  return `${quote(name)}: ${quote(type)}`;
+}).join(', ')}}`;
 
 /**
  * Stored JSON whose minified form (DuckDB's `json()`) might not be the text the codec
@@ -192,13 +220,7 @@ export class EventSegments {
                       nullif(r.initiator_id, '') AS initiator_id
                FROM read_csv(${quote(csvPath)}, header = false, auto_detect = false,
                       delim = ',', quote = ${quote(CSV_QUOTE)}, escape = ${quote(CSV_QUOTE)},
-                      allow_quoted_nulls = false, columns = {
-                        'position_commit': 'UBIGINT', 'position_prepare': 'UBIGINT',
-                        'event_id': 'VARCHAR', 'stream': 'VARCHAR', 'stream_revision': 'UBIGINT',
-                        'stored_type': 'VARCHAR', 'data': 'VARCHAR',
-                        'occurred_at': 'VARCHAR', 'correlation_id': 'VARCHAR',
-                        'causation_id': 'VARCHAR', 'command_id': 'VARCHAR', 'user_id': 'VARCHAR',
-                        'initiator_id': 'VARCHAR', 'created_at': 'VARCHAR'}) r
+                      allow_quoted_nulls = false, columns = ${CSV_COLUMNS}) r
                LEFT JOIN event_types t USING (stored_type)))))`,
     );
     const [[events, first, last, recoded, disordered]] = (await this.duck.rows<Summary>(
