@@ -10,9 +10,12 @@ const ROW_START = /^(\d+),(\d+),/;
 /**
  * The position of the last row of a segment's CSV file (CSV_EVENT_COLUMNS), read from its
  * end; undefined for an empty file. It lets the next segment be read from the store before
- * DuckDB has parsed this one. Rows end with a newline and hold none inside (the JSON is
- * escaped, the other fields are names and numbers); the loader checks the answer against
- * the positions DuckDB reads, so a row that broke this would fail the run, never skew it.
+ * DuckDB has parsed this one. Rows end with a newline and hold none inside: the JSON is
+ * escaped, the other fields are names and numbers, and the metadata's text fields are
+ * what the app lets into them (correlation and command ids of a fixed alphabet, a token's
+ * printable subject). The loader checks the answer against the positions DuckDB reads,
+ * so a row that broke this (a newline in metadata another writer put in the log) would
+ * fail the run, never skew it.
  */
 export async function lastPositionOf(path: string): Promise<Position | undefined> {
   const file = await open(path, 'r');
