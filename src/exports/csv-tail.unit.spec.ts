@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CSV_QUOTE as Q } from '../event-store/event-store.port.js';
 import { lastPositionOf } from './csv-tail.js';
 
 describe('lastPositionOf', () => {
@@ -17,8 +18,11 @@ describe('lastPositionOf', () => {
     return path;
   }
 
-  const row = (commit: number, prepare: number, data = '{""a"": 1}'): string =>
-    `${commit},${prepare},"id","account-1",0,"Deposited.v1","${data}","{}",2026-01-01T00:00:00.000Z\n`;
+  /** A row as readAllAsCsv writes it: text fields quoted, quotes inside them doubled. */
+  const row = (commit: number, prepare: number, data = '{"a": 1}', correlation = 'c-1'): string =>
+    [commit, prepare, 'id', 'account-1', 0, 'Deposited.v1', data, correlation]
+      .map((field) => (typeof field === 'number' ? field : `${Q}${field.replaceAll(Q, Q + Q)}${Q}`))
+      .join(',') + ',2026-01-01T00:00:00.000Z\n';
 
   it('is undefined for an empty file', async () => {
     expect(await lastPositionOf(await fileOf('empty.csv', ''))).toBeUndefined();
@@ -41,15 +45,29 @@ describe('lastPositionOf', () => {
   });
 
   it('finds a last row longer than its first look back', async () => {
-    const long = row(5, 6, `{""text"": ""${'x'.repeat(200_000)}""}`);
+    const long = row(5, 6, `{"text": "${'x'.repeat(200_000)}"}`);
     expect(await lastPositionOf(await fileOf('long.csv', row(1, 1) + long))).toEqual({
       commit: 5n,
       prepare: 6n,
     });
   });
 
+  it('reads past newlines inside quoted fields, in the last row and before it', async () => {
+    const odd = 'line one\nline two\r\n' + `${Q}quoted${Q}\n`;
+    const rows = row(1, 1, undefined, odd) + row(2, 5, undefined, `3,4,${odd}\n9,9,`);
+    expect(await lastPositionOf(await fileOf('newlines.csv', rows))).toEqual({
+      commit: 2n,
+      prepare: 5n,
+    });
+    const long = row(6, 7, undefined, `\n${'x'.repeat(100_000)}\n8,8,`);
+    expect(await lastPositionOf(await fileOf('long-newlines.csv', row(1, 1) + long))).toEqual({
+      commit: 6n,
+      prepare: 7n,
+    });
+  });
+
   it('refuses a last row that does not start with a position', async () => {
-    const path = await fileOf('bad.csv', `${row(1, 1)}"a row",that,is,not,an,event\n`);
+    const path = await fileOf('bad.csv', `${row(1, 1)}${Q}a row${Q},that,is,not,an,event\n`);
     await expect(lastPositionOf(path)).rejects.toThrow(/does not start with a position/);
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { CSV_QUOTE } from '../../src/event-store/event-store.port.js';
 import { type Position, START, encodePosition } from '../../src/event-store/position.js';
 import { decodeEvent, encodeEvent } from '../../src/events/event-codec.js';
 import { accountStream } from '../../src/events/stream-names.js';
@@ -303,6 +304,35 @@ describe('the data column', () => {
        FROM ${parquetOf(directory, 'events')} WHERE position = '${encodePosition(position)}'`,
     );
     expect(rows).toEqual([{ at: recorded!.createdAt.toISOString() }]);
+  });
+  it("keeps metadata text that holds newlines and the CSV's quote, also in a range's last row", async () => {
+    const metadata = {
+      correlationId: 'line one\nline two',
+      causationId: `carriage\r\nreturn ${CSV_QUOTE}quoted${CSV_QUOTE}\n`,
+      commandId: randomUUID(),
+    };
+    const stream = `order-saga-${randomUUID()}`;
+    const { position } = await db.store.appendToStream(
+      stream,
+      [
+        {
+          id: randomUUID(),
+          type: 'OrderSagaMarketPolled.v1',
+          data: { orderId: randomUUID(), nextCursor: 1 },
+          metadata,
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    await waitForHead(db.store, position);
+    const directory = await exportUpTo(position);
+    const rows = await queryExport<{ correlation_id: string; causation_id: string }>(
+      `SELECT correlation_id, causation_id FROM ${parquetOf(directory, 'events')}
+       WHERE position = '${encodePosition(position)}'`,
+    );
+    expect(rows).toEqual([
+      { correlation_id: metadata.correlationId, causation_id: metadata.causationId },
+    ]);
   });
 });
 
