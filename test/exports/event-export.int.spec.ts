@@ -47,6 +47,27 @@ async function exportUpTo(position: Position): Promise<string> {
   return directory;
 }
 
+/** One saga event (it has no occurredAt of its own) with `metadata`, at the head of the log. */
+async function appendSagaEvent(
+  metadata: Record<string, string>,
+): Promise<{ stream: string; position: Position }> {
+  const stream = `order-saga-${randomUUID()}`;
+  const { position } = await db.store.appendToStream(
+    stream,
+    [
+      {
+        id: randomUUID(),
+        type: 'OrderSagaMarketPolled.v1',
+        data: { orderId: randomUUID(), nextCursor: 1 },
+        metadata,
+      },
+    ],
+    { expectedRevision: 'any' },
+  );
+  await waitForHead(db.store, position);
+  return { stream, position };
+}
+
 /** Brings the four exported views up to the head of the log. */
 async function projectViews(): Promise<void> {
   const head = await db.store.headPosition();
@@ -283,20 +304,11 @@ describe('the data column', () => {
   });
 
   it('dates an event whose metadata has no occurredAt by when it was recorded, to the millisecond', async () => {
-    const stream = `order-saga-${randomUUID()}`;
-    const { position } = await db.store.appendToStream(
-      stream,
-      [
-        {
-          id: randomUUID(),
-          type: 'OrderSagaMarketPolled.v1',
-          data: { orderId: randomUUID(), nextCursor: 1 },
-          metadata: { correlationId: 'c', causationId: 'c', commandId: randomUUID() },
-        },
-      ],
-      { expectedRevision: 'any' },
-    );
-    await waitForHead(db.store, position);
+    const { stream, position } = await appendSagaEvent({
+      correlationId: 'c',
+      causationId: 'c',
+      commandId: randomUUID(),
+    });
     const [recorded] = await db.store.readStream(stream);
     const directory = await exportUpTo(position);
     const rows = await queryExport<{ at: string }>(
@@ -305,26 +317,14 @@ describe('the data column', () => {
     );
     expect(rows).toEqual([{ at: recorded!.createdAt.toISOString() }]);
   });
+
   it("keeps metadata text that holds newlines and the CSV's quote, also in a range's last row", async () => {
     const metadata = {
       correlationId: 'line one\nline two',
       causationId: `carriage\r\nreturn ${CSV_QUOTE}quoted${CSV_QUOTE}\n`,
       commandId: randomUUID(),
     };
-    const stream = `order-saga-${randomUUID()}`;
-    const { position } = await db.store.appendToStream(
-      stream,
-      [
-        {
-          id: randomUUID(),
-          type: 'OrderSagaMarketPolled.v1',
-          data: { orderId: randomUUID(), nextCursor: 1 },
-          metadata,
-        },
-      ],
-      { expectedRevision: 'any' },
-    );
-    await waitForHead(db.store, position);
+    const { position } = await appendSagaEvent(metadata);
     const directory = await exportUpTo(position);
     const rows = await queryExport<{ correlation_id: string; causation_id: string }>(
       `SELECT correlation_id, causation_id FROM ${parquetOf(directory, 'events')}
