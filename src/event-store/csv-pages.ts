@@ -19,7 +19,7 @@ function metadataField(value: unknown): string {
 }
 
 /** One event as a row of readAllAsCsv (CSV_EVENT_COLUMNS). */
-function csvRow(event: RecordedEvent): string {
+export function csvRow(event: RecordedEvent): string {
   return `${[
     event.position.commit.toString(),
     event.position.prepare.toString(),

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_QUOTE as Q } from '../event-store/event-store.port.js';
+import { csvRow } from '../event-store/csv-pages.js';
+import { CSV_QUOTE as Q, type JsonObject } from '../event-store/event-store.port.js';
 import { lastPositionOf } from './csv-tail.js';
 
 describe('lastPositionOf', () => {
@@ -18,11 +19,23 @@ describe('lastPositionOf', () => {
     return path;
   }
 
-  /** A row as readAllAsCsv writes it: text fields quoted, quotes inside them doubled. */
-  const row = (commit: number, prepare: number, data = '{"a": 1}', correlation = 'c-1'): string =>
-    [commit, prepare, 'id', 'account-1', 0, 'Deposited.v1', data, correlation]
-      .map((field) => (typeof field === 'number' ? field : `${Q}${field.replaceAll(Q, Q + Q)}${Q}`))
-      .join(',') + ',2026-01-01T00:00:00.000Z\n';
+  /** A row as readAllAsCsv writes it, with `data` and a correlation id of the test's. */
+  const row = (
+    commit: number,
+    prepare: number,
+    data: JsonObject = { a: 1 },
+    correlationId = 'c-1',
+  ): string =>
+    csvRow({
+      id: 'id',
+      type: 'Deposited.v1',
+      streamId: 'account-1',
+      revision: 0n,
+      position: { commit: BigInt(commit), prepare: BigInt(prepare) },
+      data,
+      metadata: { correlationId },
+      createdAt: new Date('2026-01-01T00:00:00.000Z'),
+    });
 
   it('is undefined for an empty file', async () => {
     expect(await lastPositionOf(await fileOf('empty.csv', ''))).toBeUndefined();
@@ -45,7 +58,7 @@ describe('lastPositionOf', () => {
   });
 
   it('finds a last row longer than its first look back', async () => {
-    const long = row(5, 6, `{"text": "${'x'.repeat(200_000)}"}`);
+    const long = row(5, 6, { text: 'x'.repeat(200_000) });
     expect(await lastPositionOf(await fileOf('long.csv', row(1, 1) + long))).toEqual({
       commit: 5n,
       prepare: 6n,
